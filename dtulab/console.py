@@ -1,0 +1,128 @@
+"""The host side of a serial line: write bytes, expect replies, with readable failures.
+
+Opens any pyserial URL (a pty path, ``socket://HOST:PORT``, a real port).
+A reader thread collects everything received; ``expect`` waits for a pattern
+and, on timeout, raises ``ExpectTimeout`` showing what did arrive — in the
+spirit of pytest-embedded's ``dut.expect``. ``command`` sends one AT line and
+returns its response lines up to the final result code.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import serial
+
+FINAL = re.compile(rb"\r\n(OK|ERROR|\+CME ERROR: [^\r]*|\+CMS ERROR: [^\r]*|SHUT OK|[0-9], CLOSE OK|CLOSE OK)\r\n")
+
+
+class ExpectTimeout(AssertionError):
+    """The expected bytes did not arrive in time."""
+
+
+class Console:
+    def __init__(self, port: str, baudrate: int = 115200) -> None:
+        self.port = port
+        self._serial = serial.serial_for_url(port, baudrate=baudrate, timeout=0.05)
+        self._buf = bytearray()
+        self._cond = threading.Condition()
+        self._closed = False
+        self.received = bytearray()  # everything ever received, for reports
+        self.before = b""  # what came before the last expect() match, as in pexpect
+        self._thread = threading.Thread(target=self._reader, name=f"console {port}", daemon=True)
+        self._thread.start()
+
+    def _reader(self) -> None:
+        while not self._closed:
+            try:
+                data = self._serial.read(1)
+                if data and self._serial.in_waiting:
+                    data += self._serial.read(self._serial.in_waiting)
+            except (serial.SerialException, OSError, TypeError, AttributeError):
+                if self._closed:
+                    return
+                time.sleep(0.01)
+                continue
+            if data:
+                with self._cond:
+                    self._buf += data
+                    self.received += data
+                    self._cond.notify_all()
+
+    def close(self) -> None:
+        self._closed = True
+        self._thread.join(2)
+        self._serial.close()
+
+    def __enter__(self) -> Console:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- output ------------------------------------------------------------
+    def write(self, data: bytes | str) -> None:
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        self._serial.write(data)
+        self._serial.flush()
+
+    # -- input -------------------------------------------------------------
+    def expect(self, pattern: bytes | str | re.Pattern[bytes], timeout: float = 10.0) -> re.Match[bytes]:
+        """Wait for ``pattern`` (literal bytes/str or a compiled regex) and consume up to it."""
+        if isinstance(pattern, str):
+            pattern = pattern.encode("latin-1")
+        regex = pattern if isinstance(pattern, re.Pattern) else re.compile(re.escape(pattern))
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                match = regex.search(bytes(self._buf))
+                if match:
+                    self.before = bytes(self._buf[: match.start()])
+                    del self._buf[: match.end()]
+                    return match
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise ExpectTimeout(
+                        f"{self.port}: no {regex.pattern!r} within {timeout:.1f} s; "
+                        f"unread: {bytes(self._buf[-2000:])!r}"
+                    )
+                self._cond.wait(remaining)
+
+    def read_exactly(self, n: int, timeout: float = 10.0) -> bytes:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self._buf) < n:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise ExpectTimeout(
+                        f"{self.port}: wanted {n} bytes within {timeout:.1f} s, got {bytes(self._buf)!r}"
+                    )
+                self._cond.wait(remaining)
+            data = bytes(self._buf[:n])
+            del self._buf[:n]
+            return data
+
+    def drain(self) -> bytes:
+        """Take whatever has arrived so far."""
+        with self._cond:
+            data = bytes(self._buf)
+            self._buf.clear()
+            return data
+
+    def quiet(self, period: float) -> bytes:
+        """Wait ``period`` and return what arrived meanwhile (for "nothing happens" checks)."""
+        time.sleep(period)
+        return self.drain()
+
+    def command(self, line: str, timeout: float = 10.0) -> list[str]:
+        """Send ``line`` + CR; return the non-empty response lines, the final result code last.
+
+        The echo (if on) is the first line when the modem echoes.
+        """
+        self.write(line + "\r")
+        match = self.expect(FINAL, timeout)
+        text = (self.before + match.group(0)).decode("latin-1")
+        return [part for part in re.split(r"\r\n|\r", text) if part]

@@ -1,0 +1,128 @@
+"""Run the modem model on its own event-loop thread, with a synchronous control API.
+
+``ModemRunner`` is what pytest, the bench script and ``dtulab modem`` use: it
+opens the link (a pty or a TCP listener), starts the modem and its SMS
+centre, records a transcript of the link, and lets synchronous code inject
+faults, deliver SMS and read what the modem sent — all executed on the
+model's loop, so nothing races the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from peripherals.gsm_modem.faults import Fault, FaultSet
+from peripherals.gsm_modem.modem import Modem, ModemIdentity
+from peripherals.gsm_modem.network import CellNetwork
+from peripherals.gsm_modem.sms_center import SmsCenter
+from peripherals.gsm_modem.timing import TimingProfile
+from peripherals.links import Link, PtyLink, TcpServerLink, open_link
+from peripherals.transcript import Transcript, TranscriptLink
+
+T = TypeVar("T")
+
+
+class ModemRunner:
+    def __init__(
+        self,
+        link: str = "pty",
+        *,
+        profile: str | TimingProfile = "fast",
+        identity: ModemIdentity | None = None,
+    ) -> None:
+        self.link_spec = link
+        self.profile = profile
+        self.identity = identity
+        self.transcript = Transcript()
+        self.network = CellNetwork()
+        self.sms_center = SmsCenter()
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="modem", daemon=True)
+        self.modem: Modem
+        self.faults: FaultSet
+        self._link: Link
+
+    # -- lifecycle -------------------------------------------------------
+    def start(self, timeout: float = 30.0) -> ModemRunner:
+        self._thread.start()
+        try:
+            self.run(self._start(), timeout)
+        except BaseException:
+            self._halt()
+            raise
+        return self
+
+    async def _start(self) -> None:
+        self._link = await open_link(self.link_spec)
+        self.modem = Modem(
+            TranscriptLink(self._link, self.transcript),
+            network=self.network,
+            identity=self.identity,
+            profile=self.profile,
+        )
+        self.sms_center.attach(self.modem)
+        self.faults = FaultSet(self.modem)
+        await self.modem.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            try:
+                self.run(self._stop(), 10.0)
+            finally:
+                self._halt()
+
+    async def _stop(self) -> None:
+        await self.modem.stop()
+        await self._link.close()
+
+    def _halt(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10.0)
+        self.loop.close()
+
+    def __enter__(self) -> ModemRunner:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- where to connect ------------------------------------------------
+    @property
+    def port(self) -> str:
+        """What a host program opens: the pty path or ``socket://HOST:PORT`` (pyserial URL)."""
+        if isinstance(self._link, PtyLink):
+            return self._link.slave_path
+        if isinstance(self._link, TcpServerLink):
+            return f"socket://{self._link.host}:{self._link.port}"
+        return self._link.description
+
+    # -- calls into the model's loop ----------------------------------------
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return future.result(timeout)
+
+    def call(self, fn: Callable[[], T], timeout: float = 30.0) -> T:
+        async def wrapper() -> T:
+            return fn()
+
+        return self.run(wrapper(), timeout)
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Until the boot URCs are out (SMS Ready)."""
+        self.run(asyncio.wait_for(self.modem.ready_event.wait(), timeout), timeout + 1)
+
+    def inject(self, name: str, **params: Any) -> Fault:
+        return self.run(self.faults.inject(name, **params))
+
+    def clear(self, fault: Fault) -> None:
+        self.run(self.faults.clear(fault))
+
+    def clear_faults(self) -> None:
+        self.run(self.faults.clear_all())
+
+    def power_on(self) -> None:
+        self.run(self.modem.power_on())

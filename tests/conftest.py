@@ -1,0 +1,124 @@
+"""Shared fixtures: a modem model on a real pty, a host console on it, loopback servers."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from dtulab.console import Console
+from peripherals.gsm_modem.runner import ModemRunner
+
+
+@pytest.fixture
+def runner() -> Iterator[ModemRunner]:
+    """The modem model on a pty with the fast timing profile, booted."""
+    with ModemRunner("pty", profile="fast") as r:
+        r.wait_ready()
+        yield r
+
+
+@pytest.fixture
+def console(runner: ModemRunner) -> Iterator[Console]:
+    """A host console on the modem's pty, with echo off and the boot URCs consumed."""
+    with Console(runner.port) as c:
+        assert c.command("ATE0")[-1] == "OK"
+        c.drain()
+        yield c
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.01) -> None:
+    """Poll ``predicate`` until true; fail with a clear message after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s: {predicate}")
+        time.sleep(interval)
+
+
+def wait_registered(console: Console, timeout: float = 10.0) -> None:
+    """What a host library does after boot: poll AT+CREG? and AT+CGATT? until both are up."""
+    wait_until(lambda: "+CREG: 0,1" in console.command("AT+CREG?"), timeout, 0.02)
+    wait_until(lambda: "+CGATT: 1" in console.command("AT+CGATT?"), timeout, 0.02)
+
+
+def bring_up_gprs(console: Console, mux: int = 1) -> None:
+    """AT+CIPMUX, AT+CSTT, AT+CIICR, AT+CIFSR: the bearer up, state IP STATUS."""
+    wait_registered(console)
+    assert console.command(f"AT+CIPMUX={mux}")[-1] == "OK"
+    assert console.command('AT+CSTT="CMNET"')[-1] == "OK"
+    assert console.command("AT+CIICR", timeout=30)[-1] == "OK"
+    console.write("AT+CIFSR\r")
+    console.expect(b"\r\n10.78.245.128\r\n")
+
+
+class TcpServer:
+    """A real loopback TCP server that accepts connections and records what it receives."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.sock = socket.create_server((host, 0))
+        self.port = self.sock.getsockname()[1]
+        self.clients: list[socket.socket] = []
+        self.received: dict[int, bytearray] = {}
+        self._cond = threading.Condition()
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with self._cond:
+                index = len(self.clients)
+                self.clients.append(conn)
+                self.received[index] = bytearray()
+                self._cond.notify_all()
+            threading.Thread(target=self._read, args=(index, conn), daemon=True).start()
+
+    def _read(self, index: int, conn: socket.socket) -> None:
+        while True:
+            try:
+                data = conn.recv(65536)
+            except OSError:
+                data = b""
+            with self._cond:
+                if not data:
+                    self.received[index] += b""
+                    self._cond.notify_all()
+                    return
+                self.received[index] += data
+                self._cond.notify_all()
+
+    def wait_client(self, index: int = 0, timeout: float = 10.0) -> socket.socket:
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(self.clients) > index, timeout):
+                raise AssertionError(f"no client #{index} connected within {timeout} s")
+            return self.clients[index]
+
+    def wait_data(self, size: int, index: int = 0, timeout: float = 10.0) -> bytes:
+        with self._cond:
+            ok = self._cond.wait_for(
+                lambda: index in self.received and len(self.received[index]) >= size, timeout
+            )
+            got = bytes(self.received.get(index, b""))
+        if not ok:
+            raise AssertionError(f"server got {got!r}, wanted {size} bytes within {timeout} s")
+        return got
+
+    def close(self) -> None:
+        self._closed = True
+        self.sock.close()
+        for conn in self.clients:
+            conn.close()
+
+
+@pytest.fixture
+def tcp_server() -> Iterator[TcpServer]:
+    server = TcpServer()
+    yield server
+    server.close()

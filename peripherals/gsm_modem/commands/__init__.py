@@ -1,3 +1,12 @@
 """The modem's AT command groups; importing this package registers every handler."""
 
-from peripherals.gsm_modem.commands import basic, netreg, tcpip  # noqa: F401
+from peripherals.gsm_modem.commands import (  # noqa: F401
+    basic,
+    bearer,
+    ftp,
+    http,
+    netreg,
+    sms,
+    tcpip,
+    voice,
+)

@@ -15,7 +15,9 @@ import time
 
 import serial
 
-FINAL = re.compile(rb"\r\n(OK|ERROR|\+CME ERROR: [^\r]*|\+CMS ERROR: [^\r]*|SHUT OK|[0-9], CLOSE OK|CLOSE OK)\r\n")
+FINAL = re.compile(
+    rb"\r\n(OK|ERROR|\+CME ERROR: [^\r]*|\+CMS ERROR: [^\r]*|SHUT OK|[0-9], CLOSE OK|CLOSE OK)\r\n"
+)
 
 
 class ExpectTimeout(AssertionError):
@@ -70,7 +72,9 @@ class Console:
         self._serial.flush()
 
     # -- input -------------------------------------------------------------
-    def expect(self, pattern: bytes | str | re.Pattern[bytes], timeout: float = 10.0) -> re.Match[bytes]:
+    def expect(
+        self, pattern: bytes | str | re.Pattern[bytes], timeout: float = 10.0
+    ) -> re.Match[bytes]:
         """Wait for ``pattern`` (literal bytes/str or a compiled regex) and consume up to it."""
         if isinstance(pattern, str):
             pattern = pattern.encode("latin-1")
@@ -91,6 +95,12 @@ class Console:
                     )
                 self._cond.wait(remaining)
 
+    def expect_re(self, pattern: bytes | str, timeout: float = 10.0) -> re.Match[bytes]:
+        """Wait for a regular expression (bytes or str source)."""
+        if isinstance(pattern, str):
+            pattern = pattern.encode("latin-1")
+        return self.expect(re.compile(pattern), timeout)
+
     def read_exactly(self, n: int, timeout: float = 10.0) -> bytes:
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -98,7 +108,8 @@ class Console:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise ExpectTimeout(
-                        f"{self.port}: wanted {n} bytes within {timeout:.1f} s, got {bytes(self._buf)!r}"
+                        f"{self.port}: wanted {n} bytes within {timeout:.1f} s, "
+                        f"got {bytes(self._buf)!r}"
                     )
                 self._cond.wait(remaining)
             data = bytes(self._buf[:n])

@@ -224,7 +224,9 @@ def _parse_no_args(kind: str, arg: str) -> None:
 def _parse_tcp(arg: str) -> tuple[str, int]:
     host, sep, port_text = arg.rpartition(":")
     if not sep or not host or not port_text.isdigit() or int(port_text) > 65535:
-        raise LinkSpecError(f"bad tcp link 'tcp:{arg}': expected tcp:HOST:PORT, e.g. tcp:127.0.0.1:5000")
+        raise LinkSpecError(
+            f"bad tcp link 'tcp:{arg}': expected tcp:HOST:PORT, e.g. tcp:127.0.0.1:5000"
+        )
     return host.strip("[]"), int(port_text)
 
 

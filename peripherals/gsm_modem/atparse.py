@@ -134,7 +134,9 @@ def parse_line(line: str) -> list[Command]:
                 raise ParseError(f"bad S-register command at {line[pos:]!r}")
             suffix = m.group(2) or ""
             kind = Kind.READ if suffix == "?" else Kind.SET if suffix else Kind.EXEC
-            cmds.append(Command(f"S{int(m.group(1))}", kind, suffix[1:] if kind is Kind.SET else ""))
+            cmds.append(
+                Command(f"S{int(m.group(1))}", kind, suffix[1:] if kind is Kind.SET else "")
+            )
             pos = m.end()
             continue
         if ch == "&":

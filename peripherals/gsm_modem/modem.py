@@ -65,8 +65,6 @@ class Settings:
     SAVED = ("echo", "cmee", "ipr", "s0")
 
 
-
-
 @dataclass
 class Power:
     on: bool = False

@@ -19,11 +19,13 @@ class ModemPart:
         return modem.part(cls)
 
     async def on_network(self, event: str) -> None:
-        """React to a radio event: "registered", "deregistered", "detached", "pdp-deact", "reset:N"."""
+        """React to a radio event.
+
+        Events: "registered", "deregistered", "detached", "pdp-deact", "reset:N" / "reset:".
+        """
 
     async def close(self) -> None:
         """Release host resources (sockets, threads) at reboot or stop."""
-
 
 
 P = TypeVar("P", bound=ModemPart)

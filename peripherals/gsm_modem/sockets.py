@@ -123,7 +123,9 @@ class Connection:
                 await self._clock.sleep(timeout)  # SYNs vanish: the attempt times out
                 return False
             infos = await loop.getaddrinfo(
-                self.host, self.port, type=socket.SOCK_STREAM if self.proto == "TCP" else socket.SOCK_DGRAM
+                self.host,
+                self.port,
+                type=socket.SOCK_STREAM if self.proto == "TCP" else socket.SOCK_DGRAM,
             )
             family, _, _, _, addr = infos[0]
             self.remote_ip = addr[0]

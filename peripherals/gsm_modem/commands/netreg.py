@@ -29,7 +29,7 @@ async def csq(m: Modem, cmd: Command) -> Final:
     return None
 
 
-def _registration(attr_n: str, stat_attr: str, name: str):  # noqa: ANN202
+def _registration(attr_n: str, stat_attr: str, name: str):
     async def handler(m: Modem, cmd: Command) -> Final:
         if cmd.kind is Kind.READ:
             n, stat = getattr(m.settings, attr_n), getattr(m.reg, stat_attr)
@@ -71,7 +71,9 @@ async def cops(m: Modem, cmd: Command) -> Final:
     elif cmd.kind is Kind.SET:
         args = nargs(cmd, 1, 3)
         mode = int_arg(args[0], 0, 4)
-        if mode == 1 and (len(args) < 3 or args[2] not in (op.long_name, op.short_name, op.numeric)):
+        if mode == 1 and (
+            len(args) < 3 or args[2] not in (op.long_name, op.short_name, op.numeric)
+        ):
             raise CmeError(30)
     else:
         raise AtError()

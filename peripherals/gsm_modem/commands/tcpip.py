@@ -62,7 +62,7 @@ class IpStack(ModemPart):
 
     # -- state -----------------------------------------------------------
     def status(self) -> str:
-        if self.bearer != "IP STATUS" or not self.links and not self.closed_by_host:
+        if self.bearer != "IP STATUS" or (not self.links and not self.closed_by_host):
             return self.bearer
         if self.mux:
             return "IP PROCESSING" if self.links else "IP STATUS"
@@ -115,7 +115,7 @@ class IpStack(ModemPart):
         self.links.clear()
 
     # -- data ------------------------------------------------------------
-    def _receiver(self, n: int):  # noqa: ANN202
+    def _receiver(self, n: int):
         async def on_receive(data: bytes) -> None:
             conn = self.links.get(n)
             if self.rxget:
@@ -138,7 +138,7 @@ class IpStack(ModemPart):
 
         return on_receive
 
-    def _closer(self, n: int):  # noqa: ANN202
+    def _closer(self, n: int):
         async def on_remote_close() -> None:
             conn = self.links.get(n)
             if conn is not None:
@@ -156,14 +156,23 @@ class IpStack(ModemPart):
         self.closed_by_host.discard(n)
         m = self.modem
         conn = Connection(
-            n, proto, host, port, m.clock,
+            n,
+            proto,
+            host,
+            port,
+            m.clock,
             lambda: m.network.conditions_for(n),
-            self._receiver(n), self._closer(n),
+            self._receiver(n),
+            self._closer(n),
         )
         self.links[n] = conn
         self.rx_buffers.pop(n, None)
         await m.clock.sleep(m.profile.cipstart)
-        timeout = m.profile.blackhole_timeout if m.network.conditions_for(n).blackhole else CONNECT_TIMEOUT
+        timeout = (
+            m.profile.blackhole_timeout
+            if m.network.conditions_for(n).blackhole
+            else CONNECT_TIMEOUT
+        )
         ok = await conn.open(timeout)
         if self.links.get(n) is not conn:
             return  # closed or shut while connecting
@@ -210,7 +219,7 @@ async def cstt(m: Modem, cmd: Command) -> Final:
     if stack.bearer != "IP INITIAL":
         raise CmeError(3)
     if cmd.kind is Kind.SET:
-        args = nargs(cmd, 1, 3) + [None, None]
+        args = [*nargs(cmd, 1, 3), None, None]
         stack.apn = (str_arg(args[0], 50), str_arg(args[1], 50, ""), str_arg(args[2], 50, ""))
     stack.bearer = "IP START"
     return None
@@ -249,9 +258,13 @@ async def cipstart(m: Modem, cmd: Command) -> Final:
     stack = ip(m)
     if cmd.kind is Kind.TEST:
         if stack.mux:
-            await m.respond('+CIPSTART: (0-5),("TCP","UDP"),("(0-255).(0-255).(0-255).(0-255)"),(1-65535)')
+            await m.respond(
+                '+CIPSTART: (0-5),("TCP","UDP"),("(0-255).(0-255).(0-255).(0-255)"),(1-65535)'
+            )
         else:
-            await m.respond('+CIPSTART: ("TCP","UDP"),("(0-255).(0-255).(0-255).(0-255)"),(1-65535)')
+            await m.respond(
+                '+CIPSTART: ("TCP","UDP"),("(0-255).(0-255).(0-255).(0-255)"),(1-65535)'
+            )
         return None
     only(cmd, Kind.SET)
     args = nargs(cmd, 4) if stack.mux else nargs(cmd, 3)
@@ -295,7 +308,9 @@ async def cipsend(m: Modem, cmd: Command) -> Final:
         return None
     if cmd.kind is Kind.READ:
         if stack.mux:
-            await m.respond(*(f"+CIPSEND: {n},{MAX_SEND if n in stack.links else 0}" for n in LINKS))
+            await m.respond(
+                *(f"+CIPSEND: {n},{MAX_SEND if n in stack.links else 0}" for n in LINKS)
+            )
         else:
             await m.respond(f"+CIPSEND: {MAX_SEND}")
         return None
@@ -427,7 +442,9 @@ async def ciprxget(m: Modem, cmd: Command) -> Final:
         await m.respond(f"+CIPRXGET: {stack.rxget}")
         return None
     if cmd.kind is Kind.TEST:
-        await m.respond("+CIPRXGET: (0-4),(0-5),(1-1460)" if stack.mux else "+CIPRXGET: (0-4),(1-1460)")
+        await m.respond(
+            "+CIPRXGET: (0-4),(0-5),(1-1460)" if stack.mux else "+CIPRXGET: (0-4),(1-1460)"
+        )
         return None
     only(cmd, Kind.SET)
     args = cmd.args
@@ -460,7 +477,9 @@ async def ciprxget(m: Modem, cmd: Command) -> Final:
     chunk = bytes(buf[:want])
     del buf[:want]
     body = chunk if mode == 2 else chunk.hex().upper().encode()
-    await m.send(f"\r\n+CIPRXGET: {mode},{link}{len(chunk)},{len(buf)}\r\n".encode() + body + b"\r\n")
+    await m.send(
+        f"\r\n+CIPRXGET: {mode},{link}{len(chunk)},{len(buf)}\r\n".encode() + body + b"\r\n"
+    )
     return None
 
 
@@ -476,7 +495,9 @@ async def cdnsgip(m: Modem, cmd: Command) -> Final:
 
     async def resolve() -> None:
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, None, type=socket.SOCK_STREAM
+            )
         except (OSError, UnicodeError):
             await m.urc("+CDNSGIP: 0,8")
             return

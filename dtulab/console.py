@@ -15,8 +15,10 @@ import time
 
 import serial
 
+# Final result codes of V.25ter / 27.007 / 27.005 and SIMCom's TCP/IP commands.
 FINAL = re.compile(
-    rb"\r\n(OK|ERROR|\+CME ERROR: [^\r]*|\+CMS ERROR: [^\r]*|SHUT OK|[0-9], CLOSE OK|CLOSE OK)\r\n"
+    rb"\r\n(OK|ERROR|NO CARRIER|BUSY|NO ANSWER|NO DIALTONE|\+CME ERROR: [^\r]*"
+    rb"|\+CMS ERROR: [^\r]*|SHUT OK|(?:[0-9], )?CLOSE OK)\r\n"
 )
 
 
@@ -127,6 +129,18 @@ class Console:
         """Wait ``period`` and return what arrived meanwhile (for "nothing happens" checks)."""
         time.sleep(period)
         return self.drain()
+
+    def sync(self, timeout: float = 30.0, interval: float = 0.5) -> None:
+        """Send ``AT`` until the modem answers OK, as host libraries do after power-on."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self.command("AT", timeout=interval)[-1] == "OK":
+                    self.drain()
+                    return
+            except ExpectTimeout:
+                if time.monotonic() > deadline:
+                    raise ExpectTimeout(f"{self.port}: no OK to AT within {timeout:.1f} s") from None
 
     def command(self, line: str, timeout: float = 10.0) -> list[str]:
         """Send ``line`` + CR; return the non-empty response lines, the final result code last.

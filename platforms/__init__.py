@@ -1,0 +1,1 @@
+"""DTU targets (reference, qemu, renode, serial); they register by name as they land."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -41,7 +42,8 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.01) -> None
 
 def wait_registered(console: Console, timeout: float = 10.0) -> None:
     """What a host library does after boot: poll AT+CREG? and AT+CGATT? until both are up."""
-    wait_until(lambda: "+CREG: 0,1" in console.command("AT+CREG?"), timeout, 0.02)
+    registered = re.compile(r"\+CREG: \d,[15]\b")
+    wait_until(lambda: any(registered.match(x) for x in console.command("AT+CREG?")), timeout, 0.02)
     wait_until(lambda: "+CGATT: 1" in console.command("AT+CGATT?"), timeout, 0.02)
 
 
@@ -63,6 +65,8 @@ class TcpServer:
         self.port = self.sock.getsockname()[1]
         self.clients: list[socket.socket] = []
         self.received: dict[int, bytearray] = {}
+        self.ended: set[int] = set()  # clients whose connection ended (FIN or error)
+        self.errors: dict[int, OSError] = {}  # how a connection ended, if not by FIN
         self._cond = threading.Condition()
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
@@ -84,11 +88,12 @@ class TcpServer:
         while True:
             try:
                 data = conn.recv(65536)
-            except OSError:
+            except OSError as exc:
                 data = b""
+                self.errors[index] = exc
             with self._cond:
                 if not data:
-                    self.received[index] += b""
+                    self.ended.add(index)
                     self._cond.notify_all()
                     return
                 self.received[index] += data
@@ -109,6 +114,13 @@ class TcpServer:
         if not ok:
             raise AssertionError(f"server got {got!r}, wanted {size} bytes within {timeout} s")
         return got
+
+    def wait_end(self, index: int = 0, timeout: float = 10.0) -> OSError | None:
+        """Wait until client ``index`` is gone; return the error (e.g. a reset) or None for FIN."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: index in self.ended, timeout):
+                raise AssertionError(f"client #{index} still connected after {timeout} s")
+            return self.errors.get(index)
 
     def close(self) -> None:
         self._closed = True

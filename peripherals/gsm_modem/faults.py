@@ -30,7 +30,7 @@ undervoltage           UNDER-VOLTAGE WARNNING (sic, SIM800 §19); with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from peripherals.gsm_modem.network import Path
@@ -60,14 +60,15 @@ class Fault:
     async def clear(self, modem: Modem) -> None:
         """Undo the fault (one-shot faults have nothing to undo)."""
 
+    def __str__(self) -> str:
+        params = ", ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self))  # type: ignore[arg-type]
+        return f"{self.name}({params})"
 
-def _link(value: Any) -> int | None:
-    if value is None:
-        return None
-    link = int(value)
-    if not 0 <= link <= 5:
+
+def _link(value: int | None) -> int | None:
+    if value is not None and not 0 <= value <= 5:
         raise FaultError("link must be 0..5")
-    return link
+    return value
 
 
 def _paths(modem: Modem, link: int | None, direction: str) -> list[Path]:
@@ -90,7 +91,7 @@ class Signal(Fault):
 
     async def apply(self, modem: Modem) -> None:
         try:
-            modem.network.set_signal(int(self.rssi), int(self.ber))
+            modem.network.set_signal(self.rssi, self.ber)
         except ValueError as exc:
             raise FaultError(str(exc)) from None
 
@@ -159,10 +160,10 @@ class Latency(Fault):
     link: int | None = None
 
     async def apply(self, modem: Modem) -> None:
-        if float(self.ms) < 0:
+        if self.ms < 0:
             raise FaultError("ms must be >= 0")
         for path in _paths(modem, _link(self.link), self.direction):
-            path.latency = float(self.ms) / 1000.0
+            path.latency = self.ms / 1000.0
 
     async def clear(self, modem: Modem) -> None:
         for path in _paths(modem, _link(self.link), self.direction):
@@ -177,10 +178,10 @@ class Bandwidth(Fault):
     link: int | None = None
 
     async def apply(self, modem: Modem) -> None:
-        if float(self.bps) <= 0:
+        if self.bps <= 0:
             raise FaultError("bps must be > 0")
         for path in _paths(modem, _link(self.link), self.direction):
-            path.rate = float(self.bps) / 8.0
+            path.rate = self.bps / 8.0
 
     async def clear(self, modem: Modem) -> None:
         for path in _paths(modem, _link(self.link), self.direction):
@@ -203,10 +204,26 @@ class UnderVoltage(Fault):
     power_down: int = 0
 
     async def apply(self, modem: Modem) -> None:
-        if int(self.power_down):
+        if self.power_down:
             await modem.power_off("UNDER-VOLTAGE POWER DOWN")
         else:
             await modem.urc("UNDER-VOLTAGE WARNNING")
+
+
+def parameters(cls: type[Fault]) -> dict[str, object]:
+    """A fault's parameters and their defaults."""
+    return {f.name: f.default for f in fields(cls)}  # type: ignore[arg-type]
+
+
+def _coerce(name: str, value: object, default: object) -> object:
+    """Text from a command line becomes the parameter's type (link numbers for None)."""
+    if not isinstance(value, str) or isinstance(default, str):
+        return value
+    kind = type(default) if default not in (None, MISSING) else int
+    try:
+        return kind(value)
+    except ValueError:
+        raise FaultError(f"parameter {name}: expected {kind.__name__}, got '{value}'") from None
 
 
 def make_fault(name: str, **params: Any) -> Fault:
@@ -216,11 +233,12 @@ def make_fault(name: str, **params: Any) -> Fault:
     except KeyError:
         known = ", ".join(sorted(FAULTS))
         raise FaultError(f"unknown fault '{name}': expected one of {known}") from None
-    try:
-        return cls(**params)
-    except TypeError:
-        fields = ", ".join(f for f in cls.__dataclass_fields__ if f != "name") or "none"
-        raise FaultError(f"bad parameters for fault '{name}' (takes: {fields})") from None
+    defaults = parameters(cls)
+    unknown = set(params) - set(defaults)
+    if unknown:
+        takes = ", ".join(defaults) or "no parameters"
+        raise FaultError(f"bad parameters for fault '{name}' (takes: {takes})")
+    return cls(**{k: _coerce(k, v, defaults[k]) for k, v in params.items()})
 
 
 class FaultSet:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from peripherals.gsm_modem.commands.voice import voice
 from peripherals.gsm_modem.faults import Fault, FaultSet
 from peripherals.gsm_modem.modem import Modem, ModemIdentity
 from peripherals.gsm_modem.network import CellNetwork
@@ -78,6 +79,10 @@ class ModemRunner:
     async def _stop(self) -> None:
         await self.modem.stop()
         await self._link.close()
+        leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in leftovers:
+            task.cancel()
+        await asyncio.gather(*leftovers, return_exceptions=True)
 
     def _halt(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -126,3 +131,11 @@ class ModemRunner:
 
     def power_on(self) -> None:
         self.run(self.modem.power_on())
+
+    def incoming_call(self, number: str) -> None:
+        """A voice call from ``number`` reaches the modem (RING)."""
+        self.run(voice(self.modem).incoming(number))
+
+    def remote_hangup(self) -> None:
+        """The far end of the current call hangs up (NO CARRIER)."""
+        self.run(voice(self.modem).remote_hangup())

@@ -1,0 +1,91 @@
+"""The ``dtulab`` command line, run as a real process."""
+
+import re
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from dtulab.console import Console
+from peripherals.gsm_modem.faults import FAULTS
+
+DTULAB = [sys.executable, "-m", "dtulab.cli"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["nope"],
+        ["modem", "--link", "serial"],
+        ["modem", "--link", "tcp:127.0.0.1:99999"],
+        ["modem", "--link", "tcp:nohost"],
+        ["modem", "--timing", "slow"],
+        ["modem", "--fault", "meteor"],
+        ["modem", "--fault", "latency:ms=abc"],
+        ["modem", "--fault", "latency:speed=3"],
+    ],
+)
+def test_bad_arguments_one_line_exit_2(argv):
+    done = subprocess.run(DTULAB + argv, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("dtulab: error: ")
+    assert "Traceback" not in done.stderr
+
+
+def test_faults_lists_every_fault():
+    done = subprocess.run(DTULAB + ["faults"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert {line.split()[0] for line in done.stdout.splitlines()} == set(FAULTS)
+
+
+def start_modem(*extra: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        DTULAB + ["modem", "--timing", "fast", *extra],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    first = proc.stdout.readline()
+    match = re.search(r"model on (\S+)", first)
+    assert match, (first, proc.stderr.read() if proc.poll() is not None else "")
+    proc.stdout.readline()  # the help hint
+    return proc, match.group(1)
+
+
+def stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    return out
+
+
+def test_modem_on_a_pty_with_control_commands(tmp_path):
+    transcript = tmp_path / "link.txt"
+    proc, port = start_modem("--fault", "signal:rssi=7", "--transcript", str(transcript))
+    try:
+        with Console(port) as console:
+            console.expect("SMS Ready")
+            assert console.command("ATE0") == ["ATE0", "OK"]
+            assert console.command("AT+CSQ") in (["+CSQ: 7,0", "OK"], ["+CSQ: 99,99", "OK"])
+            proc.stdin.write("status\n")
+            proc.stdin.flush()
+            assert "faults: signal(rssi=7, ber=0)" in proc.stdout.readline()
+            proc.stdin.write("frobnicate\n")
+            proc.stdin.flush()
+            assert proc.stdout.readline().startswith("error: unknown command 'frobnicate'")
+    finally:
+        out = stop(proc)
+    assert "modem: stopped" in out
+    assert "rx  b'AT+CSQ\\r'" in transcript.read_text()
+
+
+def test_modem_on_tcp():
+    proc, port = start_modem("--link", "tcp:127.0.0.1:0")
+    try:
+        assert port.startswith("socket://127.0.0.1:")
+        with Console(port) as console:
+            console.sync()
+            assert console.command("ATE0") in (["ATE0", "OK"], ["OK"])
+            assert console.command("AT+CGMI") == ["SIMCOM_Ltd", "OK"]
+    finally:
+        stop(proc)

@@ -22,6 +22,7 @@ from peripherals.clock import Clock
 from peripherals.gsm_modem.network import Path, PathConditions
 
 PIECE = 256  # bytes per step when a rate limit applies: smooth enough for GPRS rates
+IDLE = 0.05  # seconds a rate-limited pipe may fall behind before it restarts its schedule
 READ_SIZE = 1460  # one TCP segment, the module's largest +RECEIVE
 
 
@@ -57,8 +58,12 @@ class ShapedPipe:
                 for i in range(0, len(data), step):
                     piece = data[i : i + step]
                     if path.rate:
-                        start = max(self._clock.now(), self._next_free)
-                        self._next_free = start + len(piece) / path.rate
+                        # Keep a running schedule so timer lateness does not add up;
+                        # an idle pipe starts afresh (no burst credit beyond IDLE).
+                        now = self._clock.now()
+                        if self._next_free < now - IDLE:
+                            self._next_free = now
+                        self._next_free += len(piece) / path.rate
                         await self._clock.sleep_until(self._next_free)
                     await self._deliver(piece)
             elif data is None:

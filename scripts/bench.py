@@ -1,0 +1,221 @@
+"""dtulab benchmarks: measure the modem model the way a DTU's MCU uses it.
+
+Run with ``scripts/bench`` (or ``scripts/bench --quick``). Each benchmark
+starts a fresh modem model on a real pty (fast timing profile), drives it
+through a host ``Console`` and real loopback servers, prints a result line
+and adds it to a JSON file (``build/bench.json`` by default).
+
+Benchmarks:
+- ``at-latency``: round trip of ``AT`` → ``OK`` over the pty (median, p99).
+- ``tcp-up`` / ``tcp-down``: TCP pass-through throughput, RS232 side →
+  ``AT+CIPSEND`` → server, and server → ``+RECEIVE`` → RS232 side.
+- ``tcp-up-limited`` / ``tcp-down-limited``: the same under a GPRS-like
+  bandwidth fault; the measured rate must be within 5 % of the limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from dtulab.console import Console  # noqa: E402
+from peripherals.gsm_modem.runner import ModemRunner  # noqa: E402
+
+LIMIT_BPS = 40_000  # GPRS class 10, about 40 kbit/s
+TOLERANCE = 0.05
+
+
+class Sink:
+    """A loopback TCP server that counts what it receives and can stream data back."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.conn: socket.socket | None = None
+        self.received = 0
+        self.first_at = 0.0
+        self.last_at = 0.0
+        self.ready = threading.Event()
+        self.cond = threading.Condition()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        self.conn, _ = self.server.accept()
+        self.ready.set()
+        while data := self.conn.recv(65536):
+            with self.cond:
+                now = time.monotonic()
+                if not self.received:
+                    self.first_at = now
+                self.received += len(data)
+                self.last_at = now
+                self.cond.notify_all()
+
+    def wait_for(self, total: int, timeout: float) -> None:
+        with self.cond:
+            if not self.cond.wait_for(lambda: self.received >= total, timeout):
+                raise RuntimeError(f"server got {self.received} of {total} bytes in {timeout} s")
+
+    def close(self) -> None:
+        if self.conn:
+            self.conn.close()
+        self.server.close()
+
+
+def bring_up(console: Console, sink: Sink) -> None:
+    console.sync()
+    console.command("ATE0")
+    deadline = time.monotonic() + 30
+    while "+CGATT: 1" not in console.command("AT+CGATT?"):
+        if time.monotonic() > deadline:
+            raise RuntimeError("modem did not attach")
+        time.sleep(0.02)
+    for line in ("AT+CIPMUX=1", 'AT+CSTT="CMNET"', "AT+CIICR"):
+        if console.command(line, timeout=30)[-1] != "OK":
+            raise RuntimeError(f"{line} failed")
+    console.write("AT+CIFSR\r")
+    console.expect("10.78.245.128")
+    console.command(f'AT+CIPSTART=0,"TCP","127.0.0.1",{sink.port}')
+    console.expect("0, CONNECT OK")
+    sink.ready.wait(10)
+
+
+def progress(label: str, done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    end = "\n" if done >= total else ""
+    print(f"\r  {label:18} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end,
+          flush=True)  # fmt: skip
+
+
+def bench_at_latency(count: int) -> dict:
+    with ModemRunner("pty", profile="fast") as runner, Console(runner.port) as console:
+        console.sync()
+        console.command("ATE0")
+        samples = []
+        for i in range(count):
+            start = time.perf_counter()
+            console.command("AT")
+            samples.append((time.perf_counter() - start) * 1000)
+            if i % 50 == 0 or i == count - 1:
+                progress("at-latency", i + 1, count)
+    samples.sort()
+    return {
+        "name": "at-latency",
+        "samples": count,
+        "median_ms": round(statistics.median(samples), 3),
+        "p99_ms": round(samples[min(count - 1, int(count * 0.99))], 3),
+        "max_ms": round(samples[-1], 3),
+    }
+
+
+def uplink(total: int, limit_bps: float | None) -> dict:
+    """RS232 side → AT+CIPSEND (quick send) → server; rate seen by the server."""
+    sink = Sink()
+    with ModemRunner("pty", profile="fast") as runner, Console(runner.port) as console:
+        bring_up(console, sink)
+        console.command("AT+CIPQSEND=1")
+        if limit_bps:
+            runner.inject("bandwidth", bps=limit_bps, direction="up")
+        chunk = bytes(range(256)) * 5 + bytes(180)  # 1460 bytes, one TCP segment
+        sent = 0
+        name = "tcp-up-limited" if limit_bps else "tcp-up"
+        start = time.monotonic()
+        while sent < total:
+            piece = chunk[: min(len(chunk), total - sent)]
+            console.write(f"AT+CIPSEND=0,{len(piece)}\r")
+            console.expect("> ")
+            console.write(piece)
+            console.expect(f"DATA ACCEPT:0,{len(piece)}")
+            sent += len(piece)
+            progress(name, sent, total)
+        sink.wait_for(total, timeout=total / (limit_bps / 8) * 3 + 30 if limit_bps else 60)
+        elapsed = sink.last_at - start
+    sink.close()
+    return _rate(name, total, elapsed, limit_bps)
+
+
+def downlink(total: int, limit_bps: float | None) -> dict:
+    """Server → +RECEIVE → RS232 side; rate seen on the RS232 side."""
+    sink = Sink()
+    name = "tcp-down-limited" if limit_bps else "tcp-down"
+    with ModemRunner("pty", profile="fast") as runner, Console(runner.port) as console:
+        bring_up(console, sink)
+        if limit_bps:
+            runner.inject("bandwidth", bps=limit_bps, direction="down")
+        payload = bytes(i % 251 for i in range(total))
+        start = time.monotonic()
+        threading.Thread(target=sink.conn.sendall, args=(payload,), daemon=True).start()
+        got = bytearray()
+        timeout = total / (limit_bps / 8) * 3 + 30 if limit_bps else 60
+        while len(got) < total:
+            size = int(console.expect_re(rb"\+RECEIVE,0,(\d+):\r\n", timeout).group(1))
+            got += console.read_exactly(size, timeout)
+            progress(name, len(got), total)
+        elapsed = time.monotonic() - start
+        if bytes(got) != payload:
+            raise RuntimeError("downlink data corrupted")
+    sink.close()
+    return _rate(name, total, elapsed, limit_bps)
+
+
+def _rate(name: str, total: int, elapsed: float, limit_bps: float | None) -> dict:
+    result = {
+        "name": name,
+        "bytes": total,
+        "seconds": round(elapsed, 3),
+        "kbytes_per_s": round(total / elapsed / 1000, 2),
+        "kbit_per_s": round(total * 8 / elapsed / 1000, 2),
+    }
+    if limit_bps:
+        ratio = (total * 8 / elapsed) / limit_bps
+        result["limit_kbit_per_s"] = limit_bps / 1000
+        result["ratio_to_limit"] = round(ratio, 4)
+        result["within_5_percent"] = abs(ratio - 1) <= TOLERANCE
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller runs (about 30 s in all)")
+    parser.add_argument("--json", default="build/bench.json", help="where to write the results")
+    parser.add_argument("--only", help="run one benchmark: at-latency, tcp, tcp-limited")
+    args = parser.parse_args(argv)
+    at_count = 300 if args.quick else 2000
+    free = 200_000 if args.quick else 2_000_000
+    limited = 25_000 if args.quick else 60_000  # at 5 kB/s: 5 s / 12 s per direction
+    plan: list[tuple[str, Callable[[], dict]]] = [
+        ("at-latency", lambda: bench_at_latency(at_count)),
+        ("tcp", lambda: uplink(free, None)),
+        ("tcp", lambda: downlink(free, None)),
+        ("tcp-limited", lambda: uplink(limited, LIMIT_BPS)),
+        ("tcp-limited", lambda: downlink(limited, LIMIT_BPS)),
+    ]
+    results = []
+    failed = False
+    for group, run in plan:
+        if args.only and args.only != group:
+            continue
+        result = run()
+        results.append(result)
+        print("  " + ", ".join(f"{k}={v}" for k, v in result.items()), flush=True)
+        if result.get("within_5_percent") is False:
+            failed = True
+            print(f"  FAIL: {result['name']} missed the bandwidth limit by more than 5 %")
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results written to {args.json}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

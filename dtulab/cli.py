@@ -105,13 +105,25 @@ def cmd_faults(args: argparse.Namespace) -> int:
 def _add_modem(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("modem", help=cmd_modem.__doc__, description=cmd_modem.__doc__)
     p.add_argument(
-        "--link", type=_link_spec, default="pty",
+        "--link",
+        type=_link_spec,
+        default="pty",
         help="pty (default: prints the path) or tcp:HOST:PORT (a listener; loopback only)",
-    )  # fmt: skip
-    p.add_argument("--timing", choices=sorted(PROFILES), default="realistic",
-                   help="timing profile (default: realistic)")  # fmt: skip
-    p.add_argument("--fault", type=_fault_spec, action="append", default=[],
-                   metavar="NAME[:k=v,...]", help="inject a fault at start (repeatable)")  # fmt: skip
+    )
+    p.add_argument(
+        "--timing",
+        choices=sorted(PROFILES),
+        default="realistic",
+        help="timing profile (default: realistic)",
+    )
+    p.add_argument(
+        "--fault",
+        type=_fault_spec,
+        action="append",
+        default=[],
+        metavar="NAME[:k=v,...]",
+        help="inject a fault at start (repeatable)",
+    )
     p.add_argument("--transcript", metavar="FILE", help="write the link transcript here on exit")
     p.epilog = "control commands on standard input:\n" + HELP
     p.formatter_class = argparse.RawDescriptionHelpFormatter

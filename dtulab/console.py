@@ -140,7 +140,9 @@ class Console:
                     return
             except ExpectTimeout:
                 if time.monotonic() > deadline:
-                    raise ExpectTimeout(f"{self.port}: no OK to AT within {timeout:.1f} s") from None
+                    raise ExpectTimeout(
+                        f"{self.port}: no OK to AT within {timeout:.1f} s"
+                    ) from None
 
     def command(self, line: str, timeout: float = 10.0) -> list[str]:
         """Send ``line`` + CR; return the non-empty response lines, the final result code last.

@@ -87,7 +87,9 @@ def _fault(r: ModemRunner, args: list[str]) -> str:
     if not args:
         raise UsageError("usage: fault <name> [key=value ...]")
     fault = r.inject(args[0], **parse_params(args[1:]))
-    return f"fault {fault} applied" + ("" if fault.one_shot else f" (clear with: clear {fault.name})")
+    return f"fault {fault} applied" + (
+        "" if fault.one_shot else f" (clear with: clear {fault.name})"
+    )
 
 
 @command("clear")

@@ -1,1 +1,1 @@
-"""Models of the DTU board's peripherals: links, the GSM/GPRS modem, and (later) LEDs, power, EEPROM."""
+"""Models of the DTU board's peripherals: links, the GSM/GPRS modem; LEDs, power, EEPROM next."""

@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dtulab.console import Console  # noqa: E402
-from peripherals.gsm_modem.runner import ModemRunner  # noqa: E402
+from dtulab.console import Console
+from peripherals.gsm_modem.runner import ModemRunner
 
 LIMIT_BPS = 40_000  # GPRS class 10, about 40 kbit/s
 TOLERANCE = 0.05

@@ -35,14 +35,14 @@ def test_bad_arguments_one_line_exit_2(argv):
 
 
 def test_faults_lists_every_fault():
-    done = subprocess.run(DTULAB + ["faults"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([*DTULAB, "faults"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert {line.split()[0] for line in done.stdout.splitlines()} == set(FAULTS)
 
 
 def start_modem(*extra: str) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        DTULAB + ["modem", "--timing", "fast", *extra],
+        [*DTULAB, "modem", "--timing", "fast", *extra],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     first = proc.stdout.readline()

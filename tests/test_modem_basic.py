@@ -47,7 +47,15 @@ def test_cmee_levels_render_errors(console):
 
 
 def test_unknown_and_malformed_commands_get_error_and_change_nothing(console):
-    for bad in ("AT+NOSUCH", "AT+CSQ=5", "ATE5", 'AT+CSTT="open', "AT+CMEE=x", "AT+CMEE=1,2", "AT#"):
+    for bad in (
+        "AT+NOSUCH",
+        "AT+CSQ=5",
+        "ATE5",
+        'AT+CSTT="open',
+        "AT+CMEE=x",
+        "AT+CMEE=1,2",
+        "AT#",
+    ):
         assert console.command(bad) == ["ERROR"], bad
     assert console.command("AT+CMEE?") == ["+CMEE: 0", "OK"]
     assert console.command("AT") == ["OK"]

@@ -104,8 +104,14 @@ def test_bearer_open_query_close(console: Console) -> None:
     ok(console, 'AT+SAPBR=3,1,"APN","cmnet.example"')
     ok(console, 'AT+SAPBR=3,1,"USER","u"')
     assert console.command("AT+SAPBR=4,1") == [
-        "+SAPBR:", "CONTYPE: GPRS", "APN: cmnet.example", "PHONENUM: ", "USER: u", "PWD: ",
-        "RATE: 2", "OK",
+        "+SAPBR:",
+        "CONTYPE: GPRS",
+        "APN: cmnet.example",
+        "PHONENUM: ",
+        "USER: u",
+        "PWD: ",
+        "RATE: 2",
+        "OK",
     ]
     ok(console, "AT+SAPBR=1,1")
     assert console.command("AT+SAPBR=2,1") == ['+SAPBR: 1,1,"10.78.245.128"', "OK"]
@@ -117,9 +123,18 @@ def test_bearer_open_query_close(console: Console) -> None:
 def test_bearer_errors(console: Console, runner: ModemRunner) -> None:
     wait_registered(console)
     for bad in (
-        "AT+SAPBR=1,4", "AT+SAPBR=5,1", "AT+SAPBR=1", "AT+SAPBR=x,1", "AT+SAPBR=2,1,1",
-        'AT+SAPBR=3,1,"FOO","x"', 'AT+SAPBR=3,1,"APN"', f'AT+SAPBR=3,1,"APN","{"a" * 65}"',
-        'AT+SAPBR=3,1,"CONTYPE","LTE"', 'AT+SAPBR=3,1,"RATE",7', "AT+SAPBR", "AT+SAPBR?",
+        "AT+SAPBR=1,4",
+        "AT+SAPBR=5,1",
+        "AT+SAPBR=1",
+        "AT+SAPBR=x,1",
+        "AT+SAPBR=2,1,1",
+        'AT+SAPBR=3,1,"FOO","x"',
+        'AT+SAPBR=3,1,"APN"',
+        f'AT+SAPBR=3,1,"APN","{"a" * 65}"',
+        'AT+SAPBR=3,1,"CONTYPE","LTE"',
+        'AT+SAPBR=3,1,"RATE",7',
+        "AT+SAPBR",
+        "AT+SAPBR?",
         "AT+SAPBR=0,1",  # not open
     ):
         assert console.command(bad) == ["ERROR"], bad
@@ -242,10 +257,24 @@ def test_ftp_settings_and_malformed_input(console: Console) -> None:
     ok(console, "AT+FTPPORT=2121")
     ok(console, 'AT+FTPGETNAME="a.bin"')
     for bad in (
-        "AT+FTPPORT=0", "AT+FTPPORT=65536", "AT+FTPPORT=x", "AT+FTPMODE=2", 'AT+FTPTYPE="X"',
-        "AT+FTPCID=4", f'AT+FTPSERV="{"h" * 50}"', 'AT+FTPSERV=""', f'AT+FTPGETNAME="{"n" * 100}"',
-        "AT+FTPREST=-1", "AT+FTPGET=3", "AT+FTPGET=2,0", "AT+FTPGET=2,1461", "AT+FTPGET=2,100",
-        "AT+FTPGET=1,5", "AT+FTPGET", "AT+FTPSIZE=1", "AT+FTPPORT=1,2",
+        "AT+FTPPORT=0",
+        "AT+FTPPORT=65536",
+        "AT+FTPPORT=x",
+        "AT+FTPMODE=2",
+        'AT+FTPTYPE="X"',
+        "AT+FTPCID=4",
+        f'AT+FTPSERV="{"h" * 50}"',
+        'AT+FTPSERV=""',
+        f'AT+FTPGETNAME="{"n" * 100}"',
+        "AT+FTPREST=-1",
+        "AT+FTPGET=3",
+        "AT+FTPGET=2,0",
+        "AT+FTPGET=2,1461",
+        "AT+FTPGET=2,100",
+        "AT+FTPGET=1,5",
+        "AT+FTPGET",
+        "AT+FTPSIZE=1",
+        "AT+FTPPORT=1,2",
     ):
         assert console.command(bad) == ["ERROR"], bad
     ok(console, "AT+CMEE=1")

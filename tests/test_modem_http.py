@@ -147,11 +147,22 @@ def test_http_init_term_and_errors(console: Console, http_server: HttpServer) ->
     ok(console, "AT+HTTPINIT")
     ok(console, 'AT+HTTPPARA="URL","http://127.0.0.1/a"')
     for bad in (
-        'AT+HTTPPARA="FOO","x"', 'AT+HTTPPARA="TIMEOUT",10', 'AT+HTTPPARA="CID",9',
-        'AT+HTTPPARA="REDIR",2', 'AT+HTTPPARA="PROPORT",70000', 'AT+HTTPPARA="URL"',
-        "AT+HTTPACTION=4", "AT+HTTPACTION=x", "AT+HTTPACTION", "AT+HTTPDATA=400000,1000",
-        "AT+HTTPDATA=10,500", "AT+HTTPDATA=10", "AT+HTTPREAD=-1,5", "AT+HTTPREAD=0,0",
-        "AT+HTTPREAD=5", "AT+HTTPSTATUS",
+        'AT+HTTPPARA="FOO","x"',
+        'AT+HTTPPARA="TIMEOUT",10',
+        'AT+HTTPPARA="CID",9',
+        'AT+HTTPPARA="REDIR",2',
+        'AT+HTTPPARA="PROPORT",70000',
+        'AT+HTTPPARA="URL"',
+        "AT+HTTPACTION=4",
+        "AT+HTTPACTION=x",
+        "AT+HTTPACTION",
+        "AT+HTTPDATA=400000,1000",
+        "AT+HTTPDATA=10,500",
+        "AT+HTTPDATA=10",
+        "AT+HTTPREAD=-1,5",
+        "AT+HTTPREAD=0,0",
+        "AT+HTTPREAD=5",
+        "AT+HTTPSTATUS",
     ):
         assert console.command(bad) == ["ERROR"], bad
     ok(console, "AT+CMEE=1")
@@ -195,11 +206,28 @@ def test_http_through_proxy(console: Console, http_server: HttpServer) -> None:
 def test_junk_never_reaches_the_model(console: Console, caplog: pytest.LogCaptureFixture) -> None:
     ok(console, "AT+HTTPINIT")
     junk = [
-        "AT+SAPBR=", "AT+SAPBR=,", "AT+SAPBR=3,1,,", 'AT+SAPBR=3,1,"APN",', "AT+SAPBR=1,1,1,1,1",
-        "AT+SAPBR=99999999999999999999,1", "AT+FTPGET=2,", "AT+FTPGET=,", "AT+FTPSERV=",
-        "AT+FTPREST=99999999999", "AT+FTPTYPE=", "AT+FTPQUIT=1", "AT+FTPSTATE?", "AT+HTTPPARA=,",
-        'AT+HTTPPARA="CID",', 'AT+HTTPPARA="CID","x"', "AT+HTTPDATA=,", "AT+HTTPREAD=,",
-        "AT+HTTPACTION=,", "AT+HTTPHEAD=1", "AT+HTTPINIT?", "AT+HTTPTERM=1",
+        "AT+SAPBR=",
+        "AT+SAPBR=,",
+        "AT+SAPBR=3,1,,",
+        'AT+SAPBR=3,1,"APN",',
+        "AT+SAPBR=1,1,1,1,1",
+        "AT+SAPBR=99999999999999999999,1",
+        "AT+FTPGET=2,",
+        "AT+FTPGET=,",
+        "AT+FTPSERV=",
+        "AT+FTPREST=99999999999",
+        "AT+FTPTYPE=",
+        "AT+FTPQUIT=1",
+        "AT+FTPSTATE?",
+        "AT+HTTPPARA=,",
+        'AT+HTTPPARA="CID",',
+        'AT+HTTPPARA="CID","x"',
+        "AT+HTTPDATA=,",
+        "AT+HTTPREAD=,",
+        "AT+HTTPACTION=,",
+        "AT+HTTPHEAD=1",
+        "AT+HTTPINIT?",
+        "AT+HTTPTERM=1",
     ]
     for line in junk:
         assert console.command(line)[-1] in ("OK", "ERROR"), line

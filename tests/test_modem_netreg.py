@@ -7,7 +7,9 @@ def test_signal_and_operator(console, runner):
     wait_registered(console)
     assert console.command("AT+CSQ") == ["+CSQ: 24,0", "OK"]
     assert console.command("AT+COPS?") == ['+COPS: 0,0,"CHINA MOBILE"', "OK"]
-    assert console.command("AT+COPS=?")[0] == '+COPS: (2,"CHINA MOBILE","CMCC","46000"),,(0-4),(0-2)'
+    assert (
+        console.command("AT+COPS=?")[0] == '+COPS: (2,"CHINA MOBILE","CMCC","46000"),,(0-4),(0-2)'
+    )
     assert console.command("AT+COPS=0") == ["OK"]
     assert console.command("AT+COPS=1,2,99999") == ["ERROR"]
 

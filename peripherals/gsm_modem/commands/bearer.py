@@ -43,7 +43,12 @@ BearerListener = Callable[[int, str], Awaitable[None]]
 class Profile:
     params: dict[str, str] = field(
         default_factory=lambda: {
-            "CONTYPE": "GPRS", "APN": "", "PHONENUM": "", "USER": "", "PWD": "", "RATE": "2"
+            "CONTYPE": "GPRS",
+            "APN": "",
+            "PHONENUM": "",
+            "USER": "",
+            "PWD": "",
+            "RATE": "2",
         }
     )
     status: int = CLOSED

@@ -300,8 +300,16 @@ class Ftp(ModemPart):
 
     def settings(self) -> FtpSettings:
         return FtpSettings(
-            self.server, self.port, self.user, self.password, self.mode == 1, self.type,
-            self.getpath, self.getname, self.rest, self.cid,
+            self.server,
+            self.port,
+            self.user,
+            self.password,
+            self.mode == 1,
+            self.type,
+            self.getpath,
+            self.getname,
+            self.rest,
+            self.cid,
         )
 
     def start(self, kind: str) -> None:

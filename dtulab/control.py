@@ -148,5 +148,5 @@ def execute(runner: ModemRunner, line: str) -> str:
         return f"error: unknown command '{words[0]}' (try: help)"
     try:
         return fn(runner, words[1:])
-    except (UsageError, FaultError) as exc:
+    except (UsageError, FaultError, ValueError) as exc:
         return f"error: {exc}"

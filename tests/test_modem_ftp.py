@@ -160,7 +160,7 @@ def test_ftp_get_binary_passive(console: Console, ftp_server: FtpServer) -> None
     assert len(data) == len(BIG)
     assert sha(data) == sha(BIG)
     assert console.command("AT+FTPSTATE") == ["+FTPSTATE: 0", "OK"]
-    wait_until(lambda: not ftp_threads(), 5)
+    wait_until(lambda: not ftp_threads(), 20)
 
 
 def test_ftp_get_active_mode_and_ascii_text(console: Console, ftp_server: FtpServer) -> None:
@@ -229,7 +229,7 @@ def test_ftp_gprs_loss_mid_transfer(
     assert console.command("AT+FTPSTATE") == ["+FTPSTATE: 0", "OK"]
     assert console.command("AT+SAPBR=2,1") == ['+SAPBR: 1,3,"0.0.0.0"', "OK"]
     assert console.command("AT+FTPGET=2,100") == ["ERROR"]
-    wait_until(lambda: not ftp_threads(), 5)
+    wait_until(lambda: not ftp_threads(), 20)
 
 
 def test_ftpquit_and_reboot_stop_the_worker(
@@ -243,12 +243,12 @@ def test_ftpquit_and_reboot_stop_the_worker(
     console.write("AT+FTPQUIT\r")
     console.expect("\r\nOK\r\n\r\n+FTPGET: 1,86\r\n")
     assert console.command("AT+FTPSTATE") == ["+FTPSTATE: 0", "OK"]
-    wait_until(lambda: not ftp_threads(), 5)
+    wait_until(lambda: not ftp_threads(), 20)
     start_get(console)
     console.expect("\r\n+FTPGET: 1,1\r\n")
     runner.inject("reboot")
     console.expect("\r\nSMS Ready\r\n")
-    wait_until(lambda: not ftp_threads(), 5)
+    wait_until(lambda: not ftp_threads(), 20)
     assert console.command("AT+FTPSTATE")[-2:] == ["+FTPSTATE: 0", "OK"]
 
 

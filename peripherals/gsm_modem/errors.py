@@ -34,6 +34,7 @@ CME_TEXT: dict[int, str] = {
     793: "Param value range beyond",
     794: "Param type not match",
     795: "Param format invalid",
+    765: "invalid input value",
     796: "null param",
 }
 

@@ -351,7 +351,8 @@ class Ftp(ModemPart):
             self.end(job)
             await urc(f"+FTPGET: 1,{error}")
             return
-        if opened and not job.notified and (pending or not job.announced):
+        # "+FTPGET: 1,1" means data can be read now (an empty file: just before 1,0).
+        if opened and not job.notified and (pending or (finished and not job.announced)):
             job.notified = job.announced = True
             await urc("+FTPGET: 1,1")
         if job.announced and finished and not pending:

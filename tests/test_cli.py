@@ -70,6 +70,12 @@ def test_modem_on_a_pty_with_control_commands(tmp_path):
             proc.stdin.write("status\n")
             proc.stdin.flush()
             assert "faults: signal(rssi=7, ber=0)" in proc.stdout.readline()
+            proc.stdin.write("sms +8613912345678 hello from the CLI\n")
+            proc.stdin.flush()
+            assert "handed to the SMS centre" in proc.stdout.readline()
+            index = console.expect_re(rb'\+CMTI: "SM",(\d+)\r\n').group(1).decode()
+            assert console.command("AT+CMGF=1")[-1] == "OK"
+            assert console.command(f"AT+CMGR={index}")[-2] == "hello from the CLI"
             proc.stdin.write("frobnicate\n")
             proc.stdin.flush()
             assert proc.stdout.readline().startswith("error: unknown command 'frobnicate'")

@@ -74,7 +74,10 @@ def test_text_mode_send_gsm7(runner: ModemRunner, console: Console) -> None:
     assert reply[-1] == "OK" and re.fullmatch(r"\+CMGS: \d+", reply[0])
     (sms,) = runner.sms_center.wait_sent(1)
     assert (sms.to, sms.text, sms.encoding, sms.pdu) == (
-        PEER, "Temp 21.5C, door open!", "gsm7", None,
+        PEER,
+        "Temp 21.5C, door open!",
+        "gsm7",
+        None,
     )
     assert sms.smsc == "+8613800100500"
     assert reply[0] == f"+CMGS: {sms.mr}"
@@ -124,7 +127,10 @@ def test_pdu_mode_send_classic_vector(runner: ModemRunner, console: Console) -> 
     assert reply[-1] == "OK" and reply[0].startswith("+CMGS: ")
     (sms,) = runner.sms_center.wait_sent(1)
     assert (sms.to, sms.text, sms.encoding, sms.pdu) == (
-        "+46708251358", "hellohello", "gsm7", HELLO_TPDU,
+        "+46708251358",
+        "hellohello",
+        "gsm7",
+        HELLO_TPDU,
     )
     assert sms.smsc == "+8613800100500"  # SMSC 00: the AT+CSCA address
 

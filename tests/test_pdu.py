@@ -16,9 +16,7 @@ HELLO_SUBMIT = "0011000B916407281553F80000AA0AE8329BFD4697D9EC37"
 # Its SMS-DELIVER counterpart from the same page: SMSC +27381000015, sender 27838890001.
 HELLO_DELIVER = "07917283010010F5040BC87238880900F10000993092516195800AE8329BFD4697D9EC37"
 # A SIMCom module's AT+CMGRD output: UCS2 from +8618612748499, SMSC +8613010112500.
-UCS2_DELIVER = (
-    "0891683110102105F0040D91688116728494F90008226091908561230C62117684732B53EB5C0F6A59"
-)
+UCS2_DELIVER = "0891683110102105F0040D91688116728494F90008226091908561230C62117684732B53EB5C0F6A59"
 
 GSM_TEXT = st.text(alphabet=sorted(pdu.GSM7_CHARS), max_size=200)
 
@@ -61,7 +59,9 @@ def test_packing_with_fill_bits_after_a_header() -> None:
     udl, ud = pdu.encode_user_data("gsm7", "A", pdu.concat_udh(0xCC, 2, 1))
     assert (udl, ud.hex().upper()) == (8, "050003CC020182")
     assert pdu.decode_user_data("gsm7", udl, ud, True) == (
-        bytes.fromhex("0003CC0201"), "A", b"\x41",
+        bytes.fromhex("0003CC0201"),
+        "A",
+        b"\x41",
     )
 
 
@@ -111,7 +111,11 @@ def test_decode_classic_submit() -> None:
     assert (smsc, present, len(tpdu)) == (None, True, 23)
     sub = pdu.decode_submit(tpdu)
     assert (sub.da, sub.toda, sub.text, sub.vp, sub.alphabet) == (
-        "+46708251358", 0x91, "hellohello", b"\xaa", "gsm7",
+        "+46708251358",
+        0x91,
+        "hellohello",
+        b"\xaa",
+        "gsm7",
     )
 
 
@@ -189,7 +193,13 @@ def test_segments() -> None:
 
 def test_data_coding_schemes() -> None:
     assert [pdu.dcs_alphabet(d) for d in (0x00, 0x04, 0x08, 0x0C, 0xF0, 0xF4, 0xE0)] == [
-        "gsm7", "8bit", "ucs2", "gsm7", "gsm7", "8bit", "ucs2",
+        "gsm7",
+        "8bit",
+        "ucs2",
+        "gsm7",
+        "gsm7",
+        "8bit",
+        "ucs2",
     ]
     assert pdu.dcs_class(0x00) is None
     assert pdu.dcs_class(0x12) == 2

@@ -376,9 +376,7 @@ def _fill_bits(udh_octets: int) -> int:
     return (7 - (udh_octets * 8) % 7) % 7
 
 
-def encode_user_data(
-    alphabet: str, payload: str | bytes, udh: bytes = b""
-) -> tuple[int, bytes]:
+def encode_user_data(alphabet: str, payload: str | bytes, udh: bytes = b"") -> tuple[int, bytes]:
     """(TP-UDL, TP-UD) for text (gsm7/ucs2) or octets (8bit), with an optional header.
 
     For 7-bit data the UDL counts septets, header and fill bits included; otherwise
@@ -403,9 +401,7 @@ def encode_user_data(
     return len(head) + len(body), head + body
 
 
-def decode_user_data(
-    alphabet: str, udl: int, ud: bytes, has_udh: bool
-) -> tuple[bytes, str, bytes]:
+def decode_user_data(alphabet: str, udl: int, ud: bytes, has_udh: bool) -> tuple[bytes, str, bytes]:
     """(header without UDHL, text, payload octets) from TP-UDL/TP-UD; checks the lengths."""
     if alphabet == "gsm7":
         if udl > SINGLE_SEPTETS or len(ud) != math.ceil(udl * 7 / 8):
@@ -515,8 +511,20 @@ def decode_submit(tpdu: bytes) -> Submit:
     ud = tpdu[pos + 1 :]
     udh, text, data = decode_user_data(alphabet, udl, ud, bool(fo & 0x40))
     return Submit(
-        fo, mr, da, toda, pid, dcs, vp, udl, udh, text, data, alphabet,
-        concat_info(udh) if udh else None, ud,
+        fo,
+        mr,
+        da,
+        toda,
+        pid,
+        dcs,
+        vp,
+        udl,
+        udh,
+        text,
+        data,
+        alphabet,
+        concat_info(udh) if udh else None,
+        ud,
     )
 
 
@@ -622,6 +630,18 @@ def decode_deliver(tpdu: bytes) -> Deliver:
     ud = tpdu[pos + 10 :]
     udh, text, data = decode_user_data(alphabet, udl, ud, bool(fo & 0x40))
     return Deliver(
-        fo, oa, tooa, pid, dcs, scts, tz, udl, udh, text, data, alphabet,
-        concat_info(udh) if udh else None, ud,
+        fo,
+        oa,
+        tooa,
+        pid,
+        dcs,
+        scts,
+        tz,
+        udl,
+        udh,
+        text,
+        data,
+        alphabet,
+        concat_info(udh) if udh else None,
+        ud,
     )

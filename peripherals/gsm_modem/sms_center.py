@@ -134,8 +134,13 @@ class SmsCenter:
         for seq, part in enumerate(parts, 1):
             udh = pdu.concat_udh(ref, len(parts), seq) if len(parts) > 1 else b""
             tpdu = pdu.encode_deliver(
-                sender, part, alphabet=encoding, when=now, tz_quarters=self.tz_quarters,
-                udh=udh, more_messages=seq < len(parts),
+                sender,
+                part,
+                alphabet=encoding,
+                when=now,
+                tz_quarters=self.tz_quarters,
+                udh=udh,
+                more_messages=seq < len(parts),
             )
             items.append(QueuedSms(sender, tpdu, self.number))
         return items

@@ -687,8 +687,14 @@ async def _send_pdu(m: Modem, st: SmsState, cmd: Command) -> Final:
         except (ValueError, pdu.PduError):
             raise err from None
         message = SentSms(
-            submit.da, submit.text, submit.alphabet, tpdu.hex().upper(), toda=submit.toda,
-            dcs=submit.dcs, data=submit.data, concat=submit.concat,
+            submit.da,
+            submit.text,
+            submit.alphabet,
+            tpdu.hex().upper(),
+            toda=submit.toda,
+            dcs=submit.dcs,
+            data=submit.data,
+            concat=submit.concat,
         )
         mr = await _submit(m, st, [message], smsc)
     finally:

@@ -129,6 +129,26 @@ class TcpServer:
             conn.close()
 
 
+def start_echo_server() -> socket.socket:
+    """A real loopback TCP server that echoes back whatever its one client sends."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        while data := conn.recv(4096):
+            conn.sendall(data)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def echo_port() -> Iterator[int]:
+    server = start_echo_server()
+    yield server.getsockname()[1]
+    server.close()
+
+
 @pytest.fixture
 def tcp_server() -> Iterator[TcpServer]:
     server = TcpServer()

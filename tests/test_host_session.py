@@ -6,26 +6,13 @@ receive (AT+CIPQSEND=1, AT+CIPRXGET=1), as TinyGSM's SIM800 client does.
 """
 
 import re
-import socket
-import threading
 import time
 
 import pytest
 
 from dtulab.console import Console
 from peripherals.gsm_modem.runner import ModemRunner
-
-
-def echo_server() -> socket.socket:
-    server = socket.create_server(("127.0.0.1", 0))
-
-    def serve() -> None:
-        conn, _ = server.accept()
-        while data := conn.recv(4096):
-            conn.sendall(data)
-
-    threading.Thread(target=serve, daemon=True).start()
-    return server
+from tests.conftest import start_echo_server
 
 
 def poll(console: Console, command: str, pattern: str, timeout: float) -> str:
@@ -41,7 +28,7 @@ def poll(console: Console, command: str, pattern: str, timeout: float) -> str:
 
 @pytest.mark.slow
 def test_host_library_session_end_to_end():
-    server = echo_server()
+    server = start_echo_server()
     with ModemRunner("pty", profile="realistic") as runner, Console(runner.port) as console:
         # init: sync, echo off, verbose errors, identity, SIM
         console.sync(timeout=30)

@@ -1,7 +1,6 @@
 """Every fault of the cell-network model, seen from the DTU's side of the pty (faults.py)."""
 
 import socket
-import threading
 import time
 
 import pytest
@@ -116,18 +115,6 @@ def test_blackholed_connect_times_out(console, runner, tcp_server):
     assert tcp_server.clients == []
 
 
-def echo_server() -> socket.socket:
-    server = socket.create_server(("127.0.0.1", 0))
-
-    def serve() -> None:
-        conn, _ = server.accept()
-        while data := conn.recv(4096):
-            conn.sendall(data)
-
-    threading.Thread(target=serve, daemon=True).start()
-    return server
-
-
 def round_trip(console, n: int = 0) -> float:
     start = time.monotonic()
     send(console, n, b"ping")
@@ -136,10 +123,9 @@ def round_trip(console, n: int = 0) -> float:
     return time.monotonic() - start
 
 
-def test_latency_delays_both_directions(console, runner):
-    server = echo_server()
+def test_latency_delays_both_directions(console, runner, echo_port):
     bring_up_gprs(console)
-    console.command(f'AT+CIPSTART=0,"TCP","127.0.0.1",{server.getsockname()[1]}')
+    console.command(f'AT+CIPSTART=0,"TCP","127.0.0.1",{echo_port}')
     console.expect("0, CONNECT OK")
     fault = runner.inject("latency", ms=150, direction="both")
     assert round_trip(console) >= 0.29
@@ -148,7 +134,6 @@ def test_latency_delays_both_directions(console, runner):
     assert round_trip(console) >= 0.19
     with pytest.raises(FaultError):
         runner.inject("latency", ms=10, direction="sideways")
-    server.close()
 
 
 def test_bandwidth_limits_the_downlink(console, runner, tcp_server):

@@ -1,7 +1,6 @@
 """SIMCom TCP/IP through the pty, against real loopback servers (SIM800 manual §8)."""
 
 import socket
-import threading
 
 import pytest
 
@@ -211,21 +210,12 @@ def test_many_sends_arrive_in_order(console, tcp_server):
     assert tcp_server.wait_data(len(expected)) == expected
 
 
-def test_echo_server_round_trip(console):
-    server = socket.create_server(("127.0.0.1", 0))
-
-    def echo() -> None:
-        conn, _ = server.accept()
-        while data := conn.recv(4096):
-            conn.sendall(data)
-
-    threading.Thread(target=echo, daemon=True).start()
+def test_echo_server_round_trip(console, echo_port):
     bring_up_gprs(console)
-    console.command(f'AT+CIPSTART=0,"TCP","127.0.0.1",{server.getsockname()[1]}')
+    console.command(f'AT+CIPSTART=0,"TCP","127.0.0.1",{echo_port}')
     console.expect("0, CONNECT OK")
     console.write("AT+CIPSEND=0,4\r")
     console.expect("> ")
     console.write("ping")
     console.expect(b"0, SEND OK")
     console.expect(b"+RECEIVE,0,4:\r\nping")
-    server.close()

@@ -10,9 +10,7 @@ model's loop, so nothing races the model.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable, Coroutine
-from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from peripherals.gsm_modem.commands.voice import voice
@@ -22,6 +20,7 @@ from peripherals.gsm_modem.network import CellNetwork
 from peripherals.gsm_modem.sms_center import SmsCenter
 from peripherals.gsm_modem.timing import TimingProfile
 from peripherals.links import Link, PtyLink, TcpServerLink, open_link
+from peripherals.loop_thread import LoopThread
 from peripherals.transcript import Transcript, TranscriptLink
 
 T = TypeVar("T")
@@ -41,19 +40,18 @@ class ModemRunner:
         self.transcript = Transcript()
         self.network = CellNetwork()
         self.sms_center = SmsCenter()
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="modem", daemon=True)
+        self.thread = LoopThread("modem")
         self.modem: Modem
         self.faults: FaultSet
         self._link: Link
 
     # -- lifecycle -------------------------------------------------------
     def start(self, timeout: float = 30.0) -> ModemRunner:
-        self._thread.start()
+        self.thread.start()
         try:
             self.run(self._start(), timeout)
         except BaseException:
-            self._halt()
+            self.thread.stop()
             raise
         return self
 
@@ -70,24 +68,15 @@ class ModemRunner:
         await self.modem.start()
 
     def stop(self) -> None:
-        if self._thread.is_alive():
+        if self.thread.running:
             try:
                 self.run(self._stop(), 10.0)
             finally:
-                self._halt()
+                self.thread.stop()
 
     async def _stop(self) -> None:
         await self.modem.stop()
         await self._link.close()
-        leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in leftovers:
-            task.cancel()
-        await asyncio.gather(*leftovers, return_exceptions=True)
-
-    def _halt(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(10.0)
-        self.loop.close()
 
     def __enter__(self) -> ModemRunner:
         return self.start()
@@ -107,14 +96,10 @@ class ModemRunner:
 
     # -- calls into the model's loop ----------------------------------------
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
-        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        return future.result(timeout)
+        return self.thread.run(coro, timeout)
 
     def call(self, fn: Callable[[], T], timeout: float = 30.0) -> T:
-        async def wrapper() -> T:
-            return fn()
-
-        return self.run(wrapper(), timeout)
+        return self.thread.call(fn, timeout)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Until the boot URCs are out (SMS Ready)."""

@@ -17,8 +17,9 @@ pdp-deact              the network drops the PDP context: CLOSED, +PDP: DEACT
 socket-reset           the network resets link ``link`` (all if omitted):
                        the server sees a RST, the DTU ``<n>, CLOSED``
 blackhole              link ``link`` (all if omitted) silently drops traffic;
-                       sends never get SEND OK (SEND FAIL + CLOSED after the
-                       profile's blackhole_timeout), connects time out
+                       sends never get SEND OK: SEND FAIL after the profile's
+                       blackhole_timeout, CLOSED after its tcp_give_up;
+                       connects time out (CONNECT FAIL)
 latency                adds ``ms`` to ``direction`` up/down/both on ``link``
 bandwidth              limits ``direction`` to ``bps`` bits per second
 reboot                 the module restarts: RDY and the boot URCs again,

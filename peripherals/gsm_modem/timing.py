@@ -30,7 +30,8 @@ class TimingProfile:
     ftp_connect: float  # extra delay before +FTPGET: 1,1
     http_action: float  # extra delay before +HTTPACTION
     ring_period: float  # RING repetition
-    blackhole_timeout: float  # unacknowledged send to SEND FAIL + CLOSED (SIM800: 645 s)
+    blackhole_timeout: float  # unacknowledged send to SEND FAIL; connect attempt to CONNECT FAIL
+    tcp_give_up: float  # first unacknowledged send to CLOSED (SIM800 manual: 645 s)
 
 
 PROFILES: dict[str, TimingProfile] = {
@@ -52,6 +53,7 @@ PROFILES: dict[str, TimingProfile] = {
         http_action=1.0,
         ring_period=3.0,
         blackhole_timeout=60.0,
+        tcp_give_up=645.0,
     ),
     "fast": TimingProfile(
         name="fast",
@@ -70,7 +72,8 @@ PROFILES: dict[str, TimingProfile] = {
         ftp_connect=0.0,
         http_action=0.0,
         ring_period=0.2,
-        blackhole_timeout=2.0,
+        blackhole_timeout=1.0,
+        tcp_give_up=15.0,
     ),
 }
 

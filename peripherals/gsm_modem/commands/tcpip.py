@@ -59,6 +59,7 @@ class IpStack(ModemPart):
         self.links: dict[int, Connection] = {}
         self.rx_buffers: dict[int, bytearray] = {}
         self.closed_by_host: set[int] = set()  # single mode: IP CLOSE after AT+CIPCLOSE
+        self.giving_up: set[int] = set()  # links with unacknowledged data awaiting CLOSED
 
     # -- state -----------------------------------------------------------
     def status(self) -> str:
@@ -108,6 +109,22 @@ class IpStack(ModemPart):
             self.links[n] = conn  # single mode reports TCP CLOSED until the next start
         if was_up:
             await self.modem.urc(f"{self.prefix(n)}CLOSED")
+
+    def give_up_later(self, n: int, conn: Connection) -> None:
+        """After an unacknowledged send, TCP retransmits until ``tcp_give_up``, then CLOSED."""
+        if conn.proto != "TCP" or n in self.giving_up:
+            return
+
+        async def give_up() -> None:
+            try:
+                await self.modem.clock.sleep(self.modem.profile.tcp_give_up)
+                if self.links.get(n) is conn and conn.acked < conn.sent:
+                    await self._lost(n)
+            finally:
+                self.giving_up.discard(n)
+
+        self.giving_up.add(n)
+        self.modem.spawn(give_up())
 
     async def close(self) -> None:
         for conn in self.links.values():
@@ -343,9 +360,9 @@ async def cipsend(m: Modem, cmd: Command) -> Final:
         await asyncio.wait_for(asyncio.shield(done), m.profile.blackhole_timeout)
     if done.done():
         await m.respond(f"{stack.prefix(n)}SEND OK")
-    else:  # no acknowledgement: the module gives up and closes the link
+    else:  # no acknowledgement: this send fails; TCP gives the link up later
         await m.respond(f"{stack.prefix(n)}SEND FAIL")
-        await stack._lost(n)
+        stack.give_up_later(n, conn)
     return NO_FINAL
 
 

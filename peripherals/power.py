@@ -29,7 +29,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from peripherals.clock import Clock
@@ -37,7 +37,7 @@ from peripherals.clock import Clock
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(eq=False)
 class Rail:
     """One power input: ``name`` "DC" or "DIP", ``voltage`` in volts."""
 
@@ -53,7 +53,7 @@ class CutTrigger:
     armed: bool = True
     fired_by: Any = None  # the event that fired it
     fired_at: float | None = None  # clock time of the cut
-    seen: int = field(default=0)  # events offered to the predicate
+    seen: int = 0  # events offered to the predicate while the board was on
 
 
 def nth_event(

@@ -1,1 +1,6 @@
-"""DTU targets (reference, qemu, renode, serial); they register by name as they land."""
+"""DTU targets; each registers by name in ``platforms.base.TARGETS``."""
+
+from platforms import reference  # noqa: F401  (registers "reference")
+from platforms.base import TARGETS, Target, Unsupported
+
+__all__ = ["TARGETS", "Target", "Unsupported"]

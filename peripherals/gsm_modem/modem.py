@@ -136,10 +136,11 @@ class Modem:
             log.exception("modem background job failed")
 
     # -- lifecycle -------------------------------------------------------
-    async def start(self) -> None:
-        """Start reading the link and power the module on."""
+    async def start(self, power_on: bool = True) -> None:
+        """Start reading the link and (unless told otherwise) power the module on."""
         self._pump_task = asyncio.get_running_loop().create_task(self._pump())
-        await self.power_on()
+        if power_on:
+            await self.power_on()
 
     async def stop(self) -> None:
         await self.power_off(None)

@@ -1,0 +1,336 @@
+"""The reference DTU: the manual's behaviour (../shared/docs/behaviour.md) on the modelled board.
+
+It talks to the world only through its board (``Board``): the RS232 link to
+the host, the UART link to the SIM800 modem (real AT commands), the three
+LEDs, the settings EEPROM and the clock. ``Dtu.run()`` is the firmware's
+main: boot (settings from the EEPROM, the AT+CIMODID message), bring the
+modem and GPRS up and keep them up, run the work mode, and return
+``"restart"`` or ``"shutdown"`` when asked to; the platform turns that into a
+cold start or an idle board. Power loss is the platform cancelling ``run``.
+
+Modules: serial_port.py (RS232, +++ and command mode), sockets.py (the four
+sockets), usr721.py (the AT dialect), store.py (power-safe settings),
+modem_client.py (the SIM800 driver), services.py (SMS, HTTP, FTP through
+the modem), ftp_protocol.py (the FTP download frames).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from dtu import services, usr721
+from dtu.modem_client import ModemClient, ModemError
+from dtu.serial_port import SerialPort
+from dtu.settings import Settings
+from dtu.sockets import DtuSocket
+from dtu.store import Memory, SettingsStore
+from peripherals.clock import Clock
+from peripherals.links import Link
+
+log = logging.getLogger(__name__)
+
+
+class Leds(Protocol):
+    """What the DTU needs of its LEDs (peripherals/leds.py LedBank)."""
+
+    def __getitem__(self, name: str) -> _Led: ...
+
+
+class _Led(Protocol):
+    def set(self, on: bool) -> None: ...
+
+
+@dataclass
+class Board:
+    """The signals a target gives the DTU firmware."""
+
+    rs232: Link
+    modem: Link
+    leds: Leds
+    eeprom: Memory
+    clock: Clock = field(default_factory=Clock)
+    modem_pwrkey: Callable[[], Awaitable[None]] | None = None  # GPIO to the modem's PWRKEY
+
+
+@dataclass(frozen=True)
+class DtuTiming:
+    """The firmware's own delays (not settable by AT commands)."""
+
+    reconnect_min: float = 2.0  # back-off after a failed connect, doubling
+    reconnect_max: float = 60.0
+    restart_after: int = 8  # failed connects in a row before the DTU restarts (R-NET-3)
+    connect_timeout: float = 80.0  # CIPSTART to CONNECT OK (the modem's maximum is 75 s)
+    send_timeout: float = 90.0
+    network_retry: float = 5.0  # after a failed GPRS bring-up
+    registration_wait: float = 120.0
+    blink: float = 0.05  # DATA LED off-time per packet (R-LED-3)
+
+
+TIMINGS = {
+    "realistic": DtuTiming(),
+    "fast": DtuTiming(
+        reconnect_min=0.1,
+        reconnect_max=1.0,
+        restart_after=8,
+        connect_timeout=20.0,
+        send_timeout=20.0,
+        network_retry=0.2,
+        registration_wait=30.0,
+    ),
+}
+
+
+class Dtu:
+    def __init__(self, board: Board, timing: DtuTiming | None = None) -> None:
+        self.board = board
+        self.clock = board.clock
+        self.timing = timing or TIMINGS["realistic"]
+        self.store = SettingsStore(board.eeprom)
+        self.settings = Settings()
+        self.echo = True
+        self.local_ip = ""
+        self.modem = ModemClient(board.modem)
+        self.modem.on_urc = self._on_urc
+        self.modem.on_receive = self._on_receive
+        self.serial = SerialPort(self)
+        self.sockets = [DtuSocket(self, i) for i in range(4)]
+        self.gprs_ready = asyncio.Event()
+        self.services = services.Services(self)
+        self._pdp_lost = asyncio.Event()
+        self._end: asyncio.Future[str] | None = None
+        self._tasks: set[asyncio.Task[object]] = set()
+        self._blink_task: asyncio.Task[None] | None = None
+
+    # -- life -------------------------------------------------------------------
+    async def run(self) -> str:
+        """The firmware's main; returns "restart" or "shutdown"."""
+        self._end = asyncio.get_running_loop().create_future()
+        self.board.leds["POW"].set(True)
+        self.board.leds["NET"].set(False)
+        self.board.leds["DATA"].set(False)
+        self.settings = self.store.load()
+        if self.settings.boot_message:
+            await self.board.rs232.write(f"\r\n{self.settings.boot_message}\r\n".encode("latin-1"))
+        for job in (self.modem.run(), self.serial.pump(), self.serial.run(), self._network()):
+            self._spawn(job)
+        self.apply_sockets()
+        self._spawn(self.services.run())
+        try:
+            return await self._end
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _spawn(self, coro: Awaitable[object]) -> asyncio.Task[object]:
+        task = asyncio.ensure_future(self._guard(coro))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _guard(self, coro: Awaitable[object]) -> None:
+        try:
+            await coro
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # an exception in the firmware: restart, as a watchdog would
+            log.exception("DTU task failed")
+            self.request_restart(f"exception: {exc!r}")
+
+    def request_restart(self, reason: str, delay: float = 0.0) -> None:
+        log.info("DTU restart: %s", reason)
+        self._finish("restart", delay)
+
+    def request_shutdown(self) -> None:
+        self._finish("shutdown", 0.1)
+
+    def _finish(self, how: str, delay: float) -> None:
+        async def later() -> None:
+            await self.clock.sleep(delay)
+            if self._end is not None and not self._end.done():
+                self._end.set_result(how)
+
+        self._spawn(later())
+
+    # -- settings -----------------------------------------------------------------
+    def save_settings(self) -> None:
+        """ATW: store the running settings (power-safe, see store.py)."""
+        self.store.save(self.settings)
+
+    def apply_sockets(self) -> None:
+        """Start or stop socket tasks to match the running settings."""
+        for sock in self.sockets:
+            running = sock.task is not None and not sock.task.done()
+            if sock.cfg.enabled and not running:
+                sock.task = self._spawn(sock.run())  # type: ignore[assignment]
+            elif not sock.cfg.enabled and running:
+                assert sock.task is not None
+                sock.task.cancel()
+                sock.task = None
+                if sock.state != "CLOSED":
+                    sock.state = "CLOSED"
+                    self._spawn(self.modem.command(f"AT+CIPCLOSE={sock.link}", check=False))
+        self.update_leds()
+
+    def leave_command_mode(self) -> None:
+        self.serial.leave_command_mode()
+        self.apply_sockets()
+
+    # -- the modem and GPRS ------------------------------------------------------------
+    async def _network(self) -> None:
+        while True:
+            try:
+                await self._bring_up()
+            except ModemError as exc:
+                log.warning("GPRS bring-up failed: %s", exc)
+                await self.clock.sleep(self.timing.network_retry)
+                continue
+            self.gprs_ready.set()
+            self.update_leds()
+            await self._pdp_lost.wait()
+            self._pdp_lost.clear()
+            self.gprs_ready.clear()
+            for sock in self.sockets:
+                sock.network_lost()
+            self.update_leds()
+            await self.clock.sleep(self.timing.network_retry)
+
+    async def _bring_up(self) -> None:
+        m = self.modem
+        await m.sync()
+        await m.command("ATE0")
+        await m.command("AT+CMEE=1")
+        await self._poll("AT+CPIN?", r"\+CPIN: READY", 30)
+        await self.services.setup_sms()
+        await self._poll("AT+CREG?", r"\+CREG: \d,[15]", self.timing.registration_wait)
+        await self._poll("AT+CGATT?", r"\+CGATT: 1", self.timing.registration_wait)
+        await m.command("AT+CIPSHUT", timeout=70)
+        self._pdp_lost.clear()
+        await m.command("AT+CIPMUX=1")
+        s = self.settings
+        await m.command(f'AT+CSTT="{s.apn}","{s.apn_user}","{s.apn_password}"')
+        await m.command("AT+CIICR", timeout=90)
+        reply = await m.command("AT+CIFSR", finals=r"\d+\.\d+\.\d+\.\d+")
+        self.local_ip = reply.final
+
+    async def _poll(self, command: str, pattern: str, timeout: float) -> None:
+        deadline = self.clock.now() + timeout
+        regex = re.compile(pattern)
+        while True:
+            reply = await self.modem.command(command, check=False)
+            if any(regex.fullmatch(line) for line in reply.lines):
+                return
+            if self.clock.now() > deadline:
+                raise ModemError(f"{command}: no {pattern} within {timeout} s")
+            await self.clock.sleep(0.5 if timeout > 10 else 0.1)
+
+    def _on_urc(self, line: str) -> None:
+        match = re.fullmatch(r"(\d), (CONNECT OK|CONNECT FAIL|ALREADY CONNECT|CLOSED)", line)
+        if match:
+            n = int(match.group(1))
+            if n < len(self.sockets):
+                self.sockets[n].on_urc(match.group(2))
+                if match.group(2) == "CLOSED":
+                    self.update_leds()
+            return
+        if line in ("+PDP: DEACT", "RDY", "SMS Ready", "NORMAL POWER DOWN") or line.startswith(
+            "UNDER-VOLTAGE POWER"
+        ):
+            if self.gprs_ready.is_set():
+                self._pdp_lost.set()
+            return
+        self.services.on_urc(line)
+
+    def _on_receive(self, n: int, data: bytes) -> None:
+        self.data_moved()
+        self._spawn(self._from_server(n, data))
+
+    async def _from_server(self, n: int, data: bytes) -> None:
+        s = self.settings
+        command = self.password_command(data)
+        if command is not None and s.net_at:
+            reply = await self.run_remote(command, "net")
+            if n < len(self.sockets):
+                await self.sockets[n].send_now(("\r\n".join(reply) + "\r\n").encode("latin-1"))
+            return
+        if s.mode_name == "NET":
+            await self.serial.to_host(data)
+
+    # -- commands with a password (R-AT-3..5) ---------------------------------------------
+    def password_command(self, data: bytes) -> str | None:
+        """``<password>#AT...`` → ``"AT..."`` (any password; the caller checks it)."""
+        text = data.decode("latin-1").strip("\r\n")
+        pw, sep, rest = text.partition("#")
+        if not sep or rest[:2].upper() != "AT" or len(pw) > 16 or "\r" in pw:
+            return None
+        return text
+
+    async def run_remote(self, text: str, source: str) -> list[str]:
+        """Run ``<password>#AT...`` from the network or SMS: a wrong password gets ERROR."""
+        pw, _, command = text.partition("#")
+        if pw != self.settings.password:
+            return ["ERROR"]
+        return await usr721.execute(self, command, usr721.Session(source))
+
+    # -- serial packets ----------------------------------------------------------------
+    async def serial_packet(self, packet: bytes) -> None:
+        """A packet from the host in a transparent mode."""
+        if await self.services.ftp_frame(packet):
+            return
+        command = self.password_command(packet)
+        if command is not None and self.settings.com_at:
+            pw, _, line = command.partition("#")
+            if pw != self.settings.password:
+                return  # wrong password on the serial port: no action, no reply
+            reply = await usr721.execute(self, line, usr721.Session("serial"))
+            await self.board.rs232.write(b"".join(b"\r\n" + r.encode() + b"\r\n" for r in reply))
+            return
+        mode = self.settings.mode_name
+        if mode == "NET":
+            for sock in self.sockets:
+                if sock.cfg.enabled:
+                    sock.put(packet)
+        elif mode == "SMS":
+            await self.services.sms_passthrough(packet)
+        elif mode == "HTTPD":
+            await self.services.http_request(packet)
+
+    def registration_packet(self) -> bytes:
+        s = self.settings
+        if s.reg_kind == "IMEI":
+            return self.services.imei.encode()
+        if s.reg_kind == "ICCID":
+            return self.services.iccid.encode()
+        return bytes.fromhex(s.reg_data)
+
+    async def send_sms(self, number: str, text: str) -> None:
+        await self.services.send_sms(number, text)
+
+    # -- LEDs (R-LED-1..3) ----------------------------------------------------------------
+    def update_leds(self) -> None:
+        leds = self.board.leds
+        leds["POW"].set(True)
+        leds["NET"].set(self.gprs_ready.is_set())
+        if self._blink_task is None or self._blink_task.done():
+            leds["DATA"].set(any(s.state == "CONNECTED" for s in self.sockets))
+
+    def data_moved(self) -> None:
+        """Data went through a socket: the DATA LED blinks (off briefly, then on again)."""
+        if self._blink_task is not None and not self._blink_task.done():
+            return
+        if not any(s.state == "CONNECTED" for s in self.sockets):
+            return
+
+        async def blink() -> None:
+            self.board.leds["DATA"].set(False)
+            await self.clock.sleep(self.timing.blink)
+            self.board.leds["DATA"].set(True)
+            await self.clock.sleep(self.timing.blink)
+
+        self._blink_task = self._spawn(blink())  # type: ignore[assignment]
+        self._blink_task.add_done_callback(lambda _: self.update_leds())

@@ -1,0 +1,175 @@
+"""The DTU's RS232 side: transparent data, the ``+++`` escape and command mode (manual 3.1.1).
+
+Transparent data is packed (R-NET-5): bytes form one packet when the line
+has been idle for the packing time or the packet reaches the packing length.
+The escape (R-AT-1): ``+++`` after more than 200 ms of silence, with nothing
+after it, is answered ``a``; the host's ``a`` within 3 s is answered
+``+ok`` and the port is in command mode. ``+++`` after less silence, or
+followed by anything but ``a``, or not confirmed in 3 s, is ordinary data
+and is not lost. In command mode lines end with CR (LF ignored), are echoed
+while echo is on, and run through the usr721 dialect (usr721.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from dtu import usr721
+
+if TYPE_CHECKING:
+    from dtu.dtu import Dtu
+
+GUARD = 0.2  # T1: silence before "+++"
+CONFIRM = 3.0  # T5: the host's 'a' after our 'a'
+HELD_LIMIT = 15 * 1024  # server data kept for the host while it is in command mode
+
+
+class SerialPort:
+    def __init__(self, dtu: Dtu) -> None:
+        self.dtu = dtu
+        self.link = dtu.board.rs232
+        self.command_mode = False
+        self._chunks: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+        self._pending = bytearray()  # command-mode input not yet consumed
+        self._last_rx = -1e9
+        self.held = bytearray()  # server data that arrived during command mode
+
+    # -- input ---------------------------------------------------------------
+    async def pump(self) -> None:
+        while data := await self.link.read():
+            self._chunks.put_nowait((self.dtu.clock.now(), data))
+
+    async def _next(self, timeout: float | None) -> tuple[float, bytes] | None:
+        try:
+            return await asyncio.wait_for(self._chunks.get(), timeout)
+        except TimeoutError:
+            return None
+
+    async def write(self, data: bytes) -> None:
+        await self.link.write(data)
+
+    async def to_host(self, data: bytes) -> None:
+        """Data for the host (from a server, an SMS, an HTTP reply); held in command mode."""
+        if self.command_mode:
+            self.held += data
+            del self.held[: max(0, len(self.held) - HELD_LIMIT)]
+            return
+        await self.link.write(data)
+
+    # -- main loop -------------------------------------------------------------
+    async def run(self) -> None:
+        while True:
+            if self.command_mode or self.dtu.settings.mode_name == "AT":
+                await self._command_line()
+            else:
+                await self._transparent()
+
+    async def _transparent(self) -> None:
+        """Collect one packet (or handle an escape) and hand it on."""
+        s = self.dtu.settings
+        packet = bytearray()
+        while not self.command_mode:
+            got = await self._next(s.pack_time_ms / 1000 if packet else None)
+            if got is None:  # idle for the packing time
+                break
+            t, data = got
+            silent = t - self._last_rx
+            self._last_rx = t
+            if silent >= GUARD and b"+++".startswith(data):
+                if packet:
+                    await self.dtu.serial_packet(bytes(packet))
+                    packet.clear()
+                data = await self._gather_plus(data)
+                if data == b"+++":
+                    await self._escape()
+                    return
+            packet += data
+            while len(packet) >= s.pack_len:
+                await self.dtu.serial_packet(bytes(packet[: s.pack_len]))
+                del packet[: s.pack_len]
+        if packet:
+            await self.dtu.serial_packet(bytes(packet))
+
+    async def _gather_plus(self, data: bytes) -> bytes:
+        """The rest of a "+++" that arrived in pieces (each within the guard time)."""
+        while len(data) < 3 and b"+++".startswith(data):
+            got = await self._next(GUARD)
+            if got is None:
+                break
+            self._last_rx = got[0]
+            data += got[1]
+        return data
+
+    async def _escape(self) -> None:
+        await self.link.write(b"a")
+        got = await self._next(CONFIRM)
+        if got is not None:
+            self._last_rx = got[0]
+        if got is not None and got[1] == b"a":
+            await self.link.write(b"+ok")
+            self.command_mode = True
+            self._pending.clear()
+            return
+        # not an escape after all: "+++" (and what followed) is data
+        tail = got[1] if got is not None else b""
+        await self.dtu.serial_packet(b"+++" + tail)
+
+    def leave_command_mode(self) -> None:
+        self.command_mode = False
+
+    async def flush_held(self) -> None:
+        if self.held and not self.command_mode:
+            data, self.held = bytes(self.held), bytearray()
+            await self.link.write(data)
+
+    # -- command mode ------------------------------------------------------------
+    async def _more(self) -> None:
+        _, data = await self._chunks.get()
+        self._pending += data
+
+    async def _command_line(self) -> None:
+        line = bytearray()
+        while True:
+            while not self._pending:
+                await self._more()
+            byte = self._pending[0]
+            del self._pending[0]
+            if self.dtu.echo:
+                await self.link.write(bytes([byte]))
+            if byte == 0x0D:
+                break
+            if byte == 0x0A:
+                continue
+            if byte == 0x08:
+                del line[-1:]
+                continue
+            if len(line) <= usr721.MAX_LINE:
+                line.append(byte)
+        text = line.decode("latin-1").strip()
+        if not text:
+            return
+        session = usr721.Session(
+            "serial", read_data=self.read_exactly, read_until=self.read_until, write=self.write
+        )
+        reply = await usr721.execute(self.dtu, text, session)
+        await self.link.write(b"".join(b"\r\n" + r.encode("latin-1") + b"\r\n" for r in reply))
+        if not self.command_mode:
+            await self.flush_held()
+
+    async def read_exactly(self, n: int) -> bytes:
+        while len(self._pending) < n:
+            await self._more()
+        data = bytes(self._pending[:n])
+        del self._pending[:n]
+        return data
+
+    async def read_until(self, end: bytes) -> bytes | None:
+        """Bytes up to ``end`` (Ctrl-Z); None if ESC came first."""
+        while True:
+            for i, byte in enumerate(self._pending):
+                if byte in (end[0], 0x1B):
+                    data = bytes(self._pending[:i])
+                    del self._pending[: i + 1]
+                    return data if byte == end[0] else None
+            await self._more()

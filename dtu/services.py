@@ -1,0 +1,143 @@
+"""What the DTU asks of the modem besides sockets: identity, SMS, voice, HTTP and FTP.
+
+SMS (manual 2.1.3, R-SMS-1/2, R-AT-5): text mode with the UCS2 character set,
+so any text (Chinese too) goes out and comes in unchanged; new messages are
+announced with ``+CMTI`` (AT+CNMI=2,1), read with AT+CMGR and deleted.
+A message ``<password>#AT...`` runs as an SMS AT command (when enabled) and
+the reply goes back by SMS to its sender; in SMS passthrough mode every other
+message goes to the serial port. Incoming calls are answered when
+AT+CIRINGSTA=1. HTTPD client mode is httpd.py, FTP download ftp_download.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING
+
+from dtu import ftp_download, httpd
+from dtu.modem_client import ModemError
+
+if TYPE_CHECKING:
+    from dtu.dtu import Dtu
+
+log = logging.getLogger(__name__)
+
+SMS_TEXT_LIMIT = 70  # UCS2 characters in one SMS
+
+
+def ucs2_hex(text: str) -> str:
+    return text.encode("utf-16-be").hex().upper()
+
+
+def from_ucs2_hex(text: str) -> str:
+    try:
+        return bytes.fromhex(text).decode("utf-16-be")
+    except (ValueError, UnicodeDecodeError):
+        return text
+
+
+class Services:
+    def __init__(self, dtu: Dtu) -> None:
+        self.dtu = dtu
+        self.imei = ""
+        self.iccid = ""
+        self._inbox: asyncio.Queue[int] = asyncio.Queue()
+        self._waiters: list[tuple[re.Pattern[str], asyncio.Future[str]]] = []
+
+    # -- URCs ------------------------------------------------------------------
+    def on_urc(self, line: str) -> None:
+        match = re.fullmatch(r'\+CMTI: "\w+",(\d+)', line)
+        if match:
+            self._inbox.put_nowait(int(match.group(1)))
+            return
+        if line == "RING" and self.dtu.settings.ring_answer:
+            self.dtu._spawn(self.dtu.modem.command("ATA", check=False))
+            return
+        for pattern, future in list(self._waiters):
+            if pattern.fullmatch(line) and not future.done():
+                future.set_result(line)
+                return
+        log.debug("URC not used: %s", line)
+
+    async def wait_urc(self, pattern: str, timeout: float) -> str:
+        """The next URC matching ``pattern`` (e.g. ``+HTTPACTION: .*``)."""
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        entry = (re.compile(pattern), future)
+        self._waiters.append(entry)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise ModemError(f"no URC {pattern} within {timeout} s") from None
+        finally:
+            self._waiters.remove(entry)
+
+    # -- SMS ----------------------------------------------------------------------
+    async def setup_sms(self) -> None:
+        m = self.dtu.modem
+        self.imei = (await m.command("AT+CGSN")).lines[0]
+        self.iccid = (await m.command("AT+CCID")).lines[0]
+        await m.command("AT+CMGF=1")
+        await m.command('AT+CSCS="UCS2"')
+        await m.command("AT+CSMP=17,167,0,8")
+        await m.command("AT+CNMI=2,1,0,0,0")
+        # messages that arrived while the DTU was down are waiting in storage
+        reply = await m.command('AT+CMGL="ALL"', timeout=30, check=False)
+        for line in reply.lines:
+            found = re.match(r"\+CMGL: (\d+),", line)
+            if found:
+                self._inbox.put_nowait(int(found.group(1)))
+
+    async def send_sms(self, number: str, text: str) -> None:
+        for start in range(0, max(len(text), 1), SMS_TEXT_LIMIT):
+            part = text[start : start + SMS_TEXT_LIMIT]
+            await self.dtu.modem.send_data(
+                f'AT+CMGS="{ucs2_hex(number)}"', ucs2_hex(part).encode(), timeout=90,
+                terminator=b"\x1a",
+            )  # fmt: skip
+
+    async def run(self) -> None:
+        """Read and handle incoming SMS, one at a time, in arrival order."""
+        while True:
+            index = await self._inbox.get()
+            try:
+                reply = await self.dtu.modem.command(f"AT+CMGR={index}", timeout=30)
+                await self.dtu.modem.command(f"AT+CMGD={index}", timeout=30, check=False)
+            except ModemError as exc:
+                log.warning("reading SMS %d failed: %s", index, exc)
+                continue
+            if len(reply.lines) < 2:
+                continue
+            header = re.match(r'\+CMGR: "[^"]*","([^"]*)"', reply.lines[0])
+            sender = from_ucs2_hex(header.group(1)) if header else ""
+            text = from_ucs2_hex("".join(reply.lines[1:]))
+            await self.incoming_sms(sender, text)
+
+    async def incoming_sms(self, sender: str, text: str) -> None:
+        dtu = self.dtu
+        command = dtu.password_command(text.encode("utf-8", "replace"))
+        if command is not None and dtu.settings.sms_at:
+            pw, _, rest = command.partition("#")
+            lines: list[str] = []
+            # one SMS may chain commands: "pw#AT+CIPSCONT=...;AT+CIMOD=0"
+            for part in re.split(r";(?=AT)", rest, flags=re.IGNORECASE):
+                lines += await dtu.run_remote(f"{pw}#{part.strip()}", "sms")
+            await self.send_sms(sender, "\r\n".join(lines))
+            return
+        if dtu.settings.mode_name == "SMS":
+            await dtu.serial.to_host(text.encode("utf-8"))
+
+    async def sms_passthrough(self, packet: bytes) -> None:
+        number = self.dtu.settings.sms_number
+        if not number:
+            log.warning("SMS passthrough: no number set (AT+CIPNUM)")
+            return
+        await self.send_sms(number, packet.decode("utf-8", "replace"))
+
+    # -- HTTP and FTP --------------------------------------------------------------
+    async def http_request(self, packet: bytes) -> None:
+        await httpd.request(self.dtu, packet)
+
+    async def ftp_frame(self, packet: bytes) -> bool:
+        return await ftp_download.handle(self.dtu, packet)

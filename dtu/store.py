@@ -1,0 +1,85 @@
+"""Power-safe settings storage in the EEPROM (R-AT-7, R-PWR-1).
+
+Two slots, A at 0x000 and B at 0x800, each a header page and payload pages::
+
+    header (page 0 of the slot, 32 bytes): b"DTUS" | seq u32 | length u16 | crc32 u32
+    payload (pages 1..): the settings' JSON
+
+``save`` writes the slot that does *not* hold the newest record: payload pages
+first, the header page last, each page one I2C transaction. The CRC covers
+seq, length and payload, so a record is valid only once its header landed
+whole over a complete payload. ``load`` takes the valid record with the
+highest sequence number, or the factory settings when neither slot is valid.
+A power cut between (or inside) any two page writes therefore leaves either
+the old settings or the new ones, never a mixture.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import Protocol
+
+from dtu.settings import Settings
+
+MAGIC = b"DTUS"
+HEADER = struct.Struct(">4sIHI")
+SLOTS = (0x000, 0x800)
+SLOT_SIZE = 0x800
+PAGE = 32
+
+
+class Memory(Protocol):
+    """What the store needs of an EEPROM (peripherals/eeprom.py)."""
+
+    def read(self, addr: int, n: int) -> bytes: ...
+
+    def write_block(self, addr: int, data: bytes) -> None: ...
+
+
+@dataclass(frozen=True)
+class Record:
+    slot: int
+    seq: int
+    settings: Settings
+
+
+class SettingsStore:
+    def __init__(self, memory: Memory) -> None:
+        self.memory = memory
+
+    def _read_slot(self, slot: int) -> Record | None:
+        base = SLOTS[slot]
+        magic, seq, length, crc = HEADER.unpack(self.memory.read(base, HEADER.size))
+        if magic != MAGIC or not 0 < length <= SLOT_SIZE - PAGE:
+            return None
+        payload = self.memory.read(base + PAGE, length)
+        if zlib.crc32(struct.pack(">IH", seq, length) + payload) != crc:
+            return None
+        try:
+            return Record(slot, seq, Settings.from_json(payload))
+        except (ValueError, TypeError, UnicodeDecodeError):
+            return None
+
+    def newest(self) -> Record | None:
+        records = [r for r in (self._read_slot(0), self._read_slot(1)) if r is not None]
+        return max(records, key=lambda r: r.seq, default=None)
+
+    def load(self) -> Settings:
+        record = self.newest()
+        return record.settings if record else Settings()
+
+    def save(self, settings: Settings) -> None:
+        """Write ``settings`` into the older slot; may raise the EEPROM's PowerLost."""
+        payload = settings.to_json()
+        if len(payload) > SLOT_SIZE - PAGE:
+            raise ValueError(f"settings need {len(payload)} bytes, a slot holds {SLOT_SIZE - PAGE}")
+        current = self.newest()
+        slot = 1 - current.slot if current else 0
+        seq = (current.seq + 1) if current else 1
+        crc = zlib.crc32(struct.pack(">IH", seq, len(payload)) + payload)
+        base = SLOTS[slot]
+        self.memory.write_block(base + PAGE, payload)
+        header = HEADER.pack(MAGIC, seq, len(payload), crc)
+        self.memory.write_block(base, header + b"\xff" * (PAGE - len(header)))

@@ -1,0 +1,254 @@
+"""The bench: a DTU target on the modelled board, in a real world of servers and a cell network.
+
+``World`` assembles, on one event-loop thread, everything design.md draws
+around the target: the power supply, the LEDs and the EEPROM (file-backed),
+the SIM800 modem model behind the DTU's modem UART with its cell network and
+SMS centre, the data-centre servers on loopback, and the RS232 link the host
+opens (a pty or a TCP port). Power reaches the target only through the
+rails. pytest, the Robot keywords, ``dtulab run`` and scripts/bench drive
+everything through this one synchronous API; nothing above it knows which
+target runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from dtulab.datacenter import Server
+from peripherals.clock import Clock
+from peripherals.eeprom import Eeprom
+from peripherals.gsm_modem import commands  # noqa: F401  (registers the modem's commands)
+from peripherals.gsm_modem.faults import Fault, FaultSet
+from peripherals.gsm_modem.modem import Modem, ModemIdentity
+from peripherals.gsm_modem.network import CellNetwork
+from peripherals.gsm_modem.sms_center import SmsCenter
+from peripherals.leds import LedBank
+from peripherals.links import Link, PtyLink, TcpServerLink, memory_pair, open_link
+from peripherals.loop_thread import LoopThread
+from peripherals.power import PowerSupply
+from peripherals.transcript import Transcript, TranscriptLink
+from platforms import TARGETS, Target
+
+T = TypeVar("T")
+
+
+@dataclass
+class ServerConfig:
+    name: str = "dc1"
+    proto: str = "TCP"
+    port: int = 0  # 0 = any free port
+    echo: bool = False
+
+
+@dataclass
+class WorldConfig:
+    target: str = "reference"
+    timing: str = "fast"  # modem and DTU timing: fast or realistic
+    rs232: str = "pty"  # pty or tcp:HOST:PORT
+    state_dir: str | None = None  # where the EEPROM image lives (None: a temporary folder)
+    servers: list[ServerConfig] = field(default_factory=lambda: [ServerConfig()])
+    identity: ModemIdentity = field(default_factory=ModemIdentity)
+    faults: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    power_on: bool = True
+
+
+class World:
+    def __init__(self, config: WorldConfig | None = None) -> None:
+        self.config = config or WorldConfig()
+        if self.config.target not in TARGETS:
+            known = ", ".join(sorted(TARGETS))
+            raise ValueError(f"unknown target '{self.config.target}': expected one of {known}")
+        self.thread = LoopThread("bench")
+        self.clock = Clock()
+        self.rs232_transcript = Transcript(self.clock)
+        self.modem_transcript = Transcript(self.clock)
+        self.network = CellNetwork()
+        self.sms_center = SmsCenter()
+        self.servers: dict[str, Server] = {}
+        self.power: PowerSupply
+        self.leds: LedBank
+        self.eeprom: Eeprom
+        self.modem: Modem
+        self.faults: FaultSet
+        self.target: Target
+        self.rs232_link: Link
+        self.dtu_modem_link: Link
+        self._raw_rs232: Link
+        self._power_events: asyncio.Queue[bool]
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    # -- lifecycle ------------------------------------------------------------------
+    def start(self, timeout: float = 30.0) -> World:
+        self.thread.start()
+        try:
+            self.run(self._start(), timeout)
+        except BaseException:
+            self.thread.stop()
+            raise
+        return self
+
+    async def _start(self) -> None:
+        cfg = self.config
+        state = Path(cfg.state_dir) if cfg.state_dir else None
+        if state is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="dtulab-")
+            state = Path(self._tmp.name)
+        state.mkdir(parents=True, exist_ok=True)
+        self.power = PowerSupply(self.clock)
+        self.power.cut()  # the bench starts unpowered; power_on() below is the first boot
+        self.leds = LedBank(self.clock)
+        self.eeprom = Eeprom(state / "eeprom.bin", power=self.power)
+        self.dtu_modem_link, modem_side = memory_pair("modem-uart")
+        self.modem = Modem(
+            TranscriptLink(modem_side, self.modem_transcript),
+            network=self.network,
+            identity=cfg.identity,
+            profile=cfg.timing,
+            clock=self.clock,
+        )
+        self.sms_center.attach(self.modem)
+        self.faults = FaultSet(self.modem)
+        await self.modem.start(power_on=False)
+        for server_cfg in cfg.servers:
+            server = Server(server_cfg.name, server_cfg.proto, server_cfg.port, server_cfg.echo)
+            await server.start()
+            self.servers[server.name] = server
+        self._raw_rs232 = await open_link(cfg.rs232)
+        self.rs232_link = TranscriptLink(self._raw_rs232, self.rs232_transcript)
+        self.target = TARGETS[cfg.target](self)
+        await self.target.start()
+        self._power_events = asyncio.Queue()
+        self._power_task = asyncio.ensure_future(self._power_worker())
+        self.power.listeners.append(self._power_events.put_nowait)
+        for name, params in cfg.faults:
+            await self.faults.inject(name, **params)
+        if cfg.power_on:
+            self.power.restore()
+
+    async def _power_worker(self) -> None:
+        """Power transitions reach the modem and the target one at a time, in order."""
+        while True:
+            on = await self._power_events.get()
+            if on:
+                await self.modem.power_on()
+            else:
+                await self.modem.power_off(None)
+            await self.target.power(on)
+
+    def stop(self) -> None:
+        if self.thread.running:
+            try:
+                self.run(self._stop(), 20.0)
+            finally:
+                self.thread.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    async def _stop(self) -> None:
+        await self.target.stop()
+        await self.modem.stop()
+        for server in self.servers.values():
+            await server.stop()
+        await self._raw_rs232.close()
+
+    def __enter__(self) -> World:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- calls into the loop ------------------------------------------------------------
+    def run(self, coro: Any, timeout: float = 30.0) -> Any:
+        return self.thread.run(coro, timeout)
+
+    def call(self, fn: Callable[[], T], timeout: float = 30.0) -> T:
+        return self.thread.call(fn, timeout)
+
+    async def until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
+        """Wait on the loop until ``predicate()`` holds (checked every 10 ms)."""
+        deadline = self.clock.now() + timeout
+        while not predicate():
+            if self.clock.now() > deadline:
+                raise AssertionError(f"{what}: not within {timeout} s")
+            await asyncio.sleep(0.01)
+
+    def wait(self, predicate: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
+        self.run(self.until(predicate, timeout, what or repr(predicate)), timeout + 5)
+
+    # -- the host's side ----------------------------------------------------------------
+    @property
+    def rs232_port(self) -> str:
+        """What the host opens: the pty path or ``socket://HOST:PORT``."""
+        raw = self._raw_rs232
+        if isinstance(raw, PtyLink):
+            return raw.slave_path
+        if isinstance(raw, TcpServerLink):
+            return f"socket://{raw.host}:{raw.port}"
+        return raw.description
+
+    # -- data centre ----------------------------------------------------------------------
+    def server(self, name: str = "dc1") -> Server:
+        try:
+            return self.servers[name]
+        except KeyError:
+            raise ValueError(f"no server '{name}' (have: {', '.join(self.servers)})") from None
+
+    def server_received(self, name: str = "dc1") -> bytes:
+        return self.call(lambda: self.server(name).received)
+
+    def wait_server_received(self, size: int, name: str = "dc1", timeout: float = 20.0) -> bytes:
+        server = self.server(name)
+        try:
+            self.wait(
+                lambda: len(server.received) >= size, timeout, f"{name} receiving {size} bytes"
+            )
+        except AssertionError:
+            got = self.server_received(name)
+            raise AssertionError(
+                f"server {name} got {len(got)} of {size} bytes: {got[-200:]!r}"
+            ) from None
+        return self.server_received(name)
+
+    def wait_connections(self, count: int, name: str = "dc1", timeout: float = 20.0) -> None:
+        server = self.server(name)
+        self.wait(
+            lambda: len(server.connections) >= count, timeout, f"{count} connections to {name}"
+        )
+
+    def server_send(self, data: bytes, name: str = "dc1", index: int = -1) -> None:
+        self.run(self.server(name).send(data, index))
+
+    # -- power, faults -----------------------------------------------------------------
+    def power_on(self) -> None:
+        self.call(self.power.restore)
+
+    def cut_power(self) -> None:
+        self.call(self.power.cut)
+
+    def set_rail(self, rail: str, volts: float) -> None:
+        self.call(lambda: self.power.set_voltage(rail, volts))
+
+    def inject(self, name: str, **params: Any) -> Fault:
+        return self.run(self.faults.inject(name, **params))
+
+    def clear(self, fault: Fault) -> None:
+        self.run(self.faults.clear(fault))
+
+    # -- status -------------------------------------------------------------------------
+    def status_line(self) -> str:
+        def read() -> str:
+            p = self.power
+            sockets = getattr(getattr(self.target, "dtu", None), "sockets", [])
+            socks = " ".join(f"S{s.index + 1}:{s.state[:4]}" for s in sockets) or "DTU off"
+            csq = self.network.rssi if self.modem.reg.stat in (1, 5) else 99
+            return (
+                f"{self.leds.text()} | DC {p.dc.voltage:.1f} V DIP {p.dip.voltage:.1f} V "
+                f"{'on' if p.on else 'OFF'} | {socks} | CSQ {csq}"
+            )
+
+        return self.call(read)

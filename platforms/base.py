@@ -1,0 +1,63 @@
+"""What every target is: firmware on the board, switched only by the power rails.
+
+A target runs one DTU firmware (the Python reference, an ELF under QEMU or
+Renode, a real device) and exposes the board's signals through the bench
+(dtulab/world.py): the RS232 link, the modem UART, the LEDs, the power
+inputs and the EEPROM. It declares its capabilities; asking a target for one
+it lacks raises ``Unsupported`` with the reason, which reports show as
+"unsupported on <target>". Targets register by name in ``TARGETS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from dtulab.world import World
+
+
+class Unsupported(Exception):
+    """A capability this target does not have (the message says why)."""
+
+    def __init__(self, target: str, reason: str) -> None:
+        super().__init__(f"unsupported on {target}: {reason}")
+        self.target = target
+        self.reason = reason
+
+
+class Target:
+    name: ClassVar[str]
+    capabilities: ClassVar[frozenset[str]] = frozenset()  # "leds", "power", "eeprom", "modem"
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def require(self, capability: str, reason: str) -> None:
+        if capability not in self.capabilities:
+            raise Unsupported(self.name, reason)
+
+    async def start(self) -> None:
+        """Called once on the bench loop before the first power-on."""
+
+    async def power(self, on: bool) -> None:
+        """The board's supply went on (cold boot) or off (RAM lost)."""
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        """The bench is shutting down."""
+
+
+TARGETS: dict[str, type[Target]] = {}
+
+
+def register(cls: type[Target]) -> type[Target]:
+    TARGETS[cls.name] = cls
+    return cls
+
+
+def target_names() -> list[str]:
+    return sorted(TARGETS)
+
+
+Factory = Callable[["World"], Target]

@@ -1,0 +1,95 @@
+"""The reference target: the Python DTU (dtu/) running on the modelled board.
+
+Power on starts ``Dtu.run()`` (a cold boot: settings from the EEPROM, RAM
+empty); a restart the DTU asks for (AT+CIRESET, AT+CIRELOAD, repeated
+failures) is a new ``Dtu`` on the same board; AT+CISHUTDOWN leaves the board
+idle until the power comes back. Power off cancels the firmware at once —
+mid-command, mid-EEPROM-write — and turns the LEDs off. While the firmware
+is not running, bytes arriving on its links are lost, as on a real UART.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from dtu.dtu import TIMINGS, Board, Dtu
+from peripherals.links import Link
+from platforms.base import Target, register
+
+log = logging.getLogger(__name__)
+
+
+@register
+class ReferenceTarget(Target):
+    name = "reference"
+    capabilities = frozenset({"leds", "power", "eeprom", "modem"})
+
+    def __init__(self, world) -> None:
+        super().__init__(world)
+        self.dtu: Dtu | None = None
+        self.boots = 0
+        self._main: asyncio.Task[None] | None = None
+        self._drains: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._drain()
+
+    def _drain(self) -> None:
+        async def discard(link: Link) -> None:
+            while await link.read():
+                pass
+
+        w = self.world
+        self._drains = [asyncio.ensure_future(discard(x)) for x in (w.rs232_link, w.dtu_modem_link)]
+
+    async def _undrain(self) -> None:
+        for task in self._drains:
+            task.cancel()
+        await asyncio.gather(*self._drains, return_exceptions=True)
+        self._drains = []
+
+    async def power(self, on: bool) -> None:
+        if on:
+            if self._main is not None and not self._main.done():
+                return
+            await self._undrain()
+            self._main = asyncio.ensure_future(self._firmware())
+            return
+        if self._main is not None:
+            self._main.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._main
+            self._main = None
+        self.dtu = None
+        self.world.leds.all_off()
+        if not self._drains:
+            self._drain()
+
+    async def _firmware(self) -> None:
+        w = self.world
+        board = Board(
+            rs232=w.rs232_link,
+            modem=w.dtu_modem_link,
+            leds=w.leds,
+            eeprom=w.eeprom,
+            clock=w.clock,
+            modem_pwrkey=w.modem.power_on,
+        )
+        while True:
+            self.boots += 1
+            self.dtu = Dtu(board, TIMINGS[w.config.timing])
+            how = await self.dtu.run()
+            log.info("reference DTU: %s", how)
+            if how == "shutdown":
+                self.dtu = None
+                w.leds.all_off()
+                w.leds["POW"].set(True)
+                await self.world.modem.power_off(None)
+                self._drain()
+                return
+
+    async def stop(self) -> None:
+        await self.power(False)
+        await self._undrain()

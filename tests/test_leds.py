@@ -1,0 +1,189 @@
+"""The LED model: state, timeline, blink analysis, waiting, the bank (peripherals/leds.py)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from peripherals.clock import Clock
+from peripherals.leds import Blink, Led, LedBank
+
+
+class HandClock:
+    """A clock that moves only when the test says so."""
+
+    def __init__(self, t: float = 1000.0) -> None:
+        self.t = t
+
+    def now(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+def blink(led: Led, clock: HandClock, period: float, duty: float, cycles: int) -> None:
+    """Drive ``cycles`` on/off cycles, ending with the LED off."""
+    for _ in range(cycles):
+        led.set(True)
+        clock.advance(period * duty)
+        led.set(False)
+        clock.advance(period * (1 - duty))
+
+
+def test_set_records_changes_only() -> None:
+    clock = HandClock()
+    led = Led("NET", clock)
+    assert not led.on and led.timeline == []
+    led.set(False)
+    assert led.timeline == []
+    led.set(True)
+    clock.advance(1)
+    led.set(True)
+    clock.advance(1)
+    led.set(False)
+    assert led.on is False
+    assert led.timeline == [(1000.0, True), (1002.0, False)]
+
+
+def test_history_and_state_at() -> None:
+    clock = HandClock()
+    led = Led("POW", clock)
+    for _ in range(3):
+        led.set(True)
+        clock.advance(1)
+        led.set(False)
+        clock.advance(1)
+    assert led.history() == led.timeline
+    assert led.history(since=1003.0) == [(1003.0, False), (1004.0, True), (1005.0, False)]
+    assert led.state_at(999.0) is False
+    assert led.state_at(1000.5) is True
+    assert led.state_at(1001.0) is False
+    assert led.on_intervals(1000.5, 1004.5) == [
+        (1000.5, 1001.0),
+        (1002.0, 1003.0),
+        (1004.0, 1004.5),
+    ]
+
+
+def test_listeners_called_on_each_change() -> None:
+    clock = HandClock()
+    led = Led("DATA", clock)
+    seen: list[bool] = []
+    led.listeners.append(lambda changed: seen.append(changed.on))
+    for state in (True, True, False, False, True):
+        led.set(state)
+    assert seen == [True, False, True]
+
+
+def test_reset_forgets_the_timeline_keeps_the_state() -> None:
+    clock = HandClock()
+    led = Led("NET", clock)
+    led.set(True)
+    clock.advance(1)
+    led.reset()
+    assert led.timeline == [] and led.on
+    assert led.state_at(0.0) is True
+
+
+@pytest.mark.parametrize(("period", "duty"), [(0.2, 0.5), (1.0, 0.1), (0.5, 0.8)])
+def test_blink_measures_period_and_duty(period: float, duty: float) -> None:
+    clock = HandClock()
+    led = Led("DATA", clock)
+    blink(led, clock, period, duty, cycles=int(2.5 / period) + 1)
+    found = led.blink(window=3.0)
+    assert found is not None
+    assert found.period == pytest.approx(period, rel=1e-6)
+    assert found.duty == pytest.approx(duty, rel=1e-6)
+    assert led.is_blinking(period=(period * 0.9, period * 1.1), duty=(duty - 0.05, duty + 0.05))
+    assert not led.is_blinking(period=(period * 1.5, period * 2))
+    assert not led.is_blinking(duty=(duty + 0.1, 1.0))
+
+
+def test_blink_with_irregular_edges_uses_means() -> None:
+    clock = HandClock()
+    led = Led("DATA", clock)
+    for on, off in ((0.1, 0.1), (0.3, 0.1), (0.2, 0.2)):
+        led.set(True)
+        clock.advance(on)
+        led.set(False)
+        clock.advance(off)
+    found = led.blink()
+    # rises at 0, 0.2, 0.6 -> period 0.3; on-times 0.1, 0.3, 0.2 -> mean 0.2
+    assert found == Blink(period=pytest.approx(0.3), duty=pytest.approx(0.2 / 0.3), edges=6)
+
+
+def test_not_blinking_cases() -> None:
+    clock = HandClock()
+    led = Led("NET", clock)
+    assert led.blink() is None  # never changed
+    led.set(True)
+    clock.advance(5)
+    assert led.blink() is None and not led.is_blinking()  # steady on
+    led.set(False)
+    clock.advance(0.1)
+    led.set(True)
+    clock.advance(0.1)
+    led.set(False)
+    # the window holds one rise (5.1) and one fall (5.2)
+    assert led.blink(window=0.15) is None
+    clock.advance(0.1)
+    led.set(True)
+    assert led.blink(window=1.0) is not None  # 2 rises (5.1, 5.3), 2 falls (5.0, 5.2)
+    clock.advance(3.5)
+    assert led.blink(window=3.0) is None  # the edges have left the window
+
+
+def test_blinking_then_steady_is_not_blinking_after_the_window() -> None:
+    clock = HandClock()
+    led = Led("DATA", clock)
+    blink(led, clock, 0.2, 0.5, cycles=10)
+    assert led.is_blinking()
+    led.set(True)
+    clock.advance(3.1)
+    assert not led.is_blinking()
+
+
+def test_wait_for_is_woken_by_set() -> None:
+    async def scenario() -> None:
+        led = Led("NET", Clock())
+        loop = asyncio.get_running_loop()
+        loop.call_soon(led.set, True)
+        await led.wait_for(True, timeout=10.0)
+        assert led.on
+        await led.wait_for(True, timeout=0.0)  # already there: returns at once
+        waiter = asyncio.ensure_future(led.wait_for(False, timeout=10.0))
+        await asyncio.sleep(0)
+        assert not waiter.done()
+        led.set(False)
+        await asyncio.wait_for(waiter, 10.0)
+        assert led._waiters == []
+
+    asyncio.run(scenario())
+
+
+def test_wait_for_times_out() -> None:
+    async def scenario() -> None:
+        led = Led("NET", Clock())
+        with pytest.raises(TimeoutError, match="NET did not turn on"):
+            await led.wait_for(True, timeout=0.05)
+        assert led._waiters == []
+
+    asyncio.run(scenario())
+
+
+def test_bank_names_and_text() -> None:
+    clock = HandClock()
+    bank = LedBank(clock)
+    assert [led.name for led in bank] == ["POW", "NET", "DATA"]
+    assert bank["pow"] is bank.pow and bank["Net"] is bank.net and bank["DATA"] is bank.data
+    with pytest.raises(KeyError):
+        bank["RUN"]
+    bank.pow.set(True)
+    blink(bank.data, clock, 0.2, 0.5, cycles=10)
+    assert bank.text() == "POW ● NET ○ DATA ◐(0.20s)"
+    bank.all_off()
+    clock.advance(3.5)
+    assert bank.text() == "POW ○ NET ○ DATA ○"
+    assert not any(led.on for led in bank)

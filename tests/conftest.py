@@ -8,10 +8,19 @@ import threading
 import time
 from collections.abc import Iterator
 
+import allure
 import pytest
 
 from dtulab.console import Console
+from dtulab.host import DtuHost
+from dtulab.world import ServerConfig, World, WorldConfig
 from peripherals.gsm_modem.runner import ModemRunner
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker in item.iter_markers("req"):
+        for req in marker.args:
+            allure.dynamic.tag(req)
 
 
 @pytest.fixture
@@ -29,6 +38,40 @@ def console(runner: ModemRunner) -> Iterator[Console]:
         assert c.command("ATE0")[-1] == "OK"
         c.drain()
         yield c
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, tmp_path) -> Iterator[World]:
+    """The reference DTU on the modelled board (fast timing), powered and booted.
+
+    ``@pytest.mark.world(**WorldConfig fields)`` changes the configuration.
+    """
+    marker = request.node.get_closest_marker("world")
+    options = dict(marker.kwargs) if marker else {}
+    options.setdefault("state_dir", str(tmp_path / "state"))
+    options.setdefault(
+        "servers", [ServerConfig("dc1"), ServerConfig("dc2"), ServerConfig("udp", proto="UDP")]
+    )
+    with World(WorldConfig(**options)) as w:
+        yield w
+
+
+@pytest.fixture
+def host(world: World) -> Iterator[DtuHost]:
+    """The host on the DTU's RS232 port, once the DTU has GPRS (NET LED on)."""
+    with DtuHost(world.rs232_port) as h:
+        world.wait(lambda: world.leds["NET"].on, 30, "NET LED on (GPRS up)")
+        yield h
+
+
+def configure(host: DtuHost, *lines: str, save: bool = False) -> None:
+    """Enter command mode, run each usr721 command (each must answer OK), leave again."""
+    host.enter_command_mode()
+    for line in lines:
+        host.at_ok(line)
+    if save:
+        host.at_ok("ATW")
+    host.leave_command_mode()
 
 
 def wait_until(predicate, timeout: float = 10.0, interval: float = 0.01) -> None:

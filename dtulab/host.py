@@ -1,0 +1,54 @@
+"""The host's side of a DTU's RS232 port, in the words of the manual (3.1.1).
+
+``DtuHost`` is a ``Console`` that knows the usr721 dialect's session rules:
+``enter_command_mode`` (silence, ``+++``, ``a``, ``a``, ``+ok``),
+``at`` (one command, echo stripped, reply lines with the result last) and
+``leave_command_mode`` (AT+ENTM). pytest, the Robot keywords and the bench
+all use it, whatever the target.
+"""
+
+from __future__ import annotations
+
+import time
+
+from dtulab.console import Console, ExpectTimeout
+
+GUARD = 0.3  # more than T1 = 200 ms of silence before "+++"
+
+
+class DtuHost(Console):
+    echo = True  # the usr721 command mode echoes until ATE0
+
+    def enter_command_mode(self, timeout: float = 10.0) -> None:
+        """The manual's sequence: >200 ms silence, "+++", 'a' back, 'a' within 3 s, "+ok"."""
+        time.sleep(GUARD)
+        self.drain()
+        self.write(b"+++")
+        self.expect(b"a", timeout)
+        self.write(b"a")
+        self.expect(b"+ok", timeout)
+
+    def at(self, line: str, timeout: float = 10.0) -> list[str]:
+        """One usr721 command in command mode: the reply lines, OK/ERROR last (no echo)."""
+        reply = self.command(line, timeout)
+        if reply and reply[0] == line:
+            reply = reply[1:]
+        return reply
+
+    def at_ok(self, line: str, timeout: float = 10.0) -> list[str]:
+        reply = self.at(line, timeout)
+        if not reply or reply[-1] != "OK":
+            raise AssertionError(f"{line}: expected OK, got {reply}")
+        return reply[:-1]
+
+    def leave_command_mode(self, timeout: float = 10.0) -> None:
+        reply = self.at("AT+ENTM", timeout)
+        if reply[-1:] not in (["OK"], ["+ok"]):
+            raise AssertionError(f"AT+ENTM: {reply}")
+
+    def wait_silence(self, period: float = 0.3) -> None:
+        time.sleep(period)
+        self.drain()
+
+
+__all__ = ["DtuHost", "ExpectTimeout"]

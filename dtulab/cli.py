@@ -1,5 +1,7 @@
 """The ``dtulab`` command line. Subcommands register by name in ``SUBCOMMANDS``.
 
+    dtulab run [--target NAME] [--config FILE] [--rs232 pty|tcp:HOST:PORT]
+               [--timing fast|realistic]
     dtulab modem [--link pty|tcp:HOST:PORT] [--timing fast|realistic]
                  [--fault NAME[:k=v,...]] [--transcript FILE]
     dtulab faults
@@ -14,15 +16,18 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from dtulab import __version__
+from dtulab import __version__, benchfile
 from dtulab.control import HELP, execute, parse_params
+from dtulab.world import World, WorldConfig
 from peripherals.gsm_modem.faults import FAULTS, FaultError, make_fault, parameters
 from peripherals.gsm_modem.runner import ModemRunner
 from peripherals.gsm_modem.timing import PROFILES
 from peripherals.links import LinkSpecError, check_link_spec
+from platforms import TARGETS
 
 
 class UsageError(Exception):
@@ -53,6 +58,14 @@ def _link_spec(text: str) -> str:
     return text
 
 
+def _stop_on_signals() -> threading.Event:
+    """Ctrl-C (SIGINT) and SIGTERM end the run cleanly, even if SIGINT was ignored by the parent."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
 def cmd_modem(args: argparse.Namespace) -> int:
     """Run the modem model alone on a pty or TCP port until Ctrl-C."""
     runner = ModemRunner(args.link, profile=args.timing)
@@ -60,8 +73,7 @@ def cmd_modem(args: argparse.Namespace) -> int:
         runner.start()
     except LinkSpecError as exc:
         raise UsageError(str(exc)) from None
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop = _stop_on_signals()
     try:
         for name, params in args.fault:
             runner.inject(name, **params)
@@ -81,7 +93,52 @@ def cmd_modem(args: argparse.Namespace) -> int:
     return 0
 
 
-def _control_loop(runner: ModemRunner, stop: threading.Event) -> None:
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a DTU target with its modem, a data-centre server and the SMS centre until Ctrl-C."""
+    try:
+        config = benchfile.load(args.config) if args.config else WorldConfig(timing="realistic")
+    except benchfile.BenchFileError as exc:
+        raise UsageError(str(exc)) from None
+    overrides = {
+        k: v
+        for k, v in (("target", args.target), ("rs232", args.rs232), ("timing", args.timing))
+        if v
+    }
+    config = replace(config, **overrides)
+    try:
+        world = World(config)
+        world.start()
+    except (ValueError, LinkSpecError) as exc:
+        raise UsageError(str(exc)) from None
+    stop = _stop_on_signals()
+    tty = sys.stdout.isatty()
+    try:
+        servers = ", ".join(
+            f"{s.name} {s.proto} 127.0.0.1:{s.port}" for s in world.servers.values()
+        )
+        print(f"dtulab: {config.target} DTU, RS232 on {world.rs232_port} (timing: {config.timing})")
+        print(f"dtulab: data centre: {servers or 'none'}")
+        print("dtulab: type 'help' for control commands, Ctrl-C to stop", flush=True)
+        threading.Thread(target=_control_loop, args=(world, stop), daemon=True).start()
+        last = ""
+        while not stop.wait(0.5):
+            line = world.status_line()
+            if tty:
+                print(f"\r\x1b[K{line}", end="", flush=True)
+            elif line != last:
+                print(line, flush=True)
+            last = line
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if tty:
+            print()
+        world.stop()
+        print("dtulab: stopped", flush=True)
+    return 0
+
+
+def _control_loop(runner: Any, stop: threading.Event) -> None:
     for line in sys.stdin:
         if stop.is_set():
             return
@@ -130,12 +187,29 @@ def _add_modem(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_modem)
 
 
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help=cmd_run.__doc__, description=cmd_run.__doc__)
+    p.add_argument("--target", choices=sorted(TARGETS), help="the DTU target (default: reference)")
+    p.add_argument(
+        "--config", metavar="FILE", help="a bench file (.toml or .yaml), see docs/bench-files.md"
+    )
+    p.add_argument("--rs232", type=_link_spec, help="pty (default) or tcp:HOST:PORT")
+    p.add_argument("--timing", choices=sorted(PROFILES), help="timing profile (default: realistic)")
+    p.epilog = "control commands on standard input:\n" + HELP
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.set_defaults(func=cmd_run)
+
+
 def _add_faults(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("faults", help=cmd_faults.__doc__, description=cmd_faults.__doc__)
     p.set_defaults(func=cmd_faults)
 
 
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_modem, _add_faults]
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_run,
+    _add_modem,
+    _add_faults,
+]
 
 
 def build_parser() -> Parser:

@@ -1,7 +1,8 @@
-"""Control commands for a running modem model, typed on ``dtulab modem``'s standard input.
+"""Control commands for a running bench, typed on the standard input of ``dtulab modem`` / ``run``.
 
 One line per command; each returns the text to print. They drive the same
-Python API the tests use (ModemRunner, SmsCenter, FaultSet)::
+Python API the tests use (ModemRunner or World, SmsCenter, FaultSet); a
+command the bench lacks says so::
 
     sms <from> <text...>      deliver an SMS to the modem from <from>
     sent                      list the SMS the modem has sent
@@ -9,9 +10,12 @@ Python API the tests use (ModemRunner, SmsCenter, FaultSet)::
     hangup                    the far end hangs up
     fault <name> [k=v ...]    inject a fault (see `dtulab faults`)
     clear [<name>]            clear active faults (all, or by name)
-    power on|off              press the power key / cut the module's power
-    status                    registration, GPRS, signal, active faults
-    transcript                the link transcript so far
+    power on|off              power the bench on / off (modem: its key; DTU: the rails)
+    rail dc|dip <volts>       set one supply rail (DTU bench)
+    send [<server>] <text>    a data-centre server sends text to the DTU (DTU bench)
+    received [<server>]       what a data-centre server has received (DTU bench)
+    status                    the bench's status line
+    transcript                the modem link transcript so far
     help                      this text
 """
 
@@ -19,13 +23,14 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
+from typing import Any
 
 from peripherals.gsm_modem.faults import FaultError
-from peripherals.gsm_modem.runner import ModemRunner
 
 HELP = __doc__.split("::", 1)[1].strip("\n") if __doc__ else ""
 
-Command = Callable[[ModemRunner, list[str]], str]
+Bench = Any  # a ModemRunner or a World: the same control surface
+Command = Callable[[Bench, list[str]], str]
 COMMANDS: dict[str, Command] = {}
 
 
@@ -53,7 +58,7 @@ def parse_params(items: list[str]) -> dict[str, str]:
 
 
 @command("sms")
-def _sms(r: ModemRunner, args: list[str]) -> str:
+def _sms(r: Bench, args: list[str]) -> str:
     if len(args) < 2:
         raise UsageError("usage: sms <from> <text...>")
     r.sms_center.deliver(args[0], " ".join(args[1:]))
@@ -61,7 +66,7 @@ def _sms(r: ModemRunner, args: list[str]) -> str:
 
 
 @command("sent")
-def _sent(r: ModemRunner, args: list[str]) -> str:
+def _sent(r: Bench, args: list[str]) -> str:
     sent = r.call(lambda: list(r.sms_center.sent))
     if not sent:
         return "no SMS sent yet"
@@ -69,7 +74,7 @@ def _sent(r: ModemRunner, args: list[str]) -> str:
 
 
 @command("call")
-def _call(r: ModemRunner, args: list[str]) -> str:
+def _call(r: Bench, args: list[str]) -> str:
     if len(args) != 1:
         raise UsageError("usage: call <number>")
     r.incoming_call(args[0])
@@ -77,13 +82,13 @@ def _call(r: ModemRunner, args: list[str]) -> str:
 
 
 @command("hangup")
-def _hangup(r: ModemRunner, args: list[str]) -> str:
+def _hangup(r: Bench, args: list[str]) -> str:
     r.remote_hangup()
     return "far end hung up"
 
 
 @command("fault")
-def _fault(r: ModemRunner, args: list[str]) -> str:
+def _fault(r: Bench, args: list[str]) -> str:
     if not args:
         raise UsageError("usage: fault <name> [key=value ...]")
     fault = r.inject(args[0], **parse_params(args[1:]))
@@ -93,7 +98,7 @@ def _fault(r: ModemRunner, args: list[str]) -> str:
 
 
 @command("clear")
-def _clear(r: ModemRunner, args: list[str]) -> str:
+def _clear(r: Bench, args: list[str]) -> str:
     active = r.call(lambda: list(r.faults.active))
     chosen = [f for f in active if not args or f.name in args]
     for fault in chosen:
@@ -102,40 +107,68 @@ def _clear(r: ModemRunner, args: list[str]) -> str:
 
 
 @command("power")
-def _power(r: ModemRunner, args: list[str]) -> str:
+def _power(r: Bench, args: list[str]) -> str:
     if args == ["on"]:
         r.power_on()
     elif args == ["off"]:
-        r.run(r.modem.power_off(None))
+        r.power_off()
     else:
         raise UsageError("usage: power on|off")
-    return f"modem power {args[0]}"
+    return f"power {args[0]}"
+
+
+def _needs(r: Bench, attribute: str, what: str) -> None:
+    if not hasattr(r, attribute):
+        raise UsageError(f"{what} needs a DTU bench (dtulab run)")
+
+
+@command("rail")
+def _rail(r: Bench, args: list[str]) -> str:
+    _needs(r, "set_rail", "rail")
+    if len(args) != 2:
+        raise UsageError("usage: rail dc|dip <volts>")
+    try:
+        volts = float(args[1])
+    except ValueError:
+        raise UsageError(f"not a voltage: '{args[1]}'") from None
+    r.set_rail(args[0], volts)
+    return f"{args[0].upper()} rail at {volts:g} V"
+
+
+@command("send")
+def _send(r: Bench, args: list[str]) -> str:
+    _needs(r, "server_send", "send")
+    if not args:
+        raise UsageError("usage: send [<server>] <text>")
+    name = args[0] if args[0] in r.servers and len(args) > 1 else "dc1"
+    text = " ".join(args[1:] if name == args[0] else args)
+    r.server_send(text.encode(), name)
+    return f"{name} sent {len(text)} bytes"
+
+
+@command("received")
+def _received(r: Bench, args: list[str]) -> str:
+    _needs(r, "server_received", "received")
+    name = args[0] if args else "dc1"
+    return repr(r.server_received(name))
 
 
 @command("status")
-def _status(r: ModemRunner, args: list[str]) -> str:
-    def read() -> str:
-        m = r.modem
-        faults = ", ".join(str(f) for f in r.faults.active) or "none"
-        return (
-            f"power={'on' if m.power.on else 'off'} creg={m.reg.stat} cgatt={m.reg.gprs_stat} "
-            f"csq={r.network.rssi} boots={m.boot_count} faults: {faults}"
-        )
-
-    return r.call(read)
+def _status(r: Bench, args: list[str]) -> str:
+    return r.status_line()
 
 
 @command("transcript")
-def _transcript(r: ModemRunner, args: list[str]) -> str:
-    return r.call(r.transcript.text).rstrip("\n") or "(empty)"
+def _transcript(r: Bench, args: list[str]) -> str:
+    return r.call(r.modem_transcript.text).rstrip("\n") or "(empty)"
 
 
 @command("help")
-def _help(r: ModemRunner, args: list[str]) -> str:
+def _help(r: Bench, args: list[str]) -> str:
     return HELP
 
 
-def execute(runner: ModemRunner, line: str) -> str:
+def execute(runner: Bench, line: str) -> str:
     """Run one control line; errors come back as one ``error: ...`` line."""
     try:
         words = shlex.split(line)

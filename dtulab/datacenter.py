@@ -84,6 +84,8 @@ class Server:
 
     async def send(self, data: bytes, index: int = -1) -> None:
         """Send to connection ``index`` (default: the newest)."""
+        if not self.connections:
+            raise ValueError(f"no client has connected to {self.name} yet")
         conn = self.connections[index]
         if conn.writer is not None:
             conn.writer.write(data)

@@ -23,6 +23,7 @@ from dtulab.datacenter import Server
 from peripherals.clock import Clock
 from peripherals.eeprom import Eeprom
 from peripherals.gsm_modem import commands  # noqa: F401  (registers the modem's commands)
+from peripherals.gsm_modem.commands.voice import voice
 from peripherals.gsm_modem.faults import Fault, FaultSet
 from peripherals.gsm_modem.modem import Modem, ModemIdentity
 from peripherals.gsm_modem.network import CellNetwork
@@ -229,6 +230,14 @@ class World:
 
     def cut_power(self) -> None:
         self.call(self.power.cut)
+
+    power_off = cut_power
+
+    def incoming_call(self, number: str) -> None:
+        self.run(voice(self.modem).incoming(number))
+
+    def remote_hangup(self) -> None:
+        self.run(voice(self.modem).remote_hangup())
 
     def set_rail(self, rail: str, volts: float) -> None:
         self.call(lambda: self.power.set_voltage(rail, volts))

@@ -95,3 +95,61 @@ def test_modem_on_tcp():
             assert console.command("AT+CGMI") == ["SIMCOM_Ltd", "OK"]
     finally:
         stop(proc)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--target", "vax"], "invalid choice"),
+        (["run", "--rs232", "serial0"], "unknown link"),
+        (["run", "--config", "/no/such/bench.toml"], "cannot read bench file"),
+    ],
+)
+def test_run_bad_arguments(argv, message):
+    done = subprocess.run([*DTULAB, *argv], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and message in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('timing = "slow"\n', "timing: expected one of fast, realistic"),
+        ("colour = 3\n", "unknown key 'colour'"),
+        ('[[faults]]\nname = "meteor"\n', "unknown fault 'meteor'"),
+        ("[[servers]]\nport = 70000\n", "servers[0].port"),
+        ("target = [\n", "not valid TOML"),
+    ],
+)
+def test_run_bad_bench_file(tmp_path, text, message):
+    bench = tmp_path / "bench.toml"
+    bench.write_text(text)
+    done = subprocess.run([*DTULAB, "run", "--config", str(bench)], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+
+
+def test_run_the_reference_dtu_from_a_bench_file(tmp_path):
+    from dtulab.host import DtuHost
+
+    bench = tmp_path / "bench.yaml"
+    bench.write_text("timing: fast\nstate_dir: state\nservers:\n  - {name: dc1, echo: true}\n")
+    proc = subprocess.Popen(
+        [*DTULAB, "run", "--config", str(bench)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        port = re.search(r"RS232 on (\S+)", proc.stdout.readline()).group(1)
+        server_port = re.search(r"dc1 TCP 127.0.0.1:(\d+)", proc.stdout.readline()).group(1)
+        with DtuHost(port) as host:
+            while "NET ●" not in proc.stdout.readline():  # the status line shows GPRS up
+                pass
+            host.enter_command_mode()
+            host.at_ok(f'AT+CIPSCONT=1,"TCP","127.0.0.1",{server_port},1')
+            host.leave_command_mode()
+            host.write("ping through the echo server")
+            host.expect("ping through the echo server", timeout=20)
+    finally:
+        out = stop(proc)
+    assert "dtulab: stopped" in out
+    assert (tmp_path / "state" / "eeprom.bin").stat().st_size == 4096

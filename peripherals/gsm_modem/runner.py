@@ -37,7 +37,7 @@ class ModemRunner:
         self.link_spec = link
         self.profile = profile
         self.identity = identity
-        self.transcript = Transcript()
+        self.transcript = self.modem_transcript = Transcript()
         self.network = CellNetwork()
         self.sms_center = SmsCenter()
         self.thread = LoopThread("modem")
@@ -116,6 +116,21 @@ class ModemRunner:
 
     def power_on(self) -> None:
         self.run(self.modem.power_on())
+
+    def power_off(self) -> None:
+        self.run(self.modem.power_off(None))
+
+    def status_line(self) -> str:
+        def read() -> str:
+            m = self.modem
+            faults = ", ".join(str(f) for f in self.faults.active) or "none"
+            return (
+                f"power={'on' if m.power.on else 'off'} creg={m.reg.stat} "
+                f"cgatt={m.reg.gprs_stat} csq={self.network.rssi} boots={m.boot_count} "
+                f"faults: {faults}"
+            )
+
+        return self.call(read)
 
     def incoming_call(self, number: str) -> None:
         """A voice call from ``number`` reaches the modem (RING)."""

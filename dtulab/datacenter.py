@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 class Connection:
     index: int
     received: bytearray = field(default_factory=bytearray)
+    datagrams: list[bytes] = field(default_factory=list)  # UDP: one entry per datagram
     open: bool = True
     writer: asyncio.StreamWriter | None = None
     peer: tuple[str, int] | None = None  # UDP: where replies go
@@ -78,6 +79,7 @@ class Server:
             conn = Connection(len(self.connections), peer=addr)
             self.connections.append(conn)
         conn.received += data
+        conn.datagrams.append(data)
         if self.echo and self._udp is not None:
             self._udp.sendto(data, addr)
         self._touch()

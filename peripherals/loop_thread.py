@@ -29,13 +29,21 @@ class LoopThread:
     def start(self) -> None:
         self._thread.start()
 
+    def on_loop(self) -> bool:
+        return threading.current_thread() is self._thread
+
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
         """Run ``coro`` on the loop and wait for its result."""
+        if self.on_loop():
+            coro.close()
+            raise RuntimeError("LoopThread.run() called from its own loop: await instead")
         future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
         return future.result(timeout)
 
     def call(self, fn: Callable[[], T], timeout: float = 30.0) -> T:
-        """Call ``fn`` on the loop and wait for its result."""
+        """Call ``fn`` on the loop and wait for its result (directly when already on it)."""
+        if self.on_loop():
+            return fn()
 
         async def wrapper() -> T:
             return fn()

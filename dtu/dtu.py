@@ -30,6 +30,7 @@ from dtu.settings import Settings
 from dtu.sockets import DtuSocket
 from dtu.store import Memory, SettingsStore
 from peripherals.clock import Clock
+from peripherals.eeprom import PowerLost
 from peripherals.links import Link
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,8 @@ class Dtu:
             await coro
         except asyncio.CancelledError:
             raise
+        except PowerLost:
+            return  # the supply went mid-write: the platform is already stopping the firmware
         except Exception as exc:  # an exception in the firmware: restart, as a watchdog would
             log.exception("DTU task failed")
             self.request_restart(f"exception: {exc!r}")

@@ -1,0 +1,106 @@
+"""LEDs (manual 2.5, R-LED-1..3) and power (manual 1.1, 1.3, R-PWR-1) seen from outside the DTU."""
+
+import time
+
+import pytest
+
+from tests.conftest import configure
+
+
+def led(world, name: str) -> bool:
+    return world.call(lambda: world.leds[name].on)
+
+
+@pytest.mark.req("R-LED-1", "R-PWR-1")
+def test_pow_follows_the_supply(world, host):
+    assert led(world, "POW")
+    world.cut_power()
+    world.wait(lambda: not world.leds["POW"].on, 10, "POW off after the cut")
+    assert not led(world, "NET") and not led(world, "DATA")
+    world.power_on()
+    world.wait(lambda: world.leds["POW"].on, 10, "POW on again")
+
+
+@pytest.mark.req("R-LED-2")
+def test_net_shows_gprs(world, host):
+    assert led(world, "NET")
+    fault = world.inject("gprs-detach")
+    world.wait(lambda: not world.leds["NET"].on, 20, "NET off without GPRS")
+    world.clear(fault)
+    world.wait(lambda: world.leds["NET"].on, 30, "NET on again")
+
+
+@pytest.mark.req("R-LED-3")
+def test_data_on_while_connected_and_blinking_while_data_flows(world, host):
+    assert not led(world, "DATA")
+    configure(host, f'AT+CIPSCONT=1,"TCP","127.0.0.1",{world.server().port},1')
+    world.wait(lambda: world.leds["DATA"].on, 20, "DATA on when the socket connects")
+    assert not world.call(lambda: world.leds["DATA"].is_blinking(window=1.0))
+    for i in range(16):  # a packet every 150 ms (the packing time is 100 ms) for 2.4 s
+        host.write(f"packet {i:02d};")
+        time.sleep(0.15)
+    assert world.call(lambda: world.leds["DATA"].is_blinking(window=1.5))
+    world.wait_server_received(16 * 10)
+    world.run(world.server().disconnect(0))
+    world.inject("blackhole")  # it cannot come back
+    world.wait(lambda: not world.leds["DATA"].on, 20, "DATA off without a connection")
+
+
+@pytest.mark.req("R-PWR-1")
+def test_either_input_powers_the_dtu(world, host):
+    world.set_rail("dip", 24.0)
+    world.set_rail("dc", 0.0)
+    assert led(world, "POW")  # the DIP terminal carried it through: no reboot
+    world.set_rail("dip", 0.0)
+    world.wait(lambda: not world.leds["POW"].on, 10, "off with both inputs at 0 V")
+    world.set_rail("dip", 9.0)
+    world.wait(lambda: world.leds["NET"].on, 30, "booted from the DIP terminal at 9 V")
+
+
+@pytest.mark.req("R-PWR-1")
+def test_brown_out_holds_the_board_off_and_recovery_is_a_cold_boot(world, host):
+    host.enter_command_mode()
+    host.at_ok('AT+CIMODID="cold boot"')
+    host.at_ok("ATW")
+    host.leave_command_mode()
+    world.set_rail("dc", 8.0)  # inside the hysteresis: still running
+    assert led(world, "POW")
+    world.set_rail("dc", 7.0)  # below the brown-out threshold
+    world.wait(lambda: not world.leds["POW"].on, 10, "held off below 7.5 V")
+    world.set_rail("dc", 8.5)  # not enough to turn on again
+    time.sleep(0.5)
+    assert not led(world, "POW")
+    world.set_rail("dc", 12.0)
+    host.expect("\r\ncold boot\r\n", timeout=20)
+
+
+@pytest.mark.req("R-PWR-1", "R-AT-7")
+def test_saved_settings_survive_power_loss_and_unsaved_ones_do_not(world, host):
+    host.enter_command_mode()
+    host.at_ok('AT+CIPSCONT=1,"TCP","127.0.0.1",5001,1')
+    host.at_ok("ATW")
+    host.at_ok('AT+CIPSCONT=2,"UDP","127.0.0.1",5002,1')  # not saved
+    saved_dump = host.at_ok("AT+CIPSCONT?")
+    host.leave_command_mode()
+    world.cut_power()
+    world.power_on()
+    world.wait(lambda: world.leds["NET"].on, 30, "booted")
+    host.enter_command_mode()
+    dump = host.at_ok("AT+CIPSCONT?")
+    assert '+CIPSTART:1,"TCP", "127.0.0.1",5001, 1' in dump
+    assert '+CIPSTART:2,"TCP", "",0, 0' in dump
+    assert dump != saved_dump
+
+
+@pytest.mark.req("R-AT-7")
+def test_cireload_restores_factory_settings(world, host):
+    host.enter_command_mode()
+    host.at_ok('AT+CIPSCONT=1,"TCP","127.0.0.1",5001,1')
+    host.at_ok("AT+CIMOD=4")
+    host.at_ok("ATW")
+    assert host.at("AT+CIRELOAD") == ["OK"]
+    world.wait(lambda: not world.leds["NET"].on, 20, "restarting")
+    world.wait(lambda: world.leds["NET"].on, 30, "back up")
+    host.enter_command_mode()
+    assert host.at_ok("AT+CIMOD?") == ["+CIMOD: 0"]
+    assert '+CIPSTART:1,"TCP", "",0, 0' in host.at_ok("AT+CIPSCONT?")

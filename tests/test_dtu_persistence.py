@@ -1,0 +1,155 @@
+"""ATW survives a power cut at any point of the save (R-AT-7, R-PWR-1).
+
+The settings store (dtu/store.py) keeps two slots with sequence number and
+CRC. These tests cut the power at every EEPROM write transaction an ATW
+makes — through the DTU's RS232 port — and inside a page (a torn write),
+then check after the cold boot that the DTU has the old settings or the new
+ones in full, never a mixture; the last test does the same exhaustively on
+the store alone.
+"""
+
+import pytest
+
+from dtu.settings import Settings
+from dtu.store import SettingsStore
+from peripherals.eeprom import Eeprom, EepromWrite, PowerLost
+from peripherals.power import PowerSupply
+
+OLD = [  # every setting NEW changes, with other values
+    'AT+CIPSCONT=1,"TCP","127.0.0.1",5001,1',
+    'AT+CIPSCONT=2,"UDP","127.0.0.1",5002,0',
+    'AT+CIPSCONT=3,"TCP","127.0.0.1",5003,0',
+    'AT+CIPSCONT=4,"UDP","127.0.0.1",5004,0',
+    "AT+CIPCFG=1,30,0,100,512,0",
+    'AT+CIPPACK=0,"31313131","0"',
+    'AT+CIPPACK=1,"31303031","0"',
+    'AT+CSTT="CMNET","",""',
+    "AT+CIPNUM=10086",
+    "AT+CISOCLINK=2,LONG,10",
+    "AT+ICF=8,N,1",
+    "AT+CIPR=115200",
+    "AT+CINETAT=0",
+    "AT+CICOMAT=0",
+    "AT+CIRINGSTA=0",
+    'AT+CIHTTP=GET,"http://127.0.0.1:8000/old"',
+    'AT+CIFTP="127.0.0.1",21,"anonymous","","/old.bin"',
+    'AT+CIMODID="old settings"',
+    "AT+CIMOD=0",
+]
+NEW = [
+    'AT+CIPSCONT=1,"UDP","127.0.0.1",6001,0',
+    'AT+CIPSCONT=2,"TCP","127.0.0.1",6002,1',
+    'AT+CIPSCONT=3,"UDP","localhost",6003,1',
+    'AT+CIPSCONT=4,"TCP","127.0.0.1",6004,1',
+    "AT+CIPCFG=1,45,0,250,1000,900",
+    'AT+CIPPACK=0,"AABBCC","1"',
+    'AT+CIPPACK=1,"4C4F47494E3A31303031","1"',
+    'AT+CSTT="private.apn","user","secret"',
+    "AT+CIPNUM=13800000000",
+    "AT+CISOCLINK=2,SHORT,30",
+    "AT+ICF=7,E,2",
+    "AT+CIPR=9600",
+    "AT+CINETAT=1",
+    "AT+CICOMAT=1",
+    "AT+CIRINGSTA=1",
+    'AT+CIHTTP=POST,"http://127.0.0.1:8080/bill"',
+    'AT+CIFTP="127.0.0.1",2121,"pile","pw","/fw/image.bin"',
+    'AT+CIMODID="new settings"',
+    "AT+CIMOD=3",
+]
+QUERIES = ["AT+CIPSCONT?", "AT+ICF?", "AT+CIPR?", "AT+CIMODID?", "AT+CIHTTP?", "AT+CIFTP?"]
+
+
+def snapshot(host) -> list[str]:
+    return [line for query in QUERIES for line in host.at_ok(query)]
+
+
+def apply(host, lines, save: bool) -> None:
+    for line in lines:
+        host.at_ok(line)
+    if save:
+        host.at_ok("ATW")
+
+
+def boot_to_command_mode(world, host) -> None:
+    world.power_on()
+    world.wait(lambda: world.leds["POW"].on and world.target.dtu is not None, 20, "booted")
+    host.wait_silence(0.2)
+    host.enter_command_mode()
+
+
+def cut_at(eeprom: Eeprom, k: int, keep: int | None):
+    """A cut trigger for the k-th write transaction from now (1-based).
+
+    ``keep`` None cuts before that write; a number tears it: only its first
+    ``keep`` bytes are programmed, then the power goes.
+    """
+    target = eeprom.attempts + k - 1
+
+    def predicate(event) -> bool:
+        if not isinstance(event, EepromWrite) or event.index != target:
+            return False
+        if keep is None:
+            return True
+        eeprom.tear_next_write(keep)  # this very write is torn, and the EEPROM cuts
+        return False
+
+    return predicate
+
+
+@pytest.mark.slow
+@pytest.mark.req("R-AT-7", "R-PWR-1")
+def test_a_cut_at_every_eeprom_write_of_atw_leaves_old_or_new_settings(world, host):
+    host.enter_command_mode()
+    apply(host, OLD, save=True)
+    old = snapshot(host)
+    before = world.call(lambda: world.eeprom.write_count)
+    apply(host, NEW, save=True)
+    writes = world.call(lambda: world.eeprom.write_count) - before
+    new = snapshot(host)
+    assert writes >= 10 and old != new
+    outcomes = []
+    # a cut before each write; the first write torn; the header page (the last write)
+    # torn inside its 14 meaningful bytes (old) and after them (committed: new)
+    plan = [(k, None) for k in range(1, writes + 1)] + [(1, 5), (writes, 1), (writes, 13)]
+    plan.append((writes, 20))
+    for k, keep in plan:
+        apply(host, OLD, save=True)  # the newest record holds the old settings again
+        apply(host, NEW, save=False)
+        world.call(lambda k=k, keep=keep: world.power.arm_cut(cut_at(world.eeprom, k, keep)))
+        host.write("ATW\r")
+        world.wait(lambda: not world.power.on, 20, f"the cut at write {k}")
+        world.call(lambda: [world.power.disarm(t) for t in list(world.power.triggers)])
+        boot_to_command_mode(world, host)
+        after = snapshot(host)
+        assert after in (old, new), f"cut at write {k} (keep={keep}) left {after}"
+        outcomes.append("new" if after == new else "old")
+    assert outcomes[-1] == "new" and outcomes[:-1] == ["old"] * (len(plan) - 1)
+
+
+def test_store_survives_every_cut_and_tear(tmp_path):
+    """The store alone: a cut before each write, and each write torn at three places."""
+    old, new = Settings(), Settings()
+    new.apn, new.sms_number, new.boot_message = "private.apn", "13800000000", "new" * 10
+    for sock in new.sockets:
+        sock.enabled, sock.host, sock.port = True, "127.0.0.1", 6000
+    probe = Eeprom(tmp_path / "probe.bin")
+    SettingsStore(probe).save(new)
+    writes = probe.write_count
+    outcomes = set()
+    for k in range(1, writes + 1):
+        for keep in (None, 1, 13, 31):
+            path = tmp_path / f"case-{k}-{keep}.bin"
+            power = PowerSupply()
+            eeprom = Eeprom(path, power=power)
+            store = SettingsStore(eeprom)
+            store.save(old)
+            power.arm_cut(cut_at(eeprom, k, keep))
+            with pytest.raises(PowerLost):
+                store.save(new)
+            loaded = SettingsStore(Eeprom(path)).load()
+            assert loaded in (old, new), f"write {k}, keep {keep}"
+            outcomes.add("new" if loaded == new else "old")
+    # a cut before the header page keeps the old record; a header torn after its
+    # 14 meaningful bytes has committed the new one
+    assert outcomes == {"old", "new"}

@@ -10,8 +10,8 @@ cold start or an idle board. Power loss is the platform cancelling ``run``.
 
 Modules: serial_port.py (RS232, +++ and command mode), sockets.py (the four
 sockets), usr721.py (the AT dialect), store.py (power-safe settings),
-modem_client.py (the SIM800 driver), services.py (SMS, HTTP, FTP through
-the modem), ftp_protocol.py (the FTP download frames).
+modem_client.py (the SIM800 driver), services.py (SMS and calls through the
+modem), httpd.py (HTTPD client mode), ftp_download.py (the FTP download frames).
 """
 
 from __future__ import annotations
@@ -103,6 +103,7 @@ class Dtu:
         self.gprs_ready = asyncio.Event()
         self.services = services.Services(self)
         self._pdp_lost = asyncio.Event()
+        self._downlink: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue()
         self._end: asyncio.Future[str] | None = None
         self._tasks: set[asyncio.Task[object]] = set()
         self._blink_task: asyncio.Task[None] | None = None
@@ -117,10 +118,11 @@ class Dtu:
         self.settings = self.store.load()
         if self.settings.boot_message:
             await self.board.rs232.write(f"\r\n{self.settings.boot_message}\r\n".encode("latin-1"))
-        for job in (self.modem.run(), self.serial.pump(), self.serial.run(), self._network()):
-            self._spawn(job)
+        jobs = (self.modem.run(), self.serial.pump(), self.serial.run(), self._network())
+        for job in (*jobs, self._deliver_downlink()):
+            self.spawn(job)
         self.apply_sockets()
-        self._spawn(self.services.run())
+        self.spawn(self.services.run())
         try:
             return await self._end
         finally:
@@ -128,7 +130,8 @@ class Dtu:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def _spawn(self, coro: Awaitable[object]) -> asyncio.Task[object]:
+    def spawn(self, coro: Awaitable[object]) -> asyncio.Task[object]:
+        """Run a job for this boot of the firmware (cancelled at power-off or restart)."""
         task = asyncio.ensure_future(self._guard(coro))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -158,7 +161,7 @@ class Dtu:
             if self._end is not None and not self._end.done():
                 self._end.set_result(how)
 
-        self._spawn(later())
+        self.spawn(later())
 
     # -- settings -----------------------------------------------------------------
     def save_settings(self) -> None:
@@ -170,14 +173,14 @@ class Dtu:
         for sock in self.sockets:
             running = sock.task is not None and not sock.task.done()
             if sock.cfg.enabled and not running:
-                sock.task = self._spawn(sock.run())  # type: ignore[assignment]
+                sock.task = self.spawn(sock.run())  # type: ignore[assignment]
             elif not sock.cfg.enabled and running:
                 assert sock.task is not None
                 sock.task.cancel()
                 sock.task = None
                 if sock.state != "CLOSED":
                     sock.state = "CLOSED"
-                    self._spawn(self.modem.command(f"AT+CIPCLOSE={sock.link}", check=False))
+                    self.spawn(self.modem.command(f"AT+CIPCLOSE={sock.link}", check=False))
         self.update_leds()
 
     def leave_command_mode(self) -> None:
@@ -251,7 +254,13 @@ class Dtu:
 
     def _on_receive(self, n: int, data: bytes) -> None:
         self.data_moved()
-        self._spawn(self._from_server(n, data))
+        self._downlink.put_nowait((n, data))
+
+    async def _deliver_downlink(self) -> None:
+        """Server data in arrival order, one block at a time (the serial port may block)."""
+        while True:
+            n, data = await self._downlink.get()
+            await self._from_server(n, data)
 
     async def _from_server(self, n: int, data: bytes) -> None:
         s = self.settings
@@ -335,5 +344,5 @@ class Dtu:
             self.board.leds["DATA"].set(True)
             await self.clock.sleep(self.timing.blink)
 
-        self._blink_task = self._spawn(blink())  # type: ignore[assignment]
+        self._blink_task = self.spawn(blink())  # type: ignore[assignment]
         self._blink_task.add_done_callback(lambda _: self.update_leds())

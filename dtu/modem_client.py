@@ -129,7 +129,7 @@ class ModemClient:
 
     def _line(self, line: str) -> None:
         pending = self._pending
-        if pending is not None:
+        if pending is not None and not pending.done.done():
             if line == pending.command:  # echo
                 return
             if pending.prompt == "DOWNLOAD" and line == "DOWNLOAD":

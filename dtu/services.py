@@ -53,7 +53,7 @@ class Services:
             self._inbox.put_nowait(int(match.group(1)))
             return
         if line == "RING" and self.dtu.settings.ring_answer:
-            self.dtu._spawn(self.dtu.modem.command("ATA", check=False))
+            self.dtu.spawn(self.dtu.modem.command("ATA", check=False))
             return
         for pattern, future in list(self._waiters):
             if pattern.fullmatch(line) and not future.done():

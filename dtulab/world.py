@@ -253,7 +253,8 @@ class World:
         def read() -> str:
             p = self.power
             sockets = getattr(getattr(self.target, "dtu", None), "sockets", [])
-            socks = " ".join(f"S{s.index + 1}:{s.state[:4]}" for s in sockets) or "DTU off"
+            label = {"CLOSED": "--", "CONNECTING": "..", "CONNECTED": "up"}
+            socks = " ".join(f"S{s.index + 1}:{label[s.state]}" for s in sockets) or "DTU off"
             csq = self.network.rssi if self.modem.reg.stat in (1, 5) else 99
             return (
                 f"{self.leds.text()} | DC {p.dc.voltage:.1f} V DIP {p.dip.voltage:.1f} V "

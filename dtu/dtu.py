@@ -17,9 +17,10 @@ modem), httpd.py (HTTPD client mode), ftp_download.py (the FTP download frames).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -107,6 +108,7 @@ class Dtu:
         self._end: asyncio.Future[str] | None = None
         self._tasks: set[asyncio.Task[object]] = set()
         self._blink_task: asyncio.Task[None] | None = None
+        self.replying = 0  # remote commands whose reply is still on its way
 
     # -- life -------------------------------------------------------------------
     async def run(self) -> str:
@@ -119,6 +121,7 @@ class Dtu:
         if self.settings.boot_message:
             await self.board.rs232.write(f"\r\n{self.settings.boot_message}\r\n".encode("latin-1"))
         jobs = (self.modem.run(), self.serial.pump(), self.serial.run(), self._network())
+        jobs += (self._serial_heartbeat(),)
         for job in (*jobs, self._deliver_downlink()):
             self.spawn(job)
         self.apply_sockets()
@@ -158,6 +161,8 @@ class Dtu:
     def _finish(self, how: str, delay: float) -> None:
         async def later() -> None:
             await self.clock.sleep(delay)
+            while self.replying:  # let a remote command's reply (SMS, network) go out first
+                await self.clock.sleep(0.05)
             if self._end is not None and not self._end.done():
                 self._end.set_result(how)
 
@@ -169,23 +174,38 @@ class Dtu:
         self.store.save(self.settings)
 
     def apply_sockets(self) -> None:
-        """Start or stop socket tasks to match the running settings."""
+        """Start, stop or restart socket tasks to match the running settings."""
         for sock in self.sockets:
+            cfg = sock.cfg
+            target = (cfg.proto, cfg.host, cfg.port) if cfg.enabled else None
             running = sock.task is not None and not sock.task.done()
-            if sock.cfg.enabled and not running:
-                sock.task = self.spawn(sock.run())  # type: ignore[assignment]
-            elif not sock.cfg.enabled and running:
+            if running and target != sock.target:  # disabled, or pointed elsewhere
                 assert sock.task is not None
                 sock.task.cancel()
                 sock.task = None
+                running = False
                 if sock.state != "CLOSED":
                     sock.state = "CLOSED"
                     self.spawn(self.modem.command(f"AT+CIPCLOSE={sock.link}", check=False))
+            if target is not None and not running:
+                sock.target = target
+                sock.task = self.spawn(sock.run())  # type: ignore[assignment]
         self.update_leds()
 
     def leave_command_mode(self) -> None:
         self.serial.leave_command_mode()
         self.apply_sockets()
+
+    async def _serial_heartbeat(self) -> None:
+        """R-HB-2: the heartbeat goes to the serial port when the host has been quiet."""
+        while True:
+            s = self.settings
+            period = s.heartbeat_s if s.heartbeat_s and s.heartbeat_to_serial else 1.0
+            await self.clock.sleep(period)
+            s = self.settings
+            quiet = self.clock.now() - self.serial.last_rx >= s.heartbeat_s
+            if s.heartbeat_s and s.heartbeat_to_serial and quiet and not self.serial.command_mode:
+                await self.serial.to_host(bytes.fromhex(s.heartbeat_data))
 
     # -- the modem and GPRS ------------------------------------------------------------
     async def _network(self) -> None:
@@ -266,9 +286,11 @@ class Dtu:
         s = self.settings
         command = self.password_command(data)
         if command is not None and s.net_at:
-            reply = await self.run_remote(command, "net")
-            if n < len(self.sockets):
-                await self.sockets[n].send_now(("\r\n".join(reply) + "\r\n").encode("latin-1"))
+            with self.replying_to(f"socket {n + 1}"):
+                reply = await self.run_remote(command, "net")
+                if n < len(self.sockets):
+                    text = "\r\n".join(reply) + "\r\n"
+                    await self.sockets[n].send_now(text.encode("latin-1"))
             return
         if s.mode_name == "NET":
             await self.serial.to_host(data)
@@ -282,12 +304,27 @@ class Dtu:
             return None
         return text
 
+    @contextlib.contextmanager
+    def replying_to(self, who: str) -> Iterator[None]:
+        """A remote command is being answered: a restart it asked for waits for the reply."""
+        self.replying += 1
+        try:
+            yield
+        finally:
+            self.replying -= 1
+
     async def run_remote(self, text: str, source: str) -> list[str]:
-        """Run ``<password>#AT...`` from the network or SMS: a wrong password gets ERROR."""
+        """Run ``<password>#AT...`` from the network or SMS: a wrong password gets ERROR.
+
+        Settings changed this way take effect at once (there is no AT+ENTM to wait for).
+        """
         pw, _, command = text.partition("#")
         if pw != self.settings.password:
             return ["ERROR"]
-        return await usr721.execute(self, command, usr721.Session(source))
+        reply = await usr721.execute(self, command, usr721.Session(source))
+        if not self.serial.command_mode:
+            self.apply_sockets()
+        return reply
 
     # -- serial packets ----------------------------------------------------------------
     async def serial_packet(self, packet: bytes) -> None:
@@ -296,10 +333,9 @@ class Dtu:
             return
         command = self.password_command(packet)
         if command is not None and self.settings.com_at:
-            pw, _, line = command.partition("#")
-            if pw != self.settings.password:
+            if command.partition("#")[0] != self.settings.password:
                 return  # wrong password on the serial port: no action, no reply
-            reply = await usr721.execute(self, line, usr721.Session("serial"))
+            reply = await self.run_remote(command, "serial")
             await self.board.rs232.write(b"".join(b"\r\n" + r.encode() + b"\r\n" for r in reply))
             return
         mode = self.settings.mode_name

@@ -32,7 +32,7 @@ class SerialPort:
         self.command_mode = False
         self._chunks: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
         self._pending = bytearray()  # command-mode input not yet consumed
-        self._last_rx = -1e9
+        self.last_rx = -1e9  # when the host last sent something
         self.held = bytearray()  # server data that arrived during command mode
 
     # -- input ---------------------------------------------------------------
@@ -74,8 +74,8 @@ class SerialPort:
             if got is None:  # idle for the packing time
                 break
             t, data = got
-            silent = t - self._last_rx
-            self._last_rx = t
+            silent = t - self.last_rx
+            self.last_rx = t
             if silent >= GUARD and b"+++".startswith(data):
                 if packet:
                     await self.dtu.serial_packet(bytes(packet))
@@ -97,7 +97,7 @@ class SerialPort:
             got = await self._next(GUARD)
             if got is None:
                 break
-            self._last_rx = got[0]
+            self.last_rx = got[0]
             data += got[1]
         return data
 
@@ -105,7 +105,7 @@ class SerialPort:
         await self.link.write(b"a")
         got = await self._next(CONFIRM)
         if got is not None:
-            self._last_rx = got[0]
+            self.last_rx = got[0]
         if got is not None and got[1] == b"a":
             await self.link.write(b"+ok")
             self.command_mode = True

@@ -120,10 +120,11 @@ class Services:
         if command is not None and dtu.settings.sms_at:
             pw, _, rest = command.partition("#")
             lines: list[str] = []
-            # one SMS may chain commands: "pw#AT+CIPSCONT=...;AT+CIMOD=0"
-            for part in re.split(r";(?=AT)", rest, flags=re.IGNORECASE):
-                lines += await dtu.run_remote(f"{pw}#{part.strip()}", "sms")
-            await self.send_sms(sender, "\r\n".join(lines))
+            with dtu.replying_to(sender):
+                # one SMS may chain commands: "pw#AT+CIPSCONT=...;AT+CIMOD=0"
+                for part in re.split(r";(?=AT)", rest, flags=re.IGNORECASE):
+                    lines += await dtu.run_remote(f"{pw}#{part.strip()}", "sms")
+                await self.send_sms(sender, "\r\n".join(lines))
             return
         if dtu.settings.mode_name == "SMS":
             await dtu.serial.to_host(text.encode("utf-8"))

@@ -51,6 +51,7 @@ class DtuSocket:
         self._outcome: asyncio.Future[str] | None = None
         self._closed = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self.target: tuple[str, str, int] | None = None  # (proto, host, port) the task serves
 
     @property
     def cfg(self) -> SocketConfig:

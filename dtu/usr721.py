@@ -271,9 +271,10 @@ async def _cstt(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
         return [f'+CSTT: "{st.apn}","{st.apn_user}","{st.apn_password}"', "OK"]
     form(cmd, Kind.SET)
     values = [*args(cmd, 1, 3), "", ""]
-    st.apn, st.apn_user, st.apn_password = (printable(v, 50) for v in values[:3])
-    if not st.apn:
+    apn, user, password = (printable(v, 50) for v in values[:3])
+    if not apn:
         raise Refused()
+    st.apn, st.apn_user, st.apn_password = apn, user, password
     return ["OK"]
 
 
@@ -306,9 +307,8 @@ async def _icf(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     if first in (7, 8):  # dialect form: data bits, parity, stop bits
         if len(values) != 3:
             raise Refused()
-        st.data_bits = first
-        st.parity = choice(values[1], "N", "E", "O")
-        st.stop_bits = number(values[2], 1, 2)
+        parity, stop = choice(values[1], "N", "E", "O"), number(values[2], 1, 2)
+        st.data_bits, st.parity, st.stop_bits = first, parity, stop
     elif first in _V25_FORMATS and len(values) <= 2:  # V.25ter: format[,parity]
         bits, stop = _V25_FORMATS[first]
         parity = (
@@ -360,8 +360,8 @@ async def _cihttp(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     url = printable(values[1].strip(), 200, allow_empty=False)
     if not url.lower().startswith("http://"):
         raise Refused()
-    st.http_method, st.http_url = method, url
-    st.http_headers = printable(values[2], 200) if len(values) == 3 else ""
+    headers = printable(values[2], 200) if len(values) == 3 else ""
+    st.http_method, st.http_url, st.http_headers = method, url, headers
     return ["OK"]
 
 
@@ -505,20 +505,25 @@ async def _ciopen(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.SET)
     values = args(cmd, 1, 3)
     if len(values) == 3:  # the vendor form: proto, address, port for socket 1
-        sock = dtu.settings.sockets[0]
-        sock.proto = choice(values[0], "TCP", "UDP")
-        sock.host = printable(values[1].strip(), 64, allow_empty=False)
-        sock.port = number(values[2], 1, 65535)
+        target = (
+            choice(values[0], "TCP", "UDP"),
+            printable(values[1].strip(), 64, allow_empty=False),
+            number(values[2], 1, 65535),
+        )
         index = 0
     elif len(values) == 1:
         index = socket_index(values[0])
-        if not dtu.settings.sockets[index].host:
+        sock = dtu.settings.sockets[index]
+        if not sock.host:
             raise Refused()
+        target = (sock.proto, sock.host, sock.port)
     else:
         raise Refused()
     if not dtu.gprs_ready.is_set():
         raise Refused()
-    dtu.settings.sockets[index].enabled = True
+    sock = dtu.settings.sockets[index]
+    sock.proto, sock.host, sock.port = target
+    sock.enabled = True
     dtu.apply_sockets()
     return ["OK"]
 

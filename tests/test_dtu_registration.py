@@ -1,0 +1,96 @@
+"""The registration packet (R-REG-1) and the cloud registration (R-CLOUD-1), seen by the server.
+
+AT+CIPPACK=1,"<hex>","<mode>"[,<kind>]: mode 0 sends the packet once when a
+connection is established, mode 1 puts it in front of every data packet;
+kind USER (the hex data), IMEI or ICCID (the modem's identity), CLOUD (the
+hex of "<id>,<password>"). An empty payload turns registration off.
+Each connection's bytes are checked on their own.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.conftest import configure
+
+LOGIN = b"LOGIN:1001"
+
+
+def received(world, index: int) -> bytes:
+    return world.call(lambda: bytes(world.server("dc1").connections[index].received))
+
+
+def wait_received(world, index: int, want: bytes, timeout: float = 20.0) -> None:
+    server = world.server("dc1")
+
+    def done() -> bool:
+        return len(server.connections) > index and len(server.connections[index].received) >= len(
+            want
+        )
+
+    world.wait(done, timeout, f"connection {index} receiving {want!r}")
+    assert received(world, index) == want
+
+
+def setup(world, host, *lines: str) -> None:
+    port = world.server("dc1").port
+    configure(host, *lines, f'AT+CIPSCONT=1,"TCP","127.0.0.1",{port},1')
+    world.wait_connections(1)
+
+
+@pytest.mark.req("R-REG-1")
+def test_registration_once_per_connection(world, host):
+    setup(world, host, f'AT+CIPPACK=1,"{LOGIN.hex().upper()}","0"')
+    wait_received(world, 0, LOGIN)
+    host.write(b"data1")
+    wait_received(world, 0, LOGIN + b"data1")
+    host.write(b"data2")
+    wait_received(world, 0, LOGIN + b"data1data2")
+    # the server drops the link: the DTU reconnects and registers again, once
+    world.run(world.server("dc1").disconnect(0))
+    world.wait_connections(2)
+    wait_received(world, 1, LOGIN)
+    host.write(b"data3")
+    wait_received(world, 1, LOGIN + b"data3")
+    assert received(world, 0) == LOGIN + b"data1data2"
+
+
+@pytest.mark.req("R-REG-1")
+def test_registration_before_every_packet(world, host):
+    setup(world, host, 'AT+CIPPACK=1,"524547","1"')  # "REG"
+    time.sleep(0.5)
+    assert received(world, 0) == b"", "mode 1 sends nothing on connecting"
+    host.write(b"first")
+    wait_received(world, 0, b"REGfirst")
+    host.write(b"second")
+    wait_received(world, 0, b"REGfirstREGsecond")
+
+
+@pytest.mark.req("R-REG-1")
+@pytest.mark.parametrize("kind", ["IMEI", "ICCID"])
+def test_registration_with_the_modem_identity(world, host, kind):
+    setup(world, host, f'AT+CIPPACK=1,"","0","{kind}"')
+    identity = world.modem.identity.imei if kind == "IMEI" else world.modem.identity.iccid
+    wait_received(world, 0, identity.encode())
+    host.write(b"payload")
+    wait_received(world, 0, identity.encode() + b"payload")
+
+
+@pytest.mark.req("R-REG-1", "R-CLOUD-1")
+def test_cloud_registration(world, host):
+    cloud = b"00012345678901234567,12345678"  # device ID, password
+    setup(world, host, f'AT+CIPPACK=1,"{cloud.hex().upper()}","0","CLOUD"')
+    wait_received(world, 0, cloud)
+    host.write(b"payload")
+    wait_received(world, 0, cloud + b"payload")
+
+
+@pytest.mark.req("R-REG-1")
+def test_registration_off_with_an_empty_payload(world, host):
+    setup(world, host, f'AT+CIPPACK=1,"{LOGIN.hex().upper()}","0"', 'AT+CIPPACK=1,"","0"')
+    host.write(b"just data")
+    wait_received(world, 0, b"just data")
+    host.enter_command_mode()
+    assert host.at_ok("AT+CIPPACK?")[1] == '+CIPPACK: 1, "" , 0, OFF'

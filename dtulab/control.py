@@ -14,6 +14,7 @@ command the bench lacks says so::
     rail dc|dip <volts>       set one supply rail (DTU bench)
     send [<server>] <text>    a data-centre server sends text to the DTU (DTU bench)
     received [<server>]       what a data-centre server has received (DTU bench)
+    timeline [<file.svg>]     LEDs, rails and link activity (DTU bench): text, or a picture
     status                    the bench's status line
     transcript                the modem link transcript so far
     help                      this text
@@ -151,6 +152,15 @@ def _received(r: Bench, args: list[str]) -> str:
     _needs(r, "server_received", "received")
     name = args[0] if args else "dc1"
     return repr(r.server_received(name))
+
+
+@command("timeline")
+def _timeline(r: Bench, args: list[str]) -> str:
+    _needs(r, "timeline", "timeline")
+    if len(args) > 1:
+        raise UsageError("usage: timeline [<file.svg>]")
+    text = r.timeline(args[0] if args else None)
+    return text + (f"\npicture written to {args[0]}" if args else "")
 
 
 @command("status")

@@ -32,6 +32,7 @@ from peripherals.leds import LedBank
 from peripherals.links import Link, PtyLink, TcpServerLink, memory_pair, open_link
 from peripherals.loop_thread import LoopThread
 from peripherals.power import PowerSupply
+from peripherals.timeline import render_text, write_svg
 from peripherals.transcript import Transcript, TranscriptLink
 from platforms import TARGETS, Target
 
@@ -247,6 +248,21 @@ class World:
 
     def clear(self, fault: Fault) -> None:
         self.run(self.faults.clear(fault))
+
+    # -- reports ------------------------------------------------------------------------
+    def timeline(self, path: str | Path | None = None, seconds: float | None = None) -> str:
+        """The LEDs, the supply and both links over the last ``seconds`` (all if None):
+        an SVG picture written to ``path`` if given, and the text form returned."""
+
+        def render() -> str:
+            until = self.clock.now()
+            since = until - seconds if seconds else self.rs232_transcript.start
+            links = {"RS232": self.rs232_transcript, "modem": self.modem_transcript}
+            if path is not None:
+                write_svg(path, self.leds, self.power, links, since, until)
+            return render_text(self.leds, self.power, links, since, until)
+
+        return self.call(render)
 
     # -- status -------------------------------------------------------------------------
     def status_line(self) -> str:

@@ -104,3 +104,19 @@ def test_cireload_restores_factory_settings(world, host):
     host.enter_command_mode()
     assert host.at_ok("AT+CIMOD?") == ["+CIMOD: 0"]
     assert '+CIPSTART:1,"TCP", "",0, 0' in host.at_ok("AT+CIPSCONT?")
+
+
+@pytest.mark.req("R-LED-1", "R-LED-2")
+def test_timeline_picture_shows_leds_rails_and_links(world, host, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    world.cut_power()
+    world.power_on()
+    world.wait(lambda: world.leds["NET"].on, 30, "booted again")
+    text = world.timeline(tmp_path / "timeline.svg")
+    assert "POW" in text and "NET" in text and "DATA" in text
+    root = ET.fromstring((tmp_path / "timeline.svg").read_text())
+    led_spans = [
+        e for e in root.iter() if e.get("class") == "led-on" and e.get("data-led") == "POW"
+    ]
+    assert len(led_spans) == 2  # on, off during the cut, on again

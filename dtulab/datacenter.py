@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field
 
 
@@ -18,6 +19,7 @@ class Connection:
     received: bytearray = field(default_factory=bytearray)
     datagrams: list[bytes] = field(default_factory=list)  # UDP: one entry per datagram
     open: bool = True
+    last_rx: float = 0.0  # time.monotonic() of the last data received
     writer: asyncio.StreamWriter | None = None
     peer: tuple[str, int] | None = None  # UDP: where replies go
 
@@ -63,6 +65,7 @@ class Server:
         try:
             while data := await reader.read(65536):
                 conn.received += data
+                conn.last_rx = time.monotonic()
                 if self.echo:
                     writer.write(data)
                 self._touch()
@@ -79,6 +82,7 @@ class Server:
             conn = Connection(len(self.connections), peer=addr)
             self.connections.append(conn)
         conn.received += data
+        conn.last_rx = time.monotonic()
         conn.datagrams.append(data)
         if self.echo and self._udp is not None:
             self._udp.sendto(data, addr)

@@ -255,7 +255,7 @@ def bench_dtu_transparent(total: int) -> list[dict]:
                 start = time.monotonic()
                 host.write(b"ping")
                 world.wait_server_received(4 * (i + 1))
-                up.append(time.monotonic() - start)
+                up.append(world.call(lambda: world.server().connections[-1].last_rx) - start)
                 start = time.monotonic()
                 world.server_send(b"pong")
                 host.expect(b"pong")

@@ -41,6 +41,14 @@ class DtuHost(Console):
             raise AssertionError(f"{line}: expected OK, got {reply}")
         return reply[:-1]
 
+    def query(self, line: str) -> list[str]:
+        """Enter command mode, run one command (it must answer OK), leave again."""
+        self.enter_command_mode()
+        try:
+            return self.at_ok(line)
+        finally:
+            self.leave_command_mode()
+
     def leave_command_mode(self, timeout: float = 10.0) -> None:
         reply = self.at("AT+ENTM", timeout)
         if reply[-1:] not in (["OK"], ["+ok"]):

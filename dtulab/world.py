@@ -30,7 +30,7 @@ from peripherals.gsm_modem.network import CellNetwork
 from peripherals.gsm_modem.sms_center import SmsCenter
 from peripherals.leds import LedBank
 from peripherals.links import Link, PtyLink, TcpServerLink, memory_pair, open_link
-from peripherals.loop_thread import LoopThread
+from peripherals.loop_thread import LoopService, LoopThread
 from peripherals.power import PowerSupply
 from peripherals.timeline import render_text, write_svg
 from peripherals.transcript import Transcript, TranscriptLink
@@ -59,7 +59,7 @@ class WorldConfig:
     power_on: bool = True
 
 
-class World:
+class World(LoopService):
     def __init__(self, config: WorldConfig | None = None) -> None:
         self.config = config or WorldConfig()
         if self.config.target not in TARGETS:
@@ -85,15 +85,6 @@ class World:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
 
     # -- lifecycle ------------------------------------------------------------------
-    def start(self, timeout: float = 30.0) -> World:
-        self.thread.start()
-        try:
-            self.run(self._start(), timeout)
-        except BaseException:
-            self.thread.stop()
-            raise
-        return self
-
     async def _start(self) -> None:
         cfg = self.config
         state = Path(cfg.state_dir) if cfg.state_dir else None
@@ -143,11 +134,7 @@ class World:
             await self.target.power(on)
 
     def stop(self) -> None:
-        if self.thread.running:
-            try:
-                self.run(self._stop(), 20.0)
-            finally:
-                self.thread.stop()
+        super().stop()
         if self._tmp is not None:
             self._tmp.cleanup()
 
@@ -158,19 +145,7 @@ class World:
             await server.stop()
         await self._raw_rs232.close()
 
-    def __enter__(self) -> World:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    # -- calls into the loop ------------------------------------------------------------
-    def run(self, coro: Any, timeout: float = 30.0) -> Any:
-        return self.thread.run(coro, timeout)
-
-    def call(self, fn: Callable[[], T], timeout: float = 30.0) -> T:
-        return self.thread.call(fn, timeout)
-
+    # -- waiting on the loop --------------------------------------------------------------
     async def until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
         """Wait on the loop until ``predicate()`` holds (checked every 10 ms)."""
         deadline = self.clock.now() + timeout

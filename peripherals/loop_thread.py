@@ -67,3 +67,47 @@ class LoopThread:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(10.0)
             self.loop.close()
+
+
+class LoopService:
+    """Something that lives on its own LoopThread: ``start``/``stop`` and sync calls.
+
+    Subclasses set ``self.thread`` and implement ``_start`` and ``_stop`` (coroutines
+    run on the loop).
+    """
+
+    thread: LoopThread
+
+    async def _start(self) -> None:
+        raise NotImplementedError
+
+    async def _stop(self) -> None:
+        raise NotImplementedError
+
+    def start(self, timeout: float = 30.0) -> Any:
+        self.thread.start()
+        try:
+            self.run(self._start(), timeout)
+        except BaseException:
+            self.thread.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.thread.running:
+            try:
+                self.run(self._stop(), 20.0)
+            finally:
+                self.thread.stop()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
+        return self.thread.run(coro, timeout)
+
+    def call(self, fn: Callable[[], T], timeout: float = 30.0) -> T:
+        return self.thread.call(fn, timeout)
+
+    def __enter__(self) -> Any:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -23,15 +23,6 @@ def connect_dc1(world, host, *lines: str) -> None:
     world.wait_connections(1)
 
 
-def query(host, line: str) -> list[str]:
-    """One command in command mode, then back to transparent mode."""
-    host.enter_command_mode()
-    try:
-        return host.at_ok(line)
-    finally:
-        host.leave_command_mode()
-
-
 # -- serial (R-AT-3) -------------------------------------------------------------------
 @pytest.mark.req("R-AT-3")
 def test_serial_password_command_is_answered_on_serial_only(world, host):
@@ -44,7 +35,7 @@ def test_serial_password_command_is_answered_on_serial_only(world, host):
     # still transparent: the next data goes to the server, and is the first thing it got
     host.write(b"marker")
     assert world.wait_server_received(6) == b"marker"
-    assert query(host, "AT+CIPNUM?") == ["+CIPNUM: 10086"]
+    assert host.query("AT+CIPNUM?") == ["+CIPNUM: 10086"]
 
 
 @pytest.mark.req("R-AT-3")
@@ -62,7 +53,7 @@ def test_serial_wrong_password_gets_no_reply_and_no_action(world, host):
     host.drain()
     host.write("wrong#AT+CIPNUM=12345\r")
     assert host.quiet(1.0) == b""
-    assert query(host, "AT+CIPNUM?") == ["+CIPNUM: 10086"]
+    assert host.query("AT+CIPNUM?") == ["+CIPNUM: 10086"]
 
 
 # -- network (R-AT-4) ----------------------------------------------------------------------
@@ -78,7 +69,7 @@ def test_network_password_command_is_answered_over_the_socket(world, host):
     world.wait(lambda: len(world.server("dc1").received) > len(got), 10, "the second reply")
     assert world.server_received()[len(got) :] == b"OK\r\n"
     assert host.quiet(0.3) == b"", "nothing of this reaches the host"
-    assert query(host, "AT+CIPNUM?") == ["+CIPNUM: 10010"]
+    assert host.query("AT+CIPNUM?") == ["+CIPNUM: 10010"]
 
 
 @pytest.mark.req("R-AT-4")
@@ -88,7 +79,7 @@ def test_network_wrong_password_gets_error(world, host):
     world.server_send(b"wrong#AT+CIPNUM=12345")
     assert world.wait_server_received(7) == b"ERROR\r\n"
     assert host.quiet(0.3) == b""
-    assert query(host, "AT+CIPNUM?") == ["+CIPNUM: 10086"]
+    assert host.query("AT+CIPNUM?") == ["+CIPNUM: 10086"]
 
 
 @pytest.mark.req("R-AT-4")

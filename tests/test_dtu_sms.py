@@ -28,14 +28,6 @@ def replies(world, count: int, timeout: float = 30.0) -> list[tuple[str, str]]:
     return [(s.to, s.text) for s in world.sms_center.wait_sent(count, timeout)]
 
 
-def query(host, line: str) -> list[str]:
-    host.enter_command_mode()
-    try:
-        return host.at_ok(line)
-    finally:
-        host.leave_command_mode()
-
-
 # -- SMS passthrough (R-SMS-1, R-SMS-2) ------------------------------------------------------
 @pytest.mark.req("R-SMS-1")
 def test_serial_data_becomes_an_sms_to_the_number(world, host):
@@ -94,7 +86,7 @@ def test_sms_command_with_a_wrong_password_gets_error(world, host):
     configure(host, "AT+CIPNUM=10086")
     world.sms_center.deliver(PHONE, "guess#AT+CIPNUM=12345")
     assert replies(world, 1) == [(PHONE, "ERROR")]
-    assert query(host, "AT+CIPNUM?") == ["+CIPNUM: 10086"]
+    assert host.query("AT+CIPNUM?") == ["+CIPNUM: 10086"]
 
 
 @pytest.mark.req("R-AT-5", "R-SMS-2")
@@ -103,7 +95,7 @@ def test_sms_commands_switched_off_are_text(world, host):
     host.drain()
     world.sms_center.deliver(PHONE, "usr.cn#AT+CIMOD=0")
     host.expect(b"usr.cn#AT+CIMOD=0", 30)  # passed through as text, not run
-    assert query(host, "AT+CIMOD?") == ["+CIMOD: 4"]
+    assert host.query("AT+CIMOD?") == ["+CIMOD: 4"]
     assert world.sms_center.sent == []
 
 

@@ -10,7 +10,6 @@ model's loop, so nothing races the model.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from peripherals.gsm_modem.commands.voice import voice
@@ -20,13 +19,13 @@ from peripherals.gsm_modem.network import CellNetwork
 from peripherals.gsm_modem.sms_center import SmsCenter
 from peripherals.gsm_modem.timing import TimingProfile
 from peripherals.links import Link, PtyLink, TcpServerLink, open_link
-from peripherals.loop_thread import LoopThread
+from peripherals.loop_thread import LoopService, LoopThread
 from peripherals.transcript import Transcript, TranscriptLink
 
 T = TypeVar("T")
 
 
-class ModemRunner:
+class ModemRunner(LoopService):
     def __init__(
         self,
         link: str = "pty",
@@ -46,15 +45,6 @@ class ModemRunner:
         self._link: Link
 
     # -- lifecycle -------------------------------------------------------
-    def start(self, timeout: float = 30.0) -> ModemRunner:
-        self.thread.start()
-        try:
-            self.run(self._start(), timeout)
-        except BaseException:
-            self.thread.stop()
-            raise
-        return self
-
     async def _start(self) -> None:
         self._link = await open_link(self.link_spec)
         self.modem = Modem(
@@ -67,22 +57,9 @@ class ModemRunner:
         self.faults = FaultSet(self.modem)
         await self.modem.start()
 
-    def stop(self) -> None:
-        if self.thread.running:
-            try:
-                self.run(self._stop(), 10.0)
-            finally:
-                self.thread.stop()
-
     async def _stop(self) -> None:
         await self.modem.stop()
         await self._link.close()
-
-    def __enter__(self) -> ModemRunner:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- where to connect ------------------------------------------------
     @property
@@ -95,12 +72,6 @@ class ModemRunner:
         return self._link.description
 
     # -- calls into the model's loop ----------------------------------------
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
-        return self.thread.run(coro, timeout)
-
-    def call(self, fn: Callable[[], T], timeout: float = 30.0) -> T:
-        return self.thread.call(fn, timeout)
-
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Until the boot URCs are out (SMS Ready)."""
         self.run(asyncio.wait_for(self.modem.ready_event.wait(), timeout), timeout + 1)

@@ -228,7 +228,14 @@ class Dtu:
 
     async def _bring_up(self) -> None:
         m = self.modem
-        await m.sync()
+        try:
+            await m.sync(attempts=10)
+        except ModemError:
+            if self.board.modem_pwrkey is None:
+                raise
+            log.warning("the modem does not answer: pressing its power key")
+            await self.board.modem_pwrkey()
+            await m.sync()
         await m.command("ATE0")
         await m.command("AT+CMEE=1")
         await self._poll("AT+CPIN?", r"\+CPIN: READY", 30)

@@ -39,6 +39,37 @@ from platforms import TARGETS, Target
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class LinkTraffic:
+    """What the power supply is told of each chunk on a link (for cuts armed on bytes).
+
+    ``link`` is "rs232" or "modem"; ``direction`` "rx" into the DTU side's peer
+    (host → DTU on rs232, DTU → modem on modem) or "tx" the other way.
+    """
+
+    link: str
+    direction: str
+    data: bytes
+
+
+def on_bytes(link: str, pattern: bytes, direction: str | None = None) -> Callable[[Any], bool]:
+    """A cut trigger: true when ``pattern`` shows up in a chunk on ``link``.
+
+    ``world.power.arm_cut(on_bytes("modem", b"AT+CIICR"))`` cuts the power as the DTU
+    sends that command to its modem.
+    """
+
+    def predicate(event: Any) -> bool:
+        return (
+            isinstance(event, LinkTraffic)
+            and event.link == link
+            and (direction is None or event.direction == direction)
+            and pattern in event.data
+        )
+
+    return predicate
+
+
 @dataclass
 class ServerConfig:
     name: str = "dc1"
@@ -111,6 +142,13 @@ class World(LoopService):
             server = Server(server_cfg.name, server_cfg.proto, server_cfg.port, server_cfg.echo)
             await server.start()
             self.servers[server.name] = server
+        for name, transcript in (
+            ("rs232", self.rs232_transcript),
+            ("modem", self.modem_transcript),
+        ):
+            transcript.listeners.append(
+                lambda e, n=name: self.power.notify(LinkTraffic(n, e.direction, e.data))
+            )
         self._raw_rs232 = await open_link(cfg.rs232)
         self.rs232_link = TranscriptLink(self._raw_rs232, self.rs232_transcript)
         self.target = TARGETS[cfg.target](self)

@@ -10,6 +10,7 @@ form prints one line per chunk with escaped bytes, e.g.::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from peripherals.clock import Clock
@@ -31,9 +32,13 @@ class Transcript:
 
     def __post_init__(self) -> None:
         self.start = self.clock.now()
+        self.listeners: list[Callable[[Entry], None]] = []  # told of every entry
 
     def record(self, direction: str, data: bytes) -> None:
-        self.entries.append(Entry(self.clock.now() - self.start, direction, bytes(data)))
+        entry = Entry(self.clock.now() - self.start, direction, bytes(data))
+        self.entries.append(entry)
+        for listener in list(self.listeners):
+            listener(entry)
         if len(self.entries) > self.limit:
             del self.entries[: len(self.entries) - self.limit]
 

@@ -120,3 +120,20 @@ def test_timeline_picture_shows_leds_rails_and_links(world, host, tmp_path):
         e for e in root.iter() if e.get("class") == "led-on" and e.get("data-led") == "POW"
     ]
     assert len(led_spans) == 2  # on, off during the cut, on again
+
+
+@pytest.mark.req("R-PWR-1")
+def test_cuts_triggered_by_a_modem_command_and_by_a_byte_on_rs232(world, host):
+    from dtulab.world import on_bytes
+
+    boots = world.call(lambda: world.target.boots)
+    world.call(lambda: world.power.arm_cut(on_bytes("modem", b"AT+CIICR")))
+    world.cut_power()
+    world.power_on()  # the next bring-up sends AT+CIICR: the power goes right then
+    world.wait(lambda: not world.power.on, 30, "cut at AT+CIICR")
+    world.power_on()
+    world.wait(lambda: world.leds["NET"].on, 30, "GPRS up after the second boot")
+    assert world.call(lambda: world.target.boots) == boots + 2
+    world.call(lambda: world.power.arm_cut(on_bytes("rs232", b"\x00", direction="rx")))
+    host.write(b"data \x00 with a NUL")
+    world.wait(lambda: not world.power.on, 20, "cut on the NUL from the host")

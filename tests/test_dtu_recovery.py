@@ -1,0 +1,38 @@
+"""The reference DTU recovers from every fault the modem model can inject (R-NET-3)."""
+
+import pytest
+
+from peripherals.gsm_modem.faults import FAULTS
+
+PARAMS = {
+    "signal": {"rssi": 2},
+    "latency": {"ms": 300},
+    "bandwidth": {"bps": 9600},
+    "undervoltage": {"power_down": 1},
+    "socket-reset": {"link": 0},
+    "blackhole": {"link": 0},
+}
+
+
+@pytest.mark.req("R-NET-3")
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_data_flows_again_after_the_fault(world, host, name):
+    port = world.server("dc1").port
+    host.enter_command_mode()
+    host.at_ok(f'AT+CIPSCONT=1,"TCP","127.0.0.1",{port},1')
+    host.leave_command_mode()
+    world.wait_connections(1)
+    host.write("before")
+    world.wait_server_received(6)
+    fault = world.inject(name, **PARAMS.get(name, {}))
+    if not fault.one_shot:
+        host.write("during")  # buffered or slowed, never lost
+        world.clear(fault)
+    world.wait(lambda: world.leds["DATA"].on, 60, f"connected again after {name}")
+    host.write("after")
+    got = world.wait_server_received(len(world.server_received()) + 5, timeout=60)
+    assert got.endswith(b"after")
+    assert got.startswith(b"before")
+    assert got.count(b"before") == 1 and got.count(b"after") == 1
+    if not fault.one_shot:
+        assert got.count(b"during") == 1

@@ -245,9 +245,18 @@ async def _cippack(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     if cmd.kind is Kind.READ:
         return [*dump(st)[1:3], "OK"]
     form(cmd, Kind.SET)
-    values = args(cmd, 2, 4)
+    values = args(cmd, 2, 5)
+    encoding = "HEX"
+    if len(values) > 3 and values[-1].strip().upper() in ("HEX", "STR"):
+        encoding = values.pop().strip().upper()  # dtulab: the data as text (STR) or hex
     which = number(values[0], 0, 1)
-    data = hex_data(values[1], 40 if which == 0 or len(values) < 4 else 100)
+    if len(values) > 4:
+        raise Refused()
+    limit = 40 if which == 0 or len(values) < 4 else 100
+    if encoding == "STR":
+        text = printable(values[1], limit)
+        values[1] = text.encode("latin-1").hex()
+    data = hex_data(values[1], limit)
     flag = number(values[2], 0, 1) if len(values) > 2 and values[2] != "" else 0
     if which == 0:
         if len(values) > 3 or not data:

@@ -94,3 +94,19 @@ def test_registration_off_with_an_empty_payload(world, host):
     wait_received(world, 0, b"just data")
     host.enter_command_mode()
     assert host.at_ok("AT+CIPPACK?")[1] == '+CIPPACK: 1, "" , 0, OFF'
+
+
+@pytest.mark.req("R-REG-1", "R-HB-1")
+def test_registration_and_heartbeat_given_as_text(world, host):
+    port = world.server("dc1").port
+    host.enter_command_mode()
+    host.at_ok('AT+CIPPACK=1,"LOGIN:1001","0",USER,STR')
+    host.at_ok('AT+CIPPACK=0,"ping","0",STR')
+    dump = host.at_ok("AT+CIPPACK?")
+    assert dump[0] == '+CIPPACK: 0, "70696E67",0'
+    assert dump[1].startswith('+CIPPACK: 1, "4C4F47494E3A31303031"')
+    assert host.at("AT+CIPPACK=0,\"ping\",\"0\",STR,HEX") == ["ERROR"]
+    host.at_ok(f'AT+CIPSCONT=1,"TCP","127.0.0.1",{port},1')
+    host.leave_command_mode()
+    world.wait_server_received(10)
+    assert world.server_received().startswith(b"LOGIN:1001")

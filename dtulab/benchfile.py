@@ -22,6 +22,10 @@ Example (TOML)::
     name = "latency"
     ms = 300
 
+    [[sockets]]                 # DTU sockets set up through RS232 at start (and saved)
+    n = 1
+    server = "dc1"              # a server above, or host = "..." and port = ...
+
 Unknown keys and bad values are errors with one clear line.
 """
 
@@ -34,7 +38,7 @@ from typing import Any
 
 import yaml
 
-from dtulab.world import ServerConfig, WorldConfig
+from dtulab.world import ServerConfig, SocketSetup, WorldConfig
 from peripherals.gsm_modem.faults import FaultError, make_fault
 from peripherals.gsm_modem.modem import ModemIdentity
 from peripherals.links import LinkSpecError, check_link_spec
@@ -78,9 +82,8 @@ def _check_keys(where: str, data: dict[str, Any], allowed: set[str]) -> None:
 
 
 def from_dict(data: dict[str, Any], base: Path) -> WorldConfig:
-    _check_keys(
-        "bench file", data, {"target", "timing", "rs232", "state_dir", "servers", "sim", "faults"}
-    )
+    keys = {"target", "timing", "rs232", "state_dir", "servers", "sim", "faults", "sockets"}
+    _check_keys("bench file", data, keys)
     config = WorldConfig()
     target = data.get("target", config.target)
     if target not in TARGETS:
@@ -107,7 +110,24 @@ def from_dict(data: dict[str, Any], base: Path) -> WorldConfig:
         servers=servers,
         identity=_identity(data.get("sim", {})),
         faults=[_fault(i, f) for i, f in enumerate(data.get("faults", []))],
+        sockets=[_socket(i, s, set(names)) for i, s in enumerate(data.get("sockets", []))],
     )
+
+
+def _socket(i: int, raw: Any, servers: set[str]) -> SocketSetup:
+    if not isinstance(raw, dict):
+        raise BenchFileError(f"sockets[{i}]: expected a table")
+    _check_keys(f"sockets[{i}]", raw, {f.name for f in fields(SocketSetup)})
+    sock = SocketSetup(**raw)
+    if not isinstance(sock.n, int) or not 1 <= sock.n <= 4:
+        raise BenchFileError(f"sockets[{i}].n: expected 1..4")
+    if sock.server and sock.server not in servers:
+        raise BenchFileError(f"sockets[{i}].server: no server '{sock.server}'")
+    if not sock.server and not (isinstance(sock.port, int) and 1 <= sock.port <= 65535):
+        raise BenchFileError(f"sockets[{i}]: give a server, or a port 1..65535")
+    if str(sock.proto).upper() not in ("TCP", "UDP"):
+        raise BenchFileError(f"sockets[{i}].proto: expected TCP or UDP")
+    return sock
 
 
 def _server(i: int, raw: Any) -> ServerConfig:

@@ -113,6 +113,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     stop = _stop_on_signals()
     tty = sys.stdout.isatty()
     try:
+        world.provision()
+    except (AssertionError, OSError) as exc:
+        world.stop()
+        print(f"dtulab: error: setting up the sockets failed: {exc}", file=sys.stderr)
+        return 1
+    try:
         servers = ", ".join(
             f"{s.name} {s.proto} 127.0.0.1:{s.port}" for s in world.servers.values()
         )

@@ -79,6 +79,17 @@ class ServerConfig:
 
 
 @dataclass
+class SocketSetup:
+    """A DTU socket a bench file sets up through the RS232 port at start."""
+
+    n: int = 1  # 1..4
+    server: str = ""  # a data-centre server by name, or host + port below
+    host: str = "127.0.0.1"
+    port: int = 0
+    proto: str = "TCP"
+
+
+@dataclass
 class WorldConfig:
     target: str = "reference"
     timing: str = "fast"  # modem and DTU timing: fast or realistic
@@ -87,6 +98,7 @@ class WorldConfig:
     servers: list[ServerConfig] = field(default_factory=lambda: [ServerConfig()])
     identity: ModemIdentity = field(default_factory=ModemIdentity)
     faults: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    sockets: list[SocketSetup] = field(default_factory=list)
     power_on: bool = True
 
 
@@ -237,6 +249,22 @@ class World(LoopService):
 
     def server_send(self, data: bytes, name: str = "dc1", index: int = -1) -> None:
         self.run(self.server(name).send(data, index))
+
+    def provision(self) -> None:
+        """Set up the configured sockets through the RS232 port (usr721), save, leave."""
+        if not self.config.sockets:
+            return
+        from dtulab.host import DtuHost
+
+        with DtuHost(self.rs232_port) as host:
+            host.enter_command_mode()
+            for sock in self.config.sockets:
+                port = self.server(sock.server).port if sock.server else sock.port
+                proto = self.server(sock.server).proto if sock.server else sock.proto
+                host_name = "127.0.0.1" if sock.server else sock.host
+                host.at_ok(f'AT+CIPSCONT={sock.n},"{proto}","{host_name}",{port},1')
+            host.at_ok("ATW")
+            host.leave_command_mode()
 
     # -- power, faults -----------------------------------------------------------------
     def power_on(self) -> None:

@@ -4,6 +4,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -118,6 +119,7 @@ def test_run_bad_arguments(argv, message):
         ("colour = 3\n", "unknown key 'colour'"),
         ('[[faults]]\nname = "meteor"\n', "unknown fault 'meteor'"),
         ("[[servers]]\nport = 70000\n", "servers[0].port"),
+        ('[[sockets]]\nserver = "nowhere"\n', "sockets[0].server: no server 'nowhere'"),
         ("target = [\n", "not valid TOML"),
     ],
 )
@@ -133,7 +135,10 @@ def test_run_the_reference_dtu_from_a_bench_file(tmp_path):
     from dtulab.host import DtuHost
 
     bench = tmp_path / "bench.yaml"
-    bench.write_text("timing: fast\nstate_dir: state\nservers:\n  - {name: dc1, echo: true}\n")
+    bench.write_text(
+        "timing: fast\nstate_dir: state\nservers:\n  - {name: dc1, echo: true}\n"
+        "  - {name: sink}\nsockets:\n  - {n: 2, server: sink}\n"
+    )
     proc = subprocess.Popen(
         [*DTULAB, "run", "--config", str(bench)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -149,6 +154,13 @@ def test_run_the_reference_dtu_from_a_bench_file(tmp_path):
             host.leave_command_mode()
             host.write("ping through the echo server")
             host.expect("ping through the echo server", timeout=20)
+            deadline = time.monotonic() + 20
+            while True:  # socket 2 came from the bench file: the sink got the data too
+                proc.stdin.write("received sink\n")
+                proc.stdin.flush()
+                if "ping through" in proc.stdout.readline():
+                    break
+                assert time.monotonic() < deadline, "the sink never got the data"
     finally:
         out = stop(proc)
     assert "dtulab: stopped" in out

@@ -105,7 +105,7 @@ def test_registration_and_heartbeat_given_as_text(world, host):
     dump = host.at_ok("AT+CIPPACK?")
     assert dump[0] == '+CIPPACK: 0, "70696E67",0'
     assert dump[1].startswith('+CIPPACK: 1, "4C4F47494E3A31303031"')
-    assert host.at("AT+CIPPACK=0,\"ping\",\"0\",STR,HEX") == ["ERROR"]
+    assert host.at('AT+CIPPACK=0,"ping","0",STR,HEX') == ["ERROR"]
     host.at_ok(f'AT+CIPSCONT=1,"TCP","127.0.0.1",{port},1')
     host.leave_command_mode()
     world.wait_server_received(10)

@@ -3,6 +3,7 @@
 Example (TOML)::
 
     target = "reference"        # reference (more targets register by name)
+    dialect = "usr721"          # the DTU's AT dialect (dtulab/dialects.py)
     timing = "realistic"        # realistic or fast: modem and DTU delays
     rs232 = "pty"               # pty or tcp:127.0.0.1:PORT
     state_dir = "state"         # EEPROM image kept here (relative to the file)
@@ -38,6 +39,7 @@ from typing import Any
 
 import yaml
 
+from dtulab.dialects import DIALECTS
 from dtulab.world import ServerConfig, SocketSetup, WorldConfig
 from peripherals.gsm_modem.faults import FaultError, make_fault
 from peripherals.gsm_modem.modem import ModemIdentity
@@ -82,12 +84,16 @@ def _check_keys(where: str, data: dict[str, Any], allowed: set[str]) -> None:
 
 
 def from_dict(data: dict[str, Any], base: Path) -> WorldConfig:
-    keys = {"target", "timing", "rs232", "state_dir", "servers", "sim", "faults", "sockets"}
+    keys = {"target", "dialect", "timing", "rs232", "state_dir", "servers", "sim", "faults"}
+    keys.add("sockets")
     _check_keys("bench file", data, keys)
     config = WorldConfig()
     target = data.get("target", config.target)
     if target not in TARGETS:
         raise BenchFileError(f"target: unknown '{target}' (known: {', '.join(sorted(TARGETS))})")
+    speaks = data.get("dialect", config.dialect)
+    if speaks not in DIALECTS:
+        raise BenchFileError(f"dialect: unknown '{speaks}' (known: {', '.join(sorted(DIALECTS))})")
     timing = data.get("timing", config.timing)
     if timing not in TIMINGS:
         raise BenchFileError(f"timing: expected one of {', '.join(TIMINGS)}, got '{timing}'")
@@ -104,6 +110,7 @@ def from_dict(data: dict[str, Any], base: Path) -> WorldConfig:
     return replace(
         config,
         target=target,
+        dialect=speaks,
         timing=timing,
         rs232=rs232,
         state_dir=str(base / state_dir) if state_dir else None,

@@ -99,6 +99,7 @@ class WorldConfig:
     identity: ModemIdentity = field(default_factory=ModemIdentity)
     faults: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     sockets: list[SocketSetup] = field(default_factory=list)
+    dialect: str = "usr721"  # the AT dialect the DTU speaks (dtulab/dialects.py)
     power_on: bool = True
 
 
@@ -254,17 +255,19 @@ class World(LoopService):
         """Set up the configured sockets through the RS232 port (usr721), save, leave."""
         if not self.config.sockets:
             return
+        from dtulab.dialects import dialect
         from dtulab.host import DtuHost
 
         with DtuHost(self.rs232_port) as host:
-            host.enter_command_mode()
+            speaker = dialect(self.config.dialect, host)
+            speaker.enter_command_mode(10.0)
             for sock in self.config.sockets:
                 port = self.server(sock.server).port if sock.server else sock.port
                 proto = self.server(sock.server).proto if sock.server else sock.proto
                 host_name = "127.0.0.1" if sock.server else sock.host
-                host.at_ok(f'AT+CIPSCONT={sock.n},"{proto}","{host_name}",{port},1')
-            host.at_ok("ATW")
-            host.leave_command_mode()
+                speaker.configure_socket(sock.n, host_name, port, proto, True)
+            speaker.save_settings()
+            speaker.leave_command_mode(10.0)
 
     # -- power, faults -----------------------------------------------------------------
     def power_on(self) -> None:

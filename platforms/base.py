@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 class Unsupported(Exception):
     """A capability this target does not have (the message says why)."""
 
+    ROBOT_SUPPRESS_NAME = True  # Robot Framework shows the message alone
+
     def __init__(self, target: str, reason: str) -> None:
         super().__init__(f"unsupported on {target}: {reason}")
         self.target = target

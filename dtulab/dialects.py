@@ -1,0 +1,94 @@
+"""AT dialect adapters: a DTU behaviour (configure a socket, set the heartbeat, ...)
+turned into the commands one dialect speaks (used by the Robot keywords and the bench).
+
+The Robot keywords say *what* to set up (``Configure Socket``, ``Set Heartbeat``,
+``Save Settings``, ``Enter Command Mode``); an adapter says *how* on one family
+of DTUs. ``usr721`` (docs/usr721.md) is the first; a third-party DTU with
+another AT set gets its own subclass, registered by name with ``@register``,
+and runs the same suites with ``--variable DIALECT:<name>``.
+
+An adapter drives the DTU only through a ``DtuHost`` (dtulab/host.py): it
+writes to the RS232 port and reads the replies, nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from dtulab.host import DtuHost
+
+DIALECTS: dict[str, type[Dialect]] = {}
+
+
+def register(cls: type[Dialect]) -> type[Dialect]:
+    DIALECTS[cls.name] = cls
+    return cls
+
+
+def dialect(name: str, host: DtuHost) -> Dialect:
+    """The adapter registered as ``name``, bound to ``host``."""
+    try:
+        return DIALECTS[name](host)
+    except KeyError:
+        known = ", ".join(sorted(DIALECTS))
+        raise ValueError(f"unknown AT dialect '{name}': expected one of {known}") from None
+
+
+class Dialect:
+    """One AT dialect. Every method runs in command mode unless it says otherwise."""
+
+    name: ClassVar[str]
+
+    def __init__(self, host: DtuHost) -> None:
+        self.host = host
+
+    def enter_command_mode(self, timeout: float) -> None:
+        raise NotImplementedError
+
+    def leave_command_mode(self, timeout: float) -> None:
+        raise NotImplementedError
+
+    def configure_socket(self, n: int, host: str, port: int, proto: str, enabled: bool) -> None:
+        raise NotImplementedError
+
+    def set_heartbeat(self, interval: int, data: bytes, to: str) -> None:
+        raise NotImplementedError
+
+    def set_registration(self, data: bytes, when: str, kind: str) -> None:
+        raise NotImplementedError
+
+    def save_settings(self) -> None:
+        raise NotImplementedError
+
+
+@register
+class Usr721(Dialect):
+    """The USR-GPRS232-721 dialect (docs/usr721.md), as the reference DTU speaks it."""
+
+    name = "usr721"
+
+    def enter_command_mode(self, timeout: float) -> None:
+        self.host.enter_command_mode(timeout)  # silence, +++, a, a, +ok (manual 3.1.1)
+
+    def leave_command_mode(self, timeout: float) -> None:
+        self.host.leave_command_mode(timeout)  # AT+ENTM
+
+    def configure_socket(self, n: int, host: str, port: int, proto: str, enabled: bool) -> None:
+        self.host.at_ok(f'AT+CIPSCONT={n},"{proto.upper()}","{host}",{port},{int(enabled)}')
+
+    def set_heartbeat(self, interval: int, data: bytes, to: str) -> None:
+        direction = {"server": 0, "serial": 1}[to]
+        # AT+CIPCFG carries the packing settings too: keep them as they are.
+        current = next(x for x in self.host.at_ok("AT+CIPCFG?") if x.startswith("+CIPCFG:"))
+        fields = [f.strip() for f in current.split(":", 1)[1].split(",")]
+        fields[1] = str(interval)
+        self.host.at_ok("AT+CIPCFG=" + ",".join(fields))
+        if data:
+            self.host.at_ok(f'AT+CIPPACK=0,"{data.hex().upper()}","{direction}"')
+
+    def set_registration(self, data: bytes, when: str, kind: str) -> None:
+        mode = {"link": 0, "data": 1}[when]
+        self.host.at_ok(f'AT+CIPPACK=1,"{data.hex().upper()}","{mode}","{kind.upper()}"')
+
+    def save_settings(self) -> None:
+        self.host.at_ok("ATW")

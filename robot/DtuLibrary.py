@@ -1,0 +1,702 @@
+"""Robot Framework keywords for dtulab: drive a DTU through its RS232 port and the modelled world.
+
+A thin layer over the Python API that pytest uses — ``World`` (dtulab/world.py:
+servers, power, LEDs, faults, SMS centre) and ``DtuHost`` (dtulab/host.py: the
+host's side of the RS232 port). Behaviour keywords go through an AT dialect
+adapter (dtulab/dialects.py), so the same suites run a DTU that
+speaks another dialect.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from robot.api import logger
+from robot.api.deco import keyword, library
+from robot.libraries.BuiltIn import BuiltIn
+from robot.utils import timestr_to_secs
+
+from dtulab.dialects import DIALECTS, Dialect, dialect
+from dtulab.host import DtuHost
+from dtulab.world import ServerConfig, World, WorldConfig
+from peripherals.gsm_modem.faults import Fault
+from platforms import TARGETS, Unsupported
+
+# Targets issue 4 plans that are not registered yet, and why they cannot run.
+PLANNED = {
+    "serial": "the serial target (a real DTU on PORT at BAUD) is not implemented yet",
+    "qemu": "the QEMU target (the C firmware) is not implemented yet",
+    "renode": "the Renode target (the C firmware) is not implemented yet",
+}
+
+# What a capability a target lacks means, for the "unsupported on <target>" message.
+WHY = {
+    "leds": "its LEDs cannot be observed",
+    "power": "its power rails cannot be switched",
+    "modem": "its cell network (faults, SMS centre) is not modelled",
+}
+
+RENODE_TIMEOUT = 8.0  # Renode's default UART timeout (UartKeywords.cs globalTimeout)
+
+
+def _seconds(value: Any) -> float:
+    """A Robot time (``300 ms``, ``2s``, ``1.5``) in seconds."""
+    return float(timestr_to_secs(value))
+
+
+def _bytes(data: str | bytes) -> bytes:
+    return data if isinstance(data, bytes) else data.encode("latin-1")
+
+
+def _servers(spec: str) -> list[ServerConfig]:
+    """``dc1, dc2, udp:UDP`` → servers by name, TCP unless ``:UDP`` follows."""
+    out = []
+    for item in filter(None, (x.strip() for x in spec.split(","))):
+        name, _, proto = item.partition(":")
+        out.append(ServerConfig(name, (proto or "TCP").upper()))
+    return out
+
+
+@dataclass
+class UartResult:
+    """What ``Wait For Line On Uart`` found: ``${r.line}``, ``${r.groups}``, ``${r.timestamp}``."""
+
+    line: str
+    groups: list[str] = field(default_factory=list)
+    timestamp: float = 0.0
+
+
+@library(scope="SUITE", auto_keywords=False)
+class DtuLibrary:
+    """Keywords that drive a DTU the way the USR-GPRS232-721 manual describes it.
+
+    Import it with the target (and optionally the AT dialect):
+
+    | Library | DtuLibrary.py | target=${TARGET} | dialect=usr721 |
+
+    ``target`` names a dtulab target (``--variable TARGET:reference``). Only
+    ``reference`` runs today; ``qemu``, ``renode`` and ``serial`` fail every
+    test with ``unsupported on <target>: <reason>``, as does any keyword whose
+    capability (LEDs, power, modelled network) the target lacks — tag such
+    tests ``needs-leds``, ``needs-power``, ``needs-network`` so a conformance
+    run can exclude them knowingly.
+
+    Each test gets a fresh bench: ``Start Bench`` in the test setup builds the
+    world (the target on its board, the data-centre servers, the modem and its
+    network, a fresh EEPROM) and opens the host's side of the RS232 port;
+    ``Stop Bench`` in the teardown takes it down, and on failure logs the
+    RS232 and modem transcripts and the LED/power timeline (text and SVG).
+
+    = Data =
+    Data sent and expected is given as text; each character is one byte
+    (Latin-1), so ``\\x00`` is a NUL. The RS232 line ends with CR in command
+    mode.
+
+    = Timeouts =
+    Timeouts and durations take Robot's time format: ``10``, ``300 ms``,
+    ``1.5 s``.
+
+    = Renode keywords =
+    ``Create Terminal Tester``, ``Wait For Line On Uart``, ``Wait For Prompt
+    On Uart``, ``Write Line To Uart``, ``Write Char On Uart``, ``Test If Uart
+    Is Idle``, ``Create LED Tester``, ``Assert LED State`` and ``Assert LED Is
+    Blinking`` take Renode's names and arguments, so Renode suites carry over.
+    The bench runs in real time: ``pauseEmulation`` and ``machine`` are
+    accepted and have no effect. The only UART is ``rs232``; the LEDs are
+    ``POW``, ``NET`` and ``DATA``.
+    """
+
+    ROBOT_LIBRARY_VERSION = "0.1.0"
+
+    def __init__(self, target: str = "reference", dialect: str = "usr721") -> None:
+        if dialect not in DIALECTS:
+            known = ", ".join(sorted(DIALECTS))
+            raise ValueError(f"unknown AT dialect '{dialect}': expected one of {known}")
+        self.target_name = target
+        self.dialect_name = dialect
+        self.world: World | None = None
+        self._host: DtuHost | None = None
+        self._dialect: Dialect | None = None
+        self._command_mode = False
+        self._network_fault: Fault | None = None
+        self._server_seen: dict[str, int] = {}
+        self._terminal: dict[int, dict[str, Any]] = {}
+        self._led_testers: dict[int, dict[str, Any]] = {}
+
+    # -- the bench ------------------------------------------------------------------
+    @keyword("Start Bench")
+    def start_bench(
+        self,
+        servers: str = "dc1, dc2, udp:UDP",
+        timing: str = "fast",
+        power_on: bool = True,
+        wait_online: bool = True,
+    ) -> None:
+        """Build a fresh bench for ``target`` and open the host's side of the RS232 port.
+
+        ``servers`` are the data-centre servers by name (``name:UDP`` for UDP);
+        ``timing`` is ``fast`` or ``realistic``. With ``power_on`` the DTU
+        boots; with ``wait_online`` too, this waits (30 s) until it has GPRS.
+
+        | Start Bench |
+        | Start Bench | servers=dc1 | timing=realistic |
+        """
+        if self.world is not None:
+            self.stop_bench()
+        if self.target_name not in TARGETS:
+            reason = PLANNED.get(self.target_name)
+            if reason is None:
+                known = ", ".join(sorted(set(TARGETS) | set(PLANNED)))
+                reason = f"no such target (known: {known})"
+            raise Unsupported(self.target_name, reason)
+        config = WorldConfig(
+            target=self.target_name, timing=timing, servers=_servers(servers), power_on=power_on
+        )
+        self.world = World(config)
+        self.world.start()
+        self._host = DtuHost(self.world.rs232_port)
+        self._dialect = dialect(self.dialect_name, self._host)
+        self._command_mode = False
+        self._network_fault = None
+        self._server_seen = {}
+        self._terminal = {}
+        self._led_testers = {}
+        if power_on and wait_online:
+            self.wait_until_dtu_is_online()
+
+    @keyword("Stop Bench")
+    def stop_bench(self) -> None:
+        """Take the bench down. After a failed test, log the transcripts and the timeline first."""
+        if self.world is None:
+            return
+        try:
+            if BuiltIn().get_variable_value("${TEST STATUS}") == "FAIL":
+                self.log_bench_report()
+        finally:
+            if self._host is not None:
+                self._host.close()
+            self.world.stop()
+            self.world = None
+            self._host = None
+            self._dialect = None
+
+    @keyword("Log Bench Report")
+    def log_bench_report(self) -> None:
+        """Log the RS232 and modem transcripts and the LED/power timeline.
+
+        The timeline picture (SVG) goes to ``timelines/`` in the output directory.
+        """
+        world = self._world()
+        outdir = Path(BuiltIn().get_variable_value("${OUTPUT DIR}", "."))
+        test = BuiltIn().get_variable_value("${TEST NAME}", "bench")
+        svg = outdir / "timelines" / (re.sub(r"[^\w.-]+", "_", test) + ".svg")
+        svg.parent.mkdir(parents=True, exist_ok=True)
+        text = world.timeline(svg)
+        logger.info(f"LED/power timeline:\n{text}")
+        logger.info(f'<img src="{svg.relative_to(outdir)}" width="100%">', html=True)
+        logger.info("RS232 transcript:\n" + world.call(world.rs232_transcript.text))
+        logger.info("modem transcript:\n" + world.call(world.modem_transcript.text))
+
+    @keyword("Wait Until DTU Is Online")
+    def wait_until_dtu_is_online(self, timeout: Any = 30) -> None:
+        """Wait until the DTU has GPRS (its NET LED is on)."""
+        self.led_should_be_on("NET", timeout)
+
+    # -- power ----------------------------------------------------------------------
+    @keyword("Power On DTU")
+    def power_on_dtu(self) -> None:
+        """Restore the supply (12 V on the DC input): a cold boot if the DTU was off."""
+        self._require("power")
+        self._world().power_on()
+
+    @keyword("Cut Power")
+    def cut_power(self) -> None:
+        """Cut both supply inputs: the firmware stops at once, RAM is lost, the EEPROM stays."""
+        self._require("power")
+        self._world().cut_power()
+        self._command_mode = False
+
+    @keyword("Set Rail Voltage")
+    def set_rail_voltage(self, rail: str, volts: float) -> None:
+        """Set the ``dc`` or ``dip`` input to ``volts`` (9–24 V powers the DTU).
+
+        | Set Rail Voltage | dip | 24 |
+        """
+        self._require("power")
+        self._world().set_rail(rail.lower(), float(volts))
+
+    # -- command mode and AT commands -------------------------------------------------
+    @keyword("Enter Command Mode")
+    def enter_command_mode(self, timeout: Any = 10) -> None:
+        """Enter command mode the dialect's way.
+
+        usr721: 300 ms of silence, ``+++``, ``a`` back, ``a``, ``+ok`` back.
+        """
+        self._adapter().enter_command_mode(_seconds(timeout))
+        self._command_mode = True
+
+    @keyword("Leave Command Mode")
+    def leave_command_mode(self, timeout: Any = 10) -> None:
+        """Return to the work mode (usr721: ``AT+ENTM``); socket changes apply now."""
+        self._adapter().leave_command_mode(_seconds(timeout))
+        self._command_mode = False
+
+    @keyword("Send AT Command")
+    def send_at_command(
+        self, command: str, allow_error: bool = False, timeout: Any = 10
+    ) -> list[str]:
+        """Send one command line in command mode; return the reply lines, the result code last.
+
+        The echo is left out. Fails on a result other than ``OK`` unless
+        ``allow_error`` is true.
+
+        | ${reply}= | Send AT Command | AT+CIMOD? |
+        | Should Be Equal | ${reply} | ${{["+CIMOD: 0", "OK"]}} |
+        | Send AT Command | AT+CIMOD=9 | allow_error=${True} |
+        """
+        self._in_command_mode(command)
+        reply = self._console().at(command, _seconds(timeout))
+        if not allow_error and reply[-1:] != ["OK"]:
+            raise AssertionError(f"{command}: expected OK, got {reply}")
+        return reply
+
+    # -- behaviour, through the dialect ------------------------------------------------
+    @keyword("Configure Socket")
+    def configure_socket(
+        self,
+        n: int,
+        server: str = "",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        proto: str = "",
+        enabled: bool = True,
+    ) -> None:
+        """Point socket ``n`` (1–4) at a data-centre ``server`` by name, or at ``host``:``port``.
+
+        ``proto`` (``TCP``/``UDP``) defaults to the server's. In command mode;
+        the socket connects when the host leaves command mode.
+
+        | Configure Socket | 1 | dc1 |
+        | Configure Socket | 2 | host=example.org | port=5000 | proto=UDP | enabled=${False} |
+        """
+        self._in_command_mode("Configure Socket")
+        if server:
+            srv = self._world().server(server)
+            host, port, proto = "127.0.0.1", srv.port, proto or srv.proto
+        self._adapter().configure_socket(int(n), host, int(port), proto or "TCP", enabled)
+
+    @keyword("Set Heartbeat")
+    def set_heartbeat(self, interval: Any, data: str = "", to: str = "server") -> None:
+        """Send ``data`` every ``interval`` s of idle link (0 = off) to ``server`` or ``serial``.
+
+        | Set Heartbeat | 30 | ping |
+        """
+        if to not in ("server", "serial"):
+            raise ValueError(f"to must be server or serial, not '{to}'")
+        self._in_command_mode("Set Heartbeat")
+        self._adapter().set_heartbeat(int(_seconds(interval)), _bytes(data), to)
+
+    @keyword("Set Registration Packet")
+    def set_registration_packet(
+        self, data: str = "", when: str = "link", kind: str = "USER"
+    ) -> None:
+        """Set the registration packet: once per connection (``when=link``) or before every
+        packet (``when=data``).
+
+        ``kind``: ``USER`` (``data``; empty turns registration off), ``IMEI``,
+        ``ICCID`` or ``CLOUD`` (``data`` is ``<id>,<password>``).
+
+        | Set Registration Packet | LOGIN:1001 |
+        | Set Registration Packet | kind=IMEI | when=data |
+        """
+        if when not in ("link", "data"):
+            raise ValueError(f"when must be link or data, not '{when}'")
+        self._in_command_mode("Set Registration Packet")
+        self._adapter().set_registration(_bytes(data), when, kind)
+
+    @keyword("Save Settings")
+    def save_settings(self) -> None:
+        """Save the running settings so they survive power loss (usr721: ``ATW``)."""
+        self._in_command_mode("Save Settings")
+        self._adapter().save_settings()
+
+    # -- the RS232 port ---------------------------------------------------------------
+    @keyword("Send To DTU")
+    def send_to_dtu(self, data: str, after: Any = 0) -> None:
+        """Write ``data`` to the DTU's RS232 port, ``after`` a pause (e.g. ``50 ms``).
+
+        | Send To DTU | hello |
+        | Send To DTU | +++ | after=300 ms |
+        """
+        pause = _seconds(after)
+        if pause:
+            time.sleep(pause)
+        self._console().write(_bytes(data))
+
+    @keyword("DTU Should Output")
+    def dtu_should_output(self, text: str, timeout: Any = 10, regex: bool = False) -> str:
+        """Wait until the DTU writes ``text`` (a regular expression with ``regex``) on RS232.
+
+        Consumes everything up to the match; returns the matched text.
+        """
+        console = self._console()
+        seconds = _seconds(timeout)
+        match = console.expect_re(text, seconds) if regex else console.expect(text, seconds)
+        return match.group(0).decode("latin-1")
+
+    @keyword("Discard DTU Output")
+    def discard_dtu_output(self) -> str:
+        """Forget what the DTU has written so far (the next expectations see only new output)."""
+        return self._console().drain().decode("latin-1")
+
+    @keyword("DTU Should Not Output Anything")
+    def dtu_should_not_output_anything(self, duration: Any = "500 ms") -> None:
+        """Fail if the DTU writes anything on RS232 within ``duration``."""
+        got = self._console().quiet(_seconds(duration))
+        if got:
+            raise AssertionError(f"expected silence on RS232 for {duration}, got {got!r}")
+
+    # -- the data centre -----------------------------------------------------------------
+    @keyword("Server Should Receive")
+    def server_should_receive(self, data: str, server: str = "dc1", timeout: Any = 10) -> None:
+        """Wait until ``server`` has received ``data`` next: the bytes after those already checked.
+
+        Over all its connections, in order; fails on anything else in their
+        place (reordered, duplicated, lost).
+
+        | Server Should Receive | hello | server=dc2 |
+        """
+        world = self._world()
+        expected = _bytes(data)
+        seen = self._server_seen.get(server, 0)
+        want = seen + len(expected)
+        try:
+            got = world.wait_server_received(want, server, _seconds(timeout))
+        except AssertionError:
+            got = world.server_received(server)
+        fresh = got[seen:]
+        if fresh[: len(expected)] != expected:
+            raise AssertionError(
+                f"server {server}: expected {expected!r}, got {fresh!r} "
+                f"(after the {seen} bytes already checked)"
+            )
+        self._server_seen[server] = want
+
+    @keyword("Server Should Be Connected")
+    def server_should_be_connected(
+        self, server: str = "dc1", count: int = 1, timeout: Any = 20
+    ) -> None:
+        """Wait until ``server`` has had ``count`` connections (or datagram peers)."""
+        self._world().wait_connections(int(count), server, _seconds(timeout))
+
+    @keyword("Server Connection Should Close")
+    def server_connection_should_close(self, server: str = "dc1", timeout: Any = 20) -> None:
+        """Wait until every connection to ``server`` is closed (seen from the server)."""
+        srv = self._world().server(server)
+        self._world().wait(
+            lambda: bool(srv.connections) and not any(c.open for c in srv.connections),
+            _seconds(timeout),
+            f"every connection to {server} closed",
+        )
+
+    @keyword("Server Sends")
+    def server_sends(self, data: str, server: str = "dc1", connection: int = -1) -> None:
+        """``server`` sends ``data`` to the DTU on ``connection`` (default: the newest)."""
+        self._world().server_send(_bytes(data), server, int(connection))
+
+    # -- the cell network ------------------------------------------------------------------
+    @keyword("Drop Network")
+    def drop_network(self) -> None:
+        """Lose coverage (the ``no-coverage`` fault): no registration, no GPRS, links closed."""
+        self._require("modem")
+        if self._network_fault is None:
+            self._network_fault = self._world().inject("no-coverage")
+
+    @keyword("Restore Network")
+    def restore_network(self) -> None:
+        """End ``Drop Network``: the modem registers and attaches again."""
+        self._require("modem")
+        if self._network_fault is None:
+            raise AssertionError("Restore Network: the network was not dropped")
+        self._world().clear(self._network_fault)
+        self._network_fault = None
+
+    @keyword("Inject SMS")
+    def inject_sms(self, sender: str, text: str) -> None:
+        """The SMS centre delivers ``text`` from ``sender`` to the DTU's SIM."""
+        self._require("modem")
+        self._world().sms_center.deliver(sender, text)
+
+    @keyword("SMS Should Be Sent To")
+    def sms_should_be_sent_to(self, number: str, text: str, timeout: Any = 10) -> None:
+        """Wait until the DTU has sent an SMS with exactly ``text`` to ``number``."""
+        self._require("modem")
+        world = self._world()
+        try:
+            world.wait(lambda: text in world.sms_center.full_texts(number), _seconds(timeout))
+        except AssertionError:
+            sent = world.sms_center.full_texts(number)
+            raise AssertionError(
+                f"no SMS {text!r} to {number} within {timeout} s; sent to it: {sent}"
+            ) from None
+
+    # -- LEDs -------------------------------------------------------------------------------
+    @keyword("LED Should Be On")
+    def led_should_be_on(self, led: str, timeout: Any = 10) -> None:
+        """Wait until LED ``POW``, ``NET`` or ``DATA`` is on (at once if it is)."""
+        self._led_state(led, True, _seconds(timeout))
+
+    @keyword("LED Should Be Off")
+    def led_should_be_off(self, led: str, timeout: Any = 10) -> None:
+        """Wait until LED ``POW``, ``NET`` or ``DATA`` is off (at once if it is)."""
+        self._led_state(led, False, _seconds(timeout))
+
+    @keyword("LED Should Be Blinking")
+    def led_should_be_blinking(self, led: str, window: Any = "3 s") -> None:
+        """The LED blinked (two or more on and off edges) within the last ``window``."""
+        self._require("leds")
+        world = self._world()
+        seconds = _seconds(window)
+        lamp = world.leds[led]
+        if not world.call(lambda: lamp.is_blinking(window=seconds)):
+            history = world.call(lambda: lamp.history(world.clock.now() - seconds))
+            raise AssertionError(
+                f"LED {lamp.name} not blinking in the last {window}: "
+                f"{len(history)} edges, now {'on' if lamp.on else 'off'}"
+            )
+
+    def _led_state(self, led: str, on: bool, timeout: float) -> None:
+        self._require("leds")
+        world = self._world()
+        lamp = world.leds[led]
+        try:
+            world.wait(lambda: lamp.on == on, timeout, f"LED {lamp.name} {'on' if on else 'off'}")
+        except AssertionError:
+            raise AssertionError(
+                f"LED {lamp.name} should be {'on' if on else 'off'} within {timeout} s; "
+                f"it is {'on' if lamp.on else 'off'} ({world.leds.text()})"
+            ) from None
+
+    # -- Renode-compatible UART keywords -----------------------------------------------
+    @keyword("Create Terminal Tester")
+    def create_terminal_tester(
+        self,
+        uart: str,
+        timeout: Any = None,
+        machine: str | None = None,
+        endLineOption: str | None = None,
+        defaultPauseEmulation: bool | None = None,
+        defaultWaitForEcho: bool | None = None,
+        defaultMatchNextLine: bool | None = None,
+        binaryMode: bool = False,
+    ) -> int:
+        """Renode's keyword: a tester on ``uart`` (here always ``rs232``); returns its id.
+
+        ``timeout`` (default 8 s) is the default of the other UART keywords;
+        ``defaultWaitForEcho`` (default true) that of ``Write Line To Uart``.
+        """
+        if uart.lower() != "rs232":
+            raise ValueError(f"no UART '{uart}' on this bench (have: rs232)")
+        if binaryMode:
+            reason = "binary-mode terminal testers are not supported"
+            raise Unsupported(self.target_name, reason)
+        tester = len(self._terminal)
+        self._terminal[tester] = {
+            "timeout": RENODE_TIMEOUT if timeout is None else _seconds(timeout),
+            "echo": True if defaultWaitForEcho is None else bool(defaultWaitForEcho),
+            "next_line": bool(defaultMatchNextLine),
+        }
+        return tester
+
+    @keyword("Wait For Line On Uart")
+    def wait_for_line_on_uart(
+        self,
+        content: str,
+        timeout: Any = None,
+        testerId: int | None = None,
+        treatAsRegex: bool = False,
+        includeUnfinishedLine: bool = False,
+        pauseEmulation: bool | None = None,
+        matchNextLine: bool | None = None,
+    ) -> UartResult:
+        """Renode's keyword: wait for a line containing ``content`` (or matching it as a regex).
+
+        Consumes the output up to the end of that line. With
+        ``includeUnfinishedLine`` the line need not be finished (a prompt);
+        with ``matchNextLine`` it must be the next line. Returns ``line``,
+        ``groups`` (the regex's groups) and ``timestamp``.
+        """
+        tester = self._tester(testerId)
+        seconds = tester["timeout"] if timeout is None else _seconds(timeout)
+        core = content if treatAsRegex else re.escape(content)
+        source = rf"[^\r\n]*?(?:{core})"
+        if not includeUnfinishedLine:
+            source += r"[^\r\n]*(?:\r\n|\n|\r)"
+        next_line = tester["next_line"] if matchNextLine is None else matchNextLine
+        if next_line:
+            source = r"\A[\r\n]*" + source
+        try:
+            match = self._console().expect(re.compile(source.encode("latin-1")), seconds)
+        except AssertionError as exc:
+            raise AssertionError(
+                f"Terminal tester failed: no line with {content!r}: {exc}"
+            ) from None
+        line = match.group(0).decode("latin-1").strip("\r\n")
+        groups = [g.decode("latin-1") if g is not None else "" for g in match.groups()]
+        return UartResult(line, groups, time.monotonic())
+
+    @keyword("Wait For Prompt On Uart")
+    def wait_for_prompt_on_uart(
+        self,
+        prompt: str,
+        testerId: int | None = None,
+        timeout: Any = None,
+        treatAsRegex: bool = False,
+        pauseEmulation: bool | None = None,
+    ) -> UartResult:
+        """Renode's keyword: ``Wait For Line On Uart`` for a line that need not be finished."""
+        return self.wait_for_line_on_uart(prompt, timeout, testerId, treatAsRegex, True)
+
+    @keyword("Write Line To Uart")
+    def write_line_to_uart(
+        self,
+        content: str = "",
+        testerId: int | None = None,
+        waitForEcho: bool | None = None,
+        pauseEmulation: bool | None = None,
+    ) -> None:
+        """Renode's keyword: write ``content`` and CR; by default wait for the echo of ``content``.
+
+        Pass ``waitForEcho=False`` in transparent mode, where nothing is echoed.
+        """
+        tester = self._tester(testerId)
+        console = self._console()
+        console.write(_bytes(content) + b"\r")
+        if tester["echo"] if waitForEcho is None else waitForEcho:
+            console.expect(_bytes(content), tester["timeout"])
+
+    @keyword("Write Char On Uart")
+    def write_char_on_uart(self, c: str, testerId: int | None = None) -> None:
+        """Renode's keyword: write the single character ``c``."""
+        self._tester(testerId)
+        if len(c) != 1:
+            raise ValueError(f"Write Char On Uart: one character, not {c!r}")
+        self._console().write(_bytes(c))
+
+    @keyword("Test If Uart Is Idle")
+    def test_if_uart_is_idle(
+        self,
+        timeout: Any,
+        testerId: int | None = None,
+        pauseEmulation: bool | None = None,
+    ) -> None:
+        """Renode's keyword: fail if anything arrives on the UART within ``timeout``."""
+        self._tester(testerId)
+        got = self._console().quiet(_seconds(timeout))
+        if got:
+            raise AssertionError(f"Terminal tester failed: UART not idle for {timeout} s: {got!r}")
+
+    # -- Renode-compatible LED keywords -------------------------------------------------
+    @keyword("Create LED Tester")
+    def create_led_tester(
+        self,
+        led: str,
+        defaultTimeout: Any = None,
+        machine: str | None = None,
+    ) -> int:
+        """Renode's keyword: a tester on LED ``POW``, ``NET`` or ``DATA``; returns its id."""
+        self._require("leds")
+        name = self._world().leds[led].name
+        tester = len(self._led_testers)
+        timeout = 0.0 if defaultTimeout is None else _seconds(defaultTimeout)
+        self._led_testers[tester] = {"led": name, "timeout": timeout}
+        return tester
+
+    @keyword("Assert LED State")
+    def assert_led_state(
+        self,
+        state: bool,
+        timeout: Any = None,
+        testerId: int | None = None,
+        pauseEmulation: bool = False,
+    ) -> None:
+        """Renode's keyword: the LED is in ``state`` (true = on) within ``timeout`` (default 0)."""
+        tester = self._led_tester(testerId)
+        seconds = tester["timeout"] if timeout is None else _seconds(timeout)
+        self._led_state(tester["led"], bool(state), seconds)
+
+    @keyword("Assert LED Is Blinking")
+    def assert_led_is_blinking(
+        self,
+        testDuration: Any,
+        onDuration: float,
+        offDuration: float,
+        tolerance: float = 0.05,
+        testerId: int | None = None,
+        pauseEmulation: bool = False,
+    ) -> None:
+        """Renode's keyword: watch the LED for ``testDuration`` s; every on phase must last
+        ``onDuration`` s and every off phase ``offDuration`` s, within ``tolerance`` (relative).
+
+        As in Renode, the first edge only synchronises; the LED must change at least once.
+        """
+        tester = self._led_tester(testerId)
+        world = self._world()
+        lamp = world.leds[tester["led"]]
+        start = world.call(world.clock.now)
+        time.sleep(_seconds(testDuration))
+        edges = world.call(lambda: lamp.history(start))
+        if not edges:
+            raise AssertionError(f"LED {lamp.name}: blinking not detected (state never changed)")
+        want = {True: float(onDuration), False: float(offDuration)}
+        for (t0, on), (t1, _) in itertools.pairwise(edges):
+            lasted, expected = t1 - t0, want[on]
+            if not expected * (1 - tolerance) <= lasted <= expected * (1 + tolerance):
+                raise AssertionError(
+                    f"LED {lamp.name}: blinking pattern not detected: an {'on' if on else 'off'} "
+                    f"phase lasted {lasted:.3f} s, expected {expected} s ± {tolerance:.0%}"
+                )
+
+    # -- internals -------------------------------------------------------------------------
+    def _world(self) -> World:
+        if self.world is None:
+            raise RuntimeError("no bench: call Start Bench first (e.g. in Test Setup)")
+        return self.world
+
+    def _console(self) -> DtuHost:
+        self._world()
+        assert self._host is not None
+        return self._host
+
+    def _adapter(self) -> Dialect:
+        self._world()
+        assert self._dialect is not None
+        return self._dialect
+
+    def _require(self, capability: str) -> None:
+        self._world().target.require(capability, WHY.get(capability, capability))
+
+    def _in_command_mode(self, what: str) -> None:
+        if not self._command_mode:
+            raise AssertionError(f"{what}: not in command mode (use Enter Command Mode first)")
+
+    def _tester(self, tester_id: int | None) -> dict[str, Any]:
+        if not self._terminal:
+            raise RuntimeError("no terminal tester: use Create Terminal Tester first")
+        key = max(self._terminal) if tester_id is None else int(tester_id)
+        if key not in self._terminal:
+            raise ValueError(f"no terminal tester {key} (have: {sorted(self._terminal)})")
+        return self._terminal[key]
+
+    def _led_tester(self, tester_id: int | None) -> dict[str, Any]:
+        if not self._led_testers:
+            raise RuntimeError("no LED tester: use Create LED Tester first")
+        key = max(self._led_testers) if tester_id is None else int(tester_id)
+        if key not in self._led_testers:
+            raise ValueError(f"no LED tester {key} (have: {sorted(self._led_testers)})")
+        return self._led_testers[key]

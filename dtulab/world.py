@@ -100,6 +100,8 @@ class WorldConfig:
     faults: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     sockets: list[SocketSetup] = field(default_factory=list)
     dialect: str = "usr721"  # the AT dialect the DTU speaks (dtulab/dialects.py)
+    port: str = ""  # serial target: the device's port (a pyserial URL)
+    baud: int = 115200  # serial target: its baud rate
     power_on: bool = True
 
 
@@ -211,7 +213,10 @@ class World(LoopService):
     # -- the host's side ----------------------------------------------------------------
     @property
     def rs232_port(self) -> str:
-        """What the host opens: the pty path or ``socket://HOST:PORT``."""
+        """What the host opens: the pty path or ``socket://HOST:PORT`` (or a device's port)."""
+        own = getattr(self.target, "rs232_port", None)
+        if own:
+            return own
         raw = self._raw_rs232
         if isinstance(raw, PtyLink):
             return raw.slave_path

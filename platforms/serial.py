@@ -1,0 +1,33 @@
+"""The serial target: a real DTU on a serial port (pyserial URL), as a test lab has it.
+
+The bench talks to the device only over its RS232 port (``WorldConfig.port``,
+any pyserial URL: ``/dev/ttyUSB0``, ``socket://127.0.0.1:5000``, a pty path)
+at ``WorldConfig.baud``; the data-centre servers are still the bench's
+loopback servers, which the device reaches through its own modem and
+network. Nothing else of the board can be seen or switched, so keywords
+that need LEDs, power or the modelled network are unsupported here, each
+with its reason. In CI the "device" is the reference DTU exposed on a pty
+by ``dtulab run``, so this path is exercised for real.
+"""
+
+from __future__ import annotations
+
+from platforms.base import Target, register
+
+
+@register
+class SerialTarget(Target):
+    name = "serial"
+    capabilities = frozenset()  # the RS232 port only
+
+    def __init__(self, world) -> None:
+        super().__init__(world)
+        if not world.config.port:
+            raise ValueError("the serial target needs a port (PORT: a device or pyserial URL)")
+
+    @property
+    def rs232_port(self) -> str:
+        return self.world.config.port
+
+    async def power(self, on: bool) -> None:
+        """A real device is powered by the lab, not by the bench."""

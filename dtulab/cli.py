@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
-from dtulab import __version__, benchfile
+from dtulab import __version__, benchfile, report
 from dtulab.control import HELP, execute, parse_params
 from dtulab.world import World, WorldConfig
 from peripherals.gsm_modem.faults import FAULTS, FaultError, make_fault, parameters
@@ -206,6 +206,28 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_run)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Build the conformance summary (requirement → verdict per target) from build/ results."""
+    build, out = Path(args.build), Path(args.out)
+    behaviour = Path(args.behaviour)
+    if not behaviour.exists():
+        raise UsageError(f"no requirements file {behaviour} (give --behaviour)")
+    targets, rows = report.write(build, behaviour, out)
+    if not targets:
+        raise UsageError(f"no test results under {build}: run scripts/test first")
+    print(report.markdown(targets, rows), end="")
+    print(f"report: {out / 'conformance.md'}, {out / 'conformance.html'}")
+    return 0
+
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help=cmd_report.__doc__, description=cmd_report.__doc__)
+    p.add_argument("--build", default="build", help="where scripts/test left its results")
+    p.add_argument("--out", default="build/report", help="where to write the summary")
+    p.add_argument("--behaviour", default="docs/behaviour.md", help="the requirement IDs")
+    p.set_defaults(func=cmd_report)
+
+
 def _add_faults(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("faults", help=cmd_faults.__doc__, description=cmd_faults.__doc__)
     p.set_defaults(func=cmd_faults)
@@ -215,6 +237,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_run,
     _add_modem,
     _add_faults,
+    _add_report,
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import threading
@@ -21,6 +22,29 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     for marker in item.iter_markers("req"):
         for req in marker.args:
             allure.dynamic.tag(req)
+
+
+_REQUIREMENT_RESULTS: dict[str, dict] = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Each test's requirement IDs and outcome, for ``dtulab report`` (the conformance summary)."""
+    outcome = yield
+    report = outcome.get_result()
+    reqs = [req for marker in item.iter_markers("req") for req in marker.args]
+    if not reqs or (report.when != "call" and report.passed):
+        return
+    entry = _REQUIREMENT_RESULTS.setdefault(item.nodeid, {"name": item.nodeid, "reqs": reqs})
+    if report.when == "call" or report.failed:
+        entry["outcome"] = report.outcome
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _REQUIREMENT_RESULTS:
+        path = session.config.rootpath / "build" / "pytest-requirements.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(list(_REQUIREMENT_RESULTS.values()), indent=1))
 
 
 @pytest.fixture

@@ -217,6 +217,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f"no test results under {build}: run scripts/test first")
     print(report.markdown(targets, rows), end="")
     print(f"report: {out / 'conformance.md'}, {out / 'conformance.html'}")
+    print(f"report: {report.allure_html(build / 'allure-results', out / 'allure')}")
     return 0
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import subprocess
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,6 +125,24 @@ def html_page(targets: list[str], rows: list[list[str]], results: Results) -> st
         f"<table><tr><th>requirement</th>{head}</tr>{''.join(body)}</table>"
         "<p>Hover a cell for the tests behind it.</p>"
     )
+
+
+def allure_html(results: Path, out: Path) -> str:
+    """The Allure HTML report (the ``allure`` npm package, installed by scripts/setup)."""
+    tool = Path("node_modules/.bin/allure")
+    if not tool.exists():
+        return "Allure HTML skipped: node_modules/.bin/allure missing (run scripts/setup)"
+    if not results.is_dir() or not any(results.iterdir()):
+        return f"Allure HTML skipped: no results in {results}"
+    done = subprocess.run(
+        [str(tool), "generate", str(results), "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        return f"Allure HTML failed: {(done.stderr or done.stdout).strip().splitlines()[-1:]}"
+    return f"Allure HTML in {out / 'index.html'}"
 
 
 def write(build: Path, behaviour: Path, out: Path) -> tuple[list[str], list[list[str]]]:

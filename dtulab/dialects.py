@@ -57,6 +57,14 @@ class Dialect:
     def set_registration(self, data: bytes, when: str, kind: str) -> None:
         raise NotImplementedError
 
+    def set_link(self, n: int, short: bool, idle: int) -> None:
+        """Socket ``n``: a long connection, or a short one closed after ``idle`` s."""
+        raise NotImplementedError
+
+    def set_packing(self, time_ms: int, length: int) -> None:
+        """Serial packing: a packet after ``time_ms`` ms of idle line or ``length`` bytes."""
+        raise NotImplementedError
+
     def save_settings(self) -> None:
         raise NotImplementedError
 
@@ -89,6 +97,17 @@ class Usr721(Dialect):
     def set_registration(self, data: bytes, when: str, kind: str) -> None:
         mode = {"link": 0, "data": 1}[when]
         self.host.at_ok(f'AT+CIPPACK=1,"{data.hex().upper()}","{mode}","{kind.upper()}"')
+
+    def set_link(self, n: int, short: bool, idle: int) -> None:
+        kind = "SHORT" if short else "LONG"
+        self.host.at_ok(f"AT+CISOCLINK={n},{kind},{idle}" if short else f"AT+CISOCLINK={n},{kind}")
+
+    def set_packing(self, time_ms: int, length: int) -> None:
+        # AT+CIPCFG carries the heartbeat interval too: keep it as it is.
+        current = next(x for x in self.host.at_ok("AT+CIPCFG?") if x.startswith("+CIPCFG:"))
+        fields = [f.strip() for f in current.split(":", 1)[1].split(",")]
+        fields[3], fields[4] = str(time_ms), str(length)
+        self.host.at_ok("AT+CIPCFG=" + ",".join(fields))
 
     def save_settings(self) -> None:
         self.host.at_ok("ATW")

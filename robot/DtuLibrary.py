@@ -9,6 +9,8 @@ speaks another dialect.
 
 from __future__ import annotations
 
+import contextlib
+import fnmatch
 import itertools
 import re
 import time
@@ -24,6 +26,7 @@ from robot.utils import timestr_to_secs
 from dtulab.dialects import DIALECTS, Dialect, dialect
 from dtulab.host import DtuHost
 from dtulab.world import ServerConfig, World, WorldConfig
+from peripherals.eeprom import EepromWrite
 from peripherals.gsm_modem.faults import Fault
 from platforms import TARGETS, Unsupported
 
@@ -60,6 +63,15 @@ def _servers(spec: str) -> list[ServerConfig]:
         name, _, proto = item.partition(":")
         out.append(ServerConfig(name, (proto or "TCP").upper()))
     return out
+
+
+def _line_matches(line: str, want: str) -> bool:
+    """``want`` is the exact line, or ``regexp=<re>`` / ``glob=<pattern>`` matching all of it."""
+    if want.startswith("regexp="):
+        return re.fullmatch(want[len("regexp=") :], line) is not None
+    if want.startswith("glob="):
+        return fnmatch.fnmatchcase(line, want[len("glob=") :])
+    return line == want
 
 
 @dataclass
@@ -127,6 +139,7 @@ class DtuLibrary:
         self._server_seen: dict[str, int] = {}
         self._terminal: dict[int, dict[str, Any]] = {}
         self._led_testers: dict[int, dict[str, Any]] = {}
+        self._last_command_at = 0.0
 
     # -- the bench ------------------------------------------------------------------
     @keyword("Start Bench")
@@ -166,6 +179,7 @@ class DtuLibrary:
         self._server_seen = {}
         self._terminal = {}
         self._led_testers = {}
+        self._last_command_at = 0.0
         if power_on and wait_online:
             self.wait_until_dtu_is_online()
 
@@ -207,6 +221,32 @@ class DtuLibrary:
         """Wait until the DTU has GPRS (its NET LED is on)."""
         self.led_should_be_on("NET", timeout)
 
+    @keyword("Wait Until DTU Restarts")
+    def wait_until_dtu_restarts(self, timeout: Any = 30) -> None:
+        """Wait until the DTU has restarted since the last ``Send AT Command`` and is online.
+
+        A restart shows as the NET LED going off (the boot) and on again (GPRS).
+
+        | Send AT Command | AT+CIRESET |
+        | Wait Until DTU Restarts |
+        """
+        self._require("leds")
+        world = self._world()
+        lamp = world.leds["NET"]
+        since = self._last_command_at
+
+        def restarted() -> bool:
+            return lamp.on and any(not on for _, on in lamp.history(since))
+
+        try:
+            world.wait(restarted, _seconds(timeout), "the DTU restarting (NET off, then on)")
+        except AssertionError:
+            raise AssertionError(
+                f"the DTU did not restart (NET off, then on) within {timeout} s; "
+                f"NET is {'on' if lamp.on else 'off'}"
+            ) from None
+        self._command_mode = False
+
     # -- power ----------------------------------------------------------------------
     @keyword("Power On DTU")
     def power_on_dtu(self) -> None:
@@ -220,6 +260,23 @@ class DtuLibrary:
         self._require("power")
         self._world().cut_power()
         self._command_mode = False
+
+    @keyword("Cut Power At EEPROM Write")
+    def cut_power_at_eeprom_write(self, n: int = 1) -> None:
+        """Arm a power cut just before the ``n``-th EEPROM write from now (1 = the next one).
+
+        | Cut Power At EEPROM Write | 3 |
+        | Send To DTU | ATW\\r |
+        | LED Should Be Off | POW |
+        """
+        self._require("power")
+        world = self._world()
+
+        def arm() -> None:
+            target = world.eeprom.attempts + int(n) - 1
+            world.power.arm_cut(lambda e: isinstance(e, EepromWrite) and e.index == target)
+
+        world.call(arm)
 
     @keyword("Set Rail Voltage")
     def set_rail_voltage(self, rail: str, volts: float) -> None:
@@ -260,9 +317,30 @@ class DtuLibrary:
         | Send AT Command | AT+CIMOD=9 | allow_error=${True} |
         """
         self._in_command_mode(command)
+        world = self._world()
+        self._last_command_at = world.call(world.clock.now)
         reply = self._console().at(command, _seconds(timeout))
         if not allow_error and reply[-1:] != ["OK"]:
             raise AssertionError(f"{command}: expected OK, got {reply}")
+        return reply
+
+    @keyword("AT Command Should Answer")
+    def at_command_should_answer(self, command: str, *expected: str) -> list[str]:
+        """Send ``command`` in command mode; its reply lines must be ``expected``, in order.
+
+        Each expected line is the exact text, or with a ``regexp=`` prefix a
+        regular expression the whole line matches, or with ``glob=`` a glob
+        pattern (as in ``Should Contain Match``). Returns the reply.
+
+        | AT Command Should Answer | AT+CIMOD? | +CIMOD: 0 | OK |
+        | AT Command Should Answer | AT+CSQ | regexp=\\+CSQ: \\d+,\\d+ | OK |
+        | AT Command Should Answer | AT+CIMOD=9 | ERROR |
+        """
+        reply = self.send_at_command(command, allow_error=True)
+        if len(reply) != len(expected) or not all(
+            _line_matches(line, want) for line, want in zip(reply, expected, strict=True)
+        ):
+            raise AssertionError(f"{command}: expected {list(expected)}, got {reply}")
         return reply
 
     # -- behaviour, through the dialect ------------------------------------------------
@@ -318,6 +396,33 @@ class DtuLibrary:
             raise ValueError(f"when must be link or data, not '{when}'")
         self._in_command_mode("Set Registration Packet")
         self._adapter().set_registration(_bytes(data), when, kind)
+
+    @keyword("Set Short Connection")
+    def set_short_connection(self, n: int, idle: Any = 10) -> None:
+        """Make socket ``n`` a short connection: closed after ``idle`` s without data,
+        opened again by new serial data (usr721: ``AT+CISOCLINK``).
+
+        | Set Short Connection | 1 | idle=2 s |
+        """
+        self._in_command_mode("Set Short Connection")
+        self._adapter().set_link(int(n), True, int(_seconds(idle)))
+
+    @keyword("Set Long Connection")
+    def set_long_connection(self, n: int) -> None:
+        """Make socket ``n`` a long connection: it stays open (the factory setting)."""
+        self._in_command_mode("Set Long Connection")
+        self._adapter().set_link(int(n), False, 0)
+
+    @keyword("Set Serial Packing")
+    def set_serial_packing(self, time: Any = "100 ms", length: int = 1460) -> None:
+        """Serial bytes form one network packet when the line is idle for ``time`` or the
+        packet reaches ``length`` bytes (usr721: ``AT+CIPCFG``).
+
+        | Set Serial Packing | time=400 ms |
+        | Set Serial Packing | time=200 ms | length=10 |
+        """
+        self._in_command_mode("Set Serial Packing")
+        self._adapter().set_packing(round(_seconds(time) * 1000), int(length))
 
     @keyword("Save Settings")
     def save_settings(self) -> None:
@@ -409,6 +514,97 @@ class DtuLibrary:
         """``server`` sends ``data`` to the DTU on ``connection`` (default: the newest)."""
         self._world().server_send(_bytes(data), server, int(connection))
 
+    @keyword("Server Should Not Receive Anything")
+    def server_should_not_receive_anything(
+        self, server: str = "dc1", duration: Any = "500 ms"
+    ) -> None:
+        """Fail if ``server`` receives anything beyond the bytes already checked with
+        ``Server Should Receive`` within ``duration`` (``0``: check once, now)."""
+        world = self._world()
+        seen = self._server_seen.get(server, 0)
+        try:
+            got = world.wait_server_received(seen + 1, server, _seconds(duration))
+        except AssertionError:
+            return
+        raise AssertionError(
+            f"server {server}: expected nothing more within {duration}, got {got[seen:]!r}"
+        )
+
+    @keyword("Server Connection Should Receive")
+    def server_connection_should_receive(
+        self, data: str, connection: int = 0, server: str = "dc1", timeout: Any = 10
+    ) -> None:
+        """Wait until connection ``connection`` (0 the first, -1 the newest) of ``server``
+        has received ``data`` from its start: its first bytes are ``data``.
+
+        | Server Connection Should Receive | LOGIN:1001data | connection=1 |
+        """
+        world = self._world()
+        srv = world.server(server)
+        expected = _bytes(data)
+        index = int(connection)
+
+        def first_bytes() -> bytes | None:
+            if not -len(srv.connections) <= index < len(srv.connections):
+                return None
+            return bytes(srv.connections[index].received[: len(expected)])
+
+        with contextlib.suppress(AssertionError):  # the message below says what came instead
+            world.wait(
+                lambda: (got := first_bytes()) is not None and len(got) >= len(expected),
+                _seconds(timeout),
+                f"connection {index} of {server} receiving {len(expected)} bytes",
+            )
+        got = world.call(first_bytes)
+        if got != expected:
+            raise AssertionError(
+                f"server {server}, connection {index}: expected {expected!r} from its start, "
+                f"got {got!r}"
+            )
+
+    @keyword("Server Should Receive Datagrams")
+    def server_should_receive_datagrams(
+        self, *datagrams: str, server: str = "udp", timeout: Any = 10
+    ) -> None:
+        """Wait until the UDP ``server`` has received exactly ``datagrams``, one packet each.
+
+        | Server Should Receive Datagrams | abcdef | gh |
+        """
+        world = self._world()
+        srv = world.server(server)
+        expected = [_bytes(d) for d in datagrams]
+
+        def got() -> list[bytes]:
+            return [d for c in srv.connections for d in c.datagrams]
+
+        with contextlib.suppress(AssertionError):  # the message below says what came instead
+            world.wait(lambda: len(got()) >= len(expected), _seconds(timeout), "datagrams")
+        received = world.call(got)
+        if received != expected:
+            raise AssertionError(f"server {server}: expected datagrams {expected}, got {received}")
+
+    @keyword("Server Disconnects")
+    def server_disconnects(self, server: str = "dc1", connection: int = -1) -> None:
+        """``server`` closes ``connection`` (default: the newest)."""
+        world = self._world()
+        world.run(world.server(server).disconnect(int(connection)))
+
+    @keyword("Server Connection Should Be Open")
+    def server_connection_should_be_open(self, server: str = "dc1", connection: int = -1) -> None:
+        """Connection ``connection`` (default: the newest) of ``server`` is open now."""
+        world = self._world()
+        srv = world.server(server)
+        index = int(connection)
+        is_open = world.call(lambda: bool(srv.connections) and srv.connections[index].open)
+        if not is_open:
+            raise AssertionError(f"server {server}: connection {index} is not open")
+
+    @keyword("Stop Server")
+    def stop_server(self, server: str) -> None:
+        """Stop ``server``: its connections close and nothing listens on its port any more."""
+        world = self._world()
+        world.run(world.server(server).stop())
+
     # -- the cell network ------------------------------------------------------------------
     @keyword("Drop Network")
     def drop_network(self) -> None:
@@ -425,6 +621,33 @@ class DtuLibrary:
             raise AssertionError("Restore Network: the network was not dropped")
         self._world().clear(self._network_fault)
         self._network_fault = None
+
+    @keyword("Inject Network Fault")
+    def inject_network_fault(self, name: str, **params: Any) -> Fault:
+        """Inject a fault of the modelled cell network by name; returns it for
+        ``Clear Network Fault``. One-shot faults (``socket-reset``) clear themselves.
+
+        | Inject Network Fault | socket-reset | link=0 |
+        | ${fault}= | Inject Network Fault | blackhole | link=0 |
+        | Clear Network Fault | ${fault} |
+        """
+        self._require("modem")
+        return self._world().inject(name, **params)
+
+    @keyword("Clear Network Fault")
+    def clear_network_fault(self, fault: Fault) -> None:
+        """End a fault injected with ``Inject Network Fault``."""
+        self._require("modem")
+        self._world().clear(fault)
+
+    @keyword("Get Modem Identity")
+    def get_modem_identity(self, field: str = "imei") -> str:
+        """The modem's ``imei``, ``imsi`` or ``iccid``, as the modelled modem and SIM hold it."""
+        self._require("modem")
+        key = field.lower()
+        if key not in ("imei", "imsi", "iccid"):
+            raise ValueError(f"field must be imei, imsi or iccid, not '{field}'")
+        return str(getattr(self._world().modem.identity, key))
 
     @keyword("Inject SMS")
     def inject_sms(self, sender: str, text: str) -> None:

@@ -13,9 +13,10 @@ writes to the RS232 port and reads the replies, nothing else.
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
-from dtulab.host import DtuHost
+from dtulab.host import DtuHost, ExpectTimeout
 
 DIALECTS: dict[str, type[Dialect]] = {}
 
@@ -68,6 +69,14 @@ class Dialect:
     def save_settings(self) -> None:
         raise NotImplementedError
 
+    def wait_online(self, timeout: float) -> None:
+        """Wait (from transparent mode) until the DTU reports GPRS up."""
+        raise NotImplementedError
+
+    def factory_reset(self, timeout: float) -> None:
+        """Factory settings and a restart (from transparent mode); returns once it is online."""
+        raise NotImplementedError
+
 
 @register
 class Usr721(Dialect):
@@ -111,3 +120,26 @@ class Usr721(Dialect):
 
     def save_settings(self) -> None:
         self.host.at_ok("ATW")
+
+    def wait_online(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if "+CINET: GPRS,ATTACHED" in self.host.query("AT+CINET?"):
+                    return
+            except ExpectTimeout:
+                pass  # restarting: it does not answer the escape yet
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the DTU did not report GPRS up within {timeout:g} s")
+            time.sleep(0.5)
+
+    def factory_reset(self, timeout: float) -> None:
+        # a test before may have left the device in command mode: leave it first (in
+        # transparent mode this line is only data for sockets nobody listens on any more)
+        self.host.write("\rAT+ENTM\r")
+        self.host.wait_silence(0.3)
+        self.host.enter_command_mode()
+        self.host.write("AT+CIRELOAD\r")
+        self.host.expect("OK")
+        time.sleep(1.0)  # the restart follows the OK; let it begin before asking again
+        self.wait_online(timeout)

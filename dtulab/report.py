@@ -72,10 +72,12 @@ def read_robot(output: Path, target: str, results: Results) -> None:
                     continue
                 tally = results[target].setdefault(str(tag), Tally())
                 name = f"robot {test.longname}"
+                unsupported = re.search(r"unsupported on \S+: [^\n]*", test.message)
                 if test.passed:
                     tally.passed.append(name)
-                elif test.message.startswith("unsupported on"):
-                    tally.unsupported.append(f"{name}: {test.message}")
+                elif unsupported and (test.failed or test.skipped):
+                    # failed, or skipped with --skiponfailure on a needs-* tag
+                    tally.unsupported.append(f"{name}: {unsupported.group(0)}")
                 elif test.failed:
                     tally.failed.append(f"{name}: {test.message.splitlines()[0][:200]}")
 

@@ -30,9 +30,8 @@ from peripherals.eeprom import EepromWrite
 from peripherals.gsm_modem.faults import Fault
 from platforms import TARGETS, Unsupported
 
-# Targets issue 4 plans that are not registered yet, and why they cannot run.
+# Targets planned but not registered yet, and why they cannot run.
 PLANNED = {
-    "serial": "the serial target (a real DTU on PORT at BAUD) is not implemented yet",
     "qemu": "the QEMU target (the C firmware) is not implemented yet",
     "renode": "the Renode target (the C firmware) is not implemented yet",
 }
@@ -125,12 +124,16 @@ class DtuLibrary:
 
     ROBOT_LIBRARY_VERSION = "0.1.0"
 
-    def __init__(self, target: str = "reference", dialect: str = "usr721") -> None:
+    def __init__(
+        self, target: str = "reference", dialect: str = "usr721", port: str = "", baud: int = 115200
+    ) -> None:
         if dialect not in DIALECTS:
             known = ", ".join(sorted(DIALECTS))
             raise ValueError(f"unknown AT dialect '{dialect}': expected one of {known}")
         self.target_name = target
         self.dialect_name = dialect
+        self.port = port  # the serial target: the device's port (a pyserial URL)
+        self.baud = int(baud)
         self.world: World | None = None
         self._host: DtuHost | None = None
         self._dialect: Dialect | None = None
@@ -168,11 +171,21 @@ class DtuLibrary:
                 reason = f"no such target (known: {known})"
             raise Unsupported(self.target_name, reason)
         config = WorldConfig(
-            target=self.target_name, timing=timing, servers=_servers(servers), power_on=power_on
+            target=self.target_name,
+            timing=timing,
+            servers=_servers(servers),
+            power_on=power_on,
+            dialect=self.dialect_name,
+            port=self.port,
+            baud=self.baud,
         )
         self.world = World(config)
-        self.world.start()
-        self._host = DtuHost(self.world.rs232_port)
+        try:
+            self.world.start()
+        except ValueError as exc:
+            self.world = None
+            raise Unsupported(self.target_name, str(exc)) from None
+        self._host = DtuHost(self.world.rs232_port, baudrate=self.baud)
         self._dialect = dialect(self.dialect_name, self._host)
         self._command_mode = False
         self._network_fault = None
@@ -180,7 +193,10 @@ class DtuLibrary:
         self._terminal = {}
         self._led_testers = {}
         self._last_command_at = 0.0
-        if power_on and wait_online:
+        if "power" not in self.world.target.capabilities:
+            # a device the bench cannot power-cycle: factory settings give each test a fresh DTU
+            self._dialect.factory_reset(timeout=60)
+        elif power_on and wait_online:
             self.wait_until_dtu_is_online()
 
     @keyword("Stop Bench")
@@ -218,8 +234,12 @@ class DtuLibrary:
 
     @keyword("Wait Until DTU Is Online")
     def wait_until_dtu_is_online(self, timeout: Any = 30) -> None:
-        """Wait until the DTU has GPRS (its NET LED is on)."""
-        self.led_should_be_on("NET", timeout)
+        """Wait until the DTU has GPRS: its NET LED is on, or, where the LEDs cannot be
+        seen, the DTU says so in command mode (the dialect's network status)."""
+        if "leds" in self._world().target.capabilities:
+            self.led_should_be_on("NET", timeout)
+        else:
+            self._adapter().wait_online(_seconds(timeout))
 
     @keyword("Wait Until DTU Restarts")
     def wait_until_dtu_restarts(self, timeout: Any = 30) -> None:

@@ -22,6 +22,18 @@ FINAL = re.compile(
 )
 
 
+def pexpect_session(port: str, baudrate: int = 115200, timeout: float = 10.0):
+    """An interactive pexpect session on a serial port (a pty path, a device, any pyserial URL
+    with a file descriptor): ``expect``, ``send``, ``sendline``, ``interact`` as pexpect has them.
+    Close it with ``session.close()``; the port closes with it."""
+    from pexpect import fdpexpect
+
+    port_obj = serial.serial_for_url(port, baudrate=baudrate, timeout=0)
+    session = fdpexpect.fdspawn(port_obj.fileno(), timeout=timeout)
+    session.port = port_obj  # keep the port open as long as the session lives
+    return session
+
+
 class ExpectTimeout(AssertionError):
     """The expected bytes did not arrive in time."""
 

@@ -313,6 +313,20 @@ class World(LoopService):
 
         return self.call(render)
 
+    def attach_report(self, svg_path: str | Path) -> None:
+        """Attach the RS232 and modem transcripts and the timeline picture to the Allure
+        result of the running test (pytest or Robot); no-op without Allure."""
+        try:
+            import allure
+        except ImportError:
+            return
+        self.timeline(svg_path)
+        allure.attach(self.call(self.rs232_transcript.text), "RS232 transcript",
+                      allure.attachment_type.TEXT)  # fmt: skip
+        allure.attach(self.call(self.modem_transcript.text), "modem transcript",
+                      allure.attachment_type.TEXT)  # fmt: skip
+        allure.attach.file(str(svg_path), "LED/power timeline", allure.attachment_type.SVG)
+
     # -- status -------------------------------------------------------------------------
     def status_line(self) -> str:
         def read() -> str:

@@ -231,6 +231,7 @@ class DtuLibrary:
         logger.info(f'<img src="{svg.relative_to(outdir)}" width="100%">', html=True)
         logger.info("RS232 transcript:\n" + world.call(world.rs232_transcript.text))
         logger.info("modem transcript:\n" + world.call(world.modem_transcript.text))
+        world.attach_report(svg)  # the same, for the Allure report
 
     @keyword("Wait Until DTU Is Online")
     def wait_until_dtu_is_online(self, timeout: Any = 30) -> None:

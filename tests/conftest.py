@@ -32,6 +32,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """Each test's requirement IDs and outcome, for ``dtulab report`` (the conformance summary)."""
     outcome = yield
     report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)  # the world fixture looks at it
     reqs = [req for marker in item.iter_markers("req") for req in marker.args]
     if not reqs or (report.when != "call" and report.passed):
         return
@@ -78,6 +79,9 @@ def world(request: pytest.FixtureRequest, tmp_path) -> Iterator[World]:
     )
     with World(WorldConfig(**options)) as w:
         yield w
+        call = getattr(request.node, "report_call", None)
+        if call is not None and call.failed:  # failed tests carry transcripts and the timeline
+            w.attach_report(tmp_path / "timeline.svg")
 
 
 @pytest.fixture

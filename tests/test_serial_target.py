@@ -41,3 +41,24 @@ def test_serial_target_drives_a_dtu_on_a_pty(tmp_path):
 def test_serial_target_needs_a_port(tmp_path):
     with pytest.raises(ValueError, match="needs a port"):
         World(WorldConfig(target="serial", state_dir=str(tmp_path))).start()
+
+
+@pytest.mark.req("R-AT-1")
+def test_pexpect_console_session(world):
+    from dtulab.console import pexpect_session
+
+    world.wait(lambda: world.leds["NET"].on, 30, "GPRS up")
+    session = pexpect_session(world.rs232_port)
+    try:
+        import time
+
+        time.sleep(0.3)  # the silence before the escape
+        session.send("+++")
+        session.expect("a")
+        session.send("a")
+        session.expect(r"\+ok")
+        session.send("AT+CIVER?\r")
+        session.expect(r"\+CIVER: (.+)\r\n")
+        assert b"dtulab" in session.match.group(1)
+    finally:
+        session.close()

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from peripherals import spans
 from peripherals.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -92,31 +93,11 @@ class Led:
 
     def state_at(self, t: float) -> bool:
         """The state the LED had at time ``t`` (a change at exactly ``t`` counts)."""
-        state = self._initial
-        for time, on in self.timeline:
-            if time > t:
-                break
-            state = on
-        return state
+        return spans.state_at(self.timeline, self._initial, t)
 
     def on_intervals(self, since: float, until: float) -> list[tuple[float, float]]:
         """The (start, end) spans the LED was on within [since, until], clipped to it."""
-        spans: list[tuple[float, float]] = []
-        start = since if self.state_at(since) else None
-        for time, on in self.timeline:
-            if time <= since:
-                continue
-            if time >= until:
-                break
-            if on and start is None:
-                start = time
-            elif not on and start is not None:
-                if time > start:
-                    spans.append((start, time))
-                start = None
-        if start is not None and until > start:
-            spans.append((start, until))
-        return spans
+        return spans.on_spans(self.timeline, self._initial, since, until)
 
     def blink(self, window: float = 3.0) -> Blink | None:
         """Analyse the last ``window`` seconds; None unless 2+ rising and 2+ falling edges.

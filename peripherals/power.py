@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from peripherals import spans
 from peripherals.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -211,34 +212,16 @@ class PowerSupply:
                 steps.append((time, board))
         return steps
 
+    def _power_changes(self) -> list[tuple[float, bool]]:
+        return [(time, what == "on") for time, what, _ in self.events if what in ("on", "off")]
+
     def powered_at(self, t: float) -> bool:
         """Whether the board was powered at time ``t`` (a change at exactly ``t`` counts)."""
-        state = False
-        for time, what, _ in self.events:
-            if time > t:
-                break
-            if what in ("on", "off"):
-                state = what == "on"
-        return state
+        return spans.state_at(self._power_changes(), False, t)
 
     def on_intervals(self, since: float, until: float) -> list[tuple[float, float]]:
         """The (start, end) spans the board was powered within [since, until], clipped."""
-        spans: list[tuple[float, float]] = []
-        start = since if self.powered_at(since) else None
-        for time, what, _ in self.events:
-            if what not in ("on", "off") or time <= since:
-                continue
-            if time >= until:
-                break
-            if what == "on" and start is None:
-                start = time
-            elif what == "off" and start is not None:
-                if time > start:
-                    spans.append((start, time))
-                start = None
-        if start is not None and until > start:
-            spans.append((start, until))
-        return spans
+        return spans.on_spans(self._power_changes(), False, since, until)
 
     # --- internals --------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 Example (TOML)::
 
-    target = "reference"        # reference (more targets register by name)
+    target = "reference"        # reference, qemu (more targets register by name)
+    firmware = "my-dtu.elf"     # qemu: an image instead of the project's firmware/
+    board = "my-board.toml"     # qemu: that image's wiring (docs/targets.md)
     dialect = "usr721"          # the DTU's AT dialect (dtulab/dialects.py)
     timing = "realistic"        # realistic or fast: modem and DTU delays
     rs232 = "pty"               # pty or tcp:127.0.0.1:PORT
@@ -85,7 +87,7 @@ def _check_keys(where: str, data: dict[str, Any], allowed: set[str]) -> None:
 
 def from_dict(data: dict[str, Any], base: Path) -> WorldConfig:
     keys = {"target", "dialect", "timing", "rs232", "state_dir", "servers", "sim", "faults"}
-    keys.add("sockets")
+    keys |= {"sockets", "firmware", "board"}
     _check_keys("bench file", data, keys)
     config = WorldConfig()
     target = data.get("target", config.target)
@@ -118,7 +120,16 @@ def from_dict(data: dict[str, Any], base: Path) -> WorldConfig:
         identity=_identity(data.get("sim", {})),
         faults=[_fault(i, f) for i, f in enumerate(data.get("faults", []))],
         sockets=[_socket(i, s, set(names)) for i, s in enumerate(data.get("sockets", []))],
+        firmware=_path(data, "firmware", base),
+        board=_path(data, "board", base),
     )
+
+
+def _path(data: dict[str, Any], key: str, base: Path) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str):
+        raise BenchFileError(f"{key}: expected a file path, got {value!r}")
+    return str(base / value) if value else ""
 
 
 def _socket(i: int, raw: Any, servers: set[str]) -> SocketSetup:

@@ -28,6 +28,7 @@ from peripherals.gsm_modem.runner import ModemRunner
 from peripherals.gsm_modem.timing import PROFILES
 from peripherals.links import LinkSpecError, check_link_spec
 from platforms import TARGETS
+from platforms.base import TargetError
 
 
 class UsageError(Exception):
@@ -101,7 +102,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     overrides = {
         k: v
-        for k, v in (("target", args.target), ("rs232", args.rs232), ("timing", args.timing))
+        for k, v in (
+            ("target", args.target),
+            ("rs232", args.rs232),
+            ("timing", args.timing),
+            ("firmware", args.firmware),
+            ("board", args.board),
+        )
         if v
     }
     config = replace(config, **overrides)
@@ -110,6 +117,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         world.start()
     except (ValueError, LinkSpecError) as exc:
         raise UsageError(str(exc)) from None
+    except TargetError as exc:
+        print(f"dtulab: error: {exc}", file=sys.stderr)
+        return 1
     stop = _stop_on_signals()
     tty = sys.stdout.isatty()
     try:
@@ -201,6 +211,12 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--rs232", type=_link_spec, help="pty (default) or tcp:HOST:PORT")
     p.add_argument("--timing", choices=sorted(PROFILES), help="timing profile (default: realistic)")
+    p.add_argument(
+        "--firmware", metavar="ELF", help="qemu target: run this image instead of firmware/"
+    )
+    p.add_argument(
+        "--board", metavar="FILE", help="qemu target: the image's wiring (docs/targets.md)"
+    )
     p.epilog = "control commands on standard input:\n" + HELP
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.set_defaults(func=cmd_run)

@@ -28,6 +28,10 @@ class Unsupported(Exception):
         self.reason = reason
 
 
+class TargetError(RuntimeError):
+    """A target could not run its firmware (a tool missing, a build failed; the message says)."""
+
+
 class Target:
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[str]] = frozenset()  # "leds", "power", "eeprom", "modem"

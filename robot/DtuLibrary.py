@@ -32,7 +32,6 @@ from platforms import TARGETS, Unsupported
 
 # Targets planned but not registered yet, and why they cannot run.
 PLANNED = {
-    "qemu": "the QEMU target (the C firmware) is not implemented yet",
     "renode": "the Renode target (the C firmware) is not implemented yet",
 }
 
@@ -125,7 +124,13 @@ class DtuLibrary:
     ROBOT_LIBRARY_VERSION = "0.1.0"
 
     def __init__(
-        self, target: str = "reference", dialect: str = "usr721", port: str = "", baud: int = 115200
+        self,
+        target: str = "reference",
+        dialect: str = "usr721",
+        port: str = "",
+        baud: int = 115200,
+        firmware: str = "",
+        board: str = "",
     ) -> None:
         if dialect not in DIALECTS:
             known = ", ".join(sorted(DIALECTS))
@@ -134,6 +139,8 @@ class DtuLibrary:
         self.dialect_name = dialect
         self.port = port  # the serial target: the device's port (a pyserial URL)
         self.baud = int(baud)
+        self.firmware = firmware  # the qemu target: a user's ELF instead of firmware/
+        self.board = board  # and its board file
         self.world: World | None = None
         self._host: DtuHost | None = None
         self._dialect: Dialect | None = None
@@ -178,6 +185,8 @@ class DtuLibrary:
             dialect=self.dialect_name,
             port=self.port,
             baud=self.baud,
+            firmware=self.firmware,
+            board=self.board,
         )
         self.world = World(config)
         try:
@@ -231,6 +240,9 @@ class DtuLibrary:
         logger.info(f'<img src="{svg.relative_to(outdir)}" width="100%">', html=True)
         logger.info("RS232 transcript:\n" + world.call(world.rs232_transcript.text))
         logger.info("modem transcript:\n" + world.call(world.modem_transcript.text))
+        console = getattr(world.target, "console", None)
+        if console:
+            logger.info("firmware debug console:\n" + "\n".join(console[-200:]))
         world.attach_report(svg)  # the same, for the Allure report
 
     @keyword("Wait Until DTU Is Online")

@@ -111,7 +111,7 @@ def test_bad_board_files_name_the_field(tmp_path, text, message):
 
 def test_a_missing_firmware_image_is_a_clear_error(tmp_path):
     config = WorldConfig(target="qemu", firmware=str(tmp_path / "nope.elf"))
-    with pytest.raises(ValueError, match="nope.elf does not exist"):
+    with pytest.raises(ValueError, match=r"nope\.elf does not exist"):
         World(config).start()
 
 

@@ -139,7 +139,7 @@ class QemuMachine:
             text = line.decode("utf-8", "replace").rstrip("\n")
             event = reader.line(text)
             if isinstance(event, Message):
-                self._stderr_tail = (self._stderr_tail + [text])[-20:]
+                self._stderr_tail = [*self._stderr_tail[-19:], text]
             if event is not None:
                 self.on_event(event)
 

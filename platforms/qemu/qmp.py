@@ -8,6 +8,7 @@ per line answered by ``{"return": ...}`` or ``{"error": ...}``; asynchronous
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -56,7 +57,5 @@ class Qmp:
 
     async def close(self) -> None:
         self._writer.close()
-        try:
+        with contextlib.suppress(ConnectionError, OSError):
             await self._writer.wait_closed()
-        except (ConnectionError, OSError):
-            pass

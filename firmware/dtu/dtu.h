@@ -1,7 +1,7 @@
 /* The DTU firmware's modules and what each offers the others (behaviour.md,
  * docs/usr721.md). One cooperative main loop (dtu.c) calls each module's
  * *_task(); blocking modem commands keep the serial port alive through
- * dtu_background(). Python twins in dtu/*.py are the reference behaviour. */
+ * dtu_background(). The Python twins in the dtu package are the reference behaviour. */
 #ifndef DTU_H
 #define DTU_H
 

@@ -1,0 +1,45 @@
+/* Cortex-M3 start-up for the mps2-an385 board (ARMv7-M ARM B1.5; AN385 IRQ map
+ * as wired by QEMU 7.2 hw/arm/mps2.c): the vector table at 0x0, the reset
+ * handler that copies .data and zeroes .bss before main, and the default
+ * handlers. A fault or an unexpected interrupt restarts the MCU. */
+#include <stdint.h>
+#include <string.h>
+
+#include "hal.h"
+
+extern uint32_t __stack_top, __data_start, __data_end, __data_load, __bss_start, __bss_end;
+int main(void);
+
+void Reset_Handler(void) __attribute__((noreturn));
+void Default_Handler(void);
+void NMI_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void SysTick_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void UART0_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void UART1_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void UART2_Handler(void) __attribute__((weak, alias("Default_Handler")));
+
+/* 16 system exceptions + IRQ 0..31 (UARTn RX = 2n, TX = 2n+1; one handler each). */
+__attribute__((section(".vectors"), used)) static void (*const vectors[48])(void) = {
+    [0] = (void (*)(void))&__stack_top,
+    [1] = Reset_Handler,
+    [2] = NMI_Handler,           /* the watchdog's first timeout (watchdog.c) */
+    [3 ... 14] = Default_Handler, /* HardFault, MemManage, BusFault, UsageFault, SVC, ... */
+    [15] = SysTick_Handler,      /* the 1 kHz wake-up tick (clock.c) */
+    [16 + 0] = UART0_Handler, [16 + 1] = UART0_Handler,
+    [16 + 2] = UART1_Handler, [16 + 3] = UART1_Handler,
+    [16 + 4] = UART2_Handler, [16 + 5] = UART2_Handler,
+    [16 + 6 ... 47] = Default_Handler,
+};
+
+void Reset_Handler(void)
+{
+    memcpy(&__data_start, &__data_load, (size_t)((char *)&__data_end - (char *)&__data_start));
+    memset(&__bss_start, 0, (size_t)((char *)&__bss_end - (char *)&__bss_start));
+    main();
+    hal_restart();
+}
+
+void Default_Handler(void)
+{
+    hal_restart();
+}

@@ -19,6 +19,9 @@ Benchmarks:
 - ``dtu-soak``: four sockets for two minutes (20 s with --quick): every
   server must receive the host's stream byte for byte, and the host every
   record each server sent, in order.
+- ``targets``: boot to ready, the command-mode ``AT`` round trip and
+  transparent throughput on the reference DTU and on the firmware under QEMU,
+  in one run, and the ratio qemu / reference (``qemu-vs-reference``).
 """
 
 from __future__ import annotations
@@ -195,15 +198,15 @@ def _rate(name: str, total: int, elapsed: float, limit_bps: float | None) -> dic
     return result
 
 
-def dtu_world(servers: int = 1) -> World:
+def dtu_world(servers: int = 1, target: str = "reference") -> World:
     names = [ServerConfig(f"dc{i + 1}") for i in range(servers)]
-    return World(WorldConfig(timing="fast", servers=names)).start()
+    return World(WorldConfig(target=target, timing="fast", servers=names)).start()
 
 
-def bench_dtu_boot(rounds: int) -> dict:
+def bench_dtu_boot(rounds: int, target: str = "reference") -> dict:
     """Power-on to "+ok" (command mode ready) and to GPRS up, over several cold boots."""
     ready, gprs = [], []
-    world = dtu_world()
+    world = dtu_world(target=target)
     try:
         with DtuHost(world.rs232_port) as host:
             for i in range(rounds):
@@ -220,11 +223,12 @@ def bench_dtu_boot(rounds: int) -> dict:
                 world.wait(lambda: world.leds["NET"].on, 30)
                 gprs.append(time.monotonic() - start)
                 host.leave_command_mode()
-                progress("dtu-boot", i + 1, rounds)
+                progress(f"dtu-boot {target}", i + 1, rounds)
     finally:
         world.stop()
     return {
         "name": "dtu-boot",
+        "target": target,
         "boots": rounds,
         "to_ok_median_ms": round(statistics.median(ready) * 1000, 1),
         "to_gprs_median_ms": round(statistics.median(gprs) * 1000, 1),
@@ -243,8 +247,35 @@ def _dtu_link(world: World, host: DtuHost, sockets: int = 1) -> None:
         world.wait_connections(1, f"dc{n}")
 
 
-def bench_dtu_transparent(total: int) -> list[dict]:
-    world = dtu_world()
+def bench_dtu_at(count: int, target: str = "reference") -> dict:
+    """Round trip of ``AT`` → ``OK`` in the DTU's command mode (RS232 → firmware → RS232)."""
+    world = dtu_world(target=target)
+    try:
+        with DtuHost(world.rs232_port) as host:
+            world.wait(lambda: world.leds["NET"].on, 30)
+            host.enter_command_mode()
+            host.at_ok("ATE0")
+            samples = []
+            for i in range(count):
+                start = time.perf_counter()
+                host.at_ok("AT")
+                samples.append((time.perf_counter() - start) * 1000)
+                if i % 50 == 0 or i == count - 1:
+                    progress(f"dtu-at {target}", i + 1, count)
+    finally:
+        world.stop()
+    samples.sort()
+    return {
+        "name": "dtu-at",
+        "target": target,
+        "samples": count,
+        "median_ms": round(statistics.median(samples), 3),
+        "p99_ms": round(samples[min(count - 1, int(count * 0.99))], 3),
+    }
+
+
+def bench_dtu_transparent(total: int, target: str = "reference") -> list[dict]:
+    world = dtu_world(target=target)
     try:
         with DtuHost(world.rs232_port) as host:
             world.wait(lambda: world.leds["NET"].on, 30)
@@ -283,6 +314,7 @@ def bench_dtu_transparent(total: int) -> list[dict]:
     return [
         {
             "name": "dtu-up",
+            "target": target,
             "bytes": total,
             "kbytes_per_s": round(total / up_s / 1000, 1),
             "latency_median_ms": round(statistics.median(up) * 1000, 1),
@@ -290,6 +322,7 @@ def bench_dtu_transparent(total: int) -> list[dict]:
         },
         {
             "name": "dtu-down",
+            "target": target,
             "bytes": total,
             "kbytes_per_s": round(total / down_s / 1000, 1),
             "latency_median_ms": round(statistics.median(down) * 1000, 1),
@@ -345,12 +378,38 @@ def bench_dtu_soak(seconds: float) -> dict:
     }
 
 
+def bench_targets(quick: bool) -> list[dict]:
+    """The firmware under QEMU beside the reference DTU, the same measurements in one run,
+    and their ratio (qemu / reference: above 1 = qemu slower for times, faster for rates)."""
+    rows = []
+    for target in ("reference", "qemu"):
+        boot = bench_dtu_boot(3 if quick else 10, target)
+        at = bench_dtu_at(100 if quick else 500, target)
+        up, down = bench_dtu_transparent(20_000 if quick else 100_000, target)
+        rows += [boot, at, up, down]
+    ref, qemu = rows[:4], rows[4:]
+
+    def ratio(a: float, b: float) -> float:
+        return round(b / a, 2) if a else float("nan")
+
+    comparison = {
+        "name": "qemu-vs-reference",
+        "boot_to_ok": ratio(ref[0]["to_ok_median_ms"], qemu[0]["to_ok_median_ms"]),
+        "boot_to_gprs": ratio(ref[0]["to_gprs_median_ms"], qemu[0]["to_gprs_median_ms"]),
+        "at_round_trip": ratio(ref[1]["median_ms"], qemu[1]["median_ms"]),
+        "up_rate": ratio(ref[2]["kbytes_per_s"], qemu[2]["kbytes_per_s"]),
+        "down_rate": ratio(ref[3]["kbytes_per_s"], qemu[3]["kbytes_per_s"]),
+    }
+    return [*rows, comparison]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller runs (about 30 s in all)")
     parser.add_argument("--json", default="build/bench.json", help="where to write the results")
     parser.add_argument(
-        "--only", help="run one group: at-latency, tcp, tcp-limited, dtu-boot, dtu, dtu-soak"
+        "--only",
+        help="run one group: at-latency, tcp, tcp-limited, dtu-boot, dtu, dtu-soak, targets",
     )
     args = parser.parse_args(argv)
     at_count = 300 if args.quick else 2000
@@ -365,6 +424,7 @@ def main(argv: list[str] | None = None) -> int:
         ("dtu-boot", lambda: bench_dtu_boot(5 if args.quick else 20)),
         ("dtu", lambda: bench_dtu_transparent(100_000 if args.quick else 500_000)),
         ("dtu-soak", lambda: bench_dtu_soak(20 if args.quick else 120)),
+        ("targets", lambda: bench_targets(args.quick)),
     ]
     results = []
     failed = False

@@ -333,13 +333,10 @@ class World(LoopService):
     def status_line(self) -> str:
         def read() -> str:
             p = self.power
-            sockets = getattr(getattr(self.target, "dtu", None), "sockets", [])
-            label = {"CLOSED": "--", "CONNECTING": "..", "CONNECTED": "up"}
-            socks = " ".join(f"S{s.index + 1}:{label[s.state]}" for s in sockets) or "DTU off"
             csq = self.network.rssi if self.modem.reg.stat in (1, 5) else 99
             return (
                 f"{self.leds.text()} | DC {p.dc.voltage:.1f} V DIP {p.dip.voltage:.1f} V "
-                f"{'on' if p.on else 'OFF'} | {socks} | CSQ {csq}"
+                f"{'on' if p.on else 'OFF'} | {self.target.status()} | CSQ {csq}"
             )
 
         return self.call(read)

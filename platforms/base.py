@@ -53,6 +53,10 @@ class Target:
     async def stop(self) -> None:
         """The bench is shutting down."""
 
+    def status(self) -> str:
+        """A few words on the firmware's state for ``dtulab run``'s status line."""
+        return self.name
+
 
 TARGETS: dict[str, type[Target]] = {}
 

@@ -90,6 +90,12 @@ class ReferenceTarget(Target):
                 self._drain()
                 return
 
+    def status(self) -> str:
+        if self.dtu is None:
+            return "DTU off"
+        label = {"CLOSED": "--", "CONNECTING": "..", "CONNECTED": "up"}
+        return " ".join(f"S{s.index + 1}:{label[s.state]}" for s in self.dtu.sockets)
+
     async def stop(self) -> None:
         await self.power(False)
         await self._undrain()

@@ -101,6 +101,13 @@ class QemuTarget(Target):
                 self.console.append(text)
                 log.info("qemu console: %s", text)
 
+    def status(self) -> str:
+        m = self.machine
+        if m is None or not m.running:
+            return "MCU off"
+        state = "held in reset" if self._held else f"running, boot {self.boots}"
+        return f"{self.firmware.name if self.firmware else 'firmware'} {state}"
+
     async def console_write(self, data: bytes) -> None:
         """Type on the firmware's debug console (dropped while the MCU is off)."""
         m = self.machine

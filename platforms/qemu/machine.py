@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import shutil
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,11 +25,18 @@ from platforms.qemu.board import UART_COUNT, Board
 from platforms.qemu.qmp import Qmp
 from platforms.qemu.trace import TRACE_EVENTS, Event, Message, TraceReader
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 START_TIMEOUT = 20.0  # seconds for QEMU to open its sockets (a loaded 2-core machine)
 
 
 class QemuError(TargetError):
     """QEMU could not be started or stopped answering (the message has its stderr)."""
+
+
+def _die_with_parent() -> None:
+    """In the child: SIGKILL when the bench's loop thread goes, even if the bench is killed."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def find_qemu() -> str:
@@ -101,6 +110,8 @@ class QemuMachine:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,  # Ctrl-C is for the bench; it ends QEMU itself
+            preexec_fn=_die_with_parent,
         )
         self._stderr_task = asyncio.ensure_future(self._read_stderr())
         try:

@@ -30,6 +30,7 @@ char g_iccid[24];
 
 static bool restart_due;
 static uint32_t restart_at;
+static int replying; /* remote commands whose reply is still on its way */
 
 void dtu_log(const char *fmt, ...)
 {
@@ -68,6 +69,13 @@ void dtu_boot(void)
     dtu_log("dtu: ready");
 }
 
+void dtu_replying(bool on)
+{
+    replying += on ? 1 : -1;
+    if (replying < 0)
+        replying = 0;
+}
+
 void dtu_restart_after(uint32_t ms)
 {
     restart_due = true;
@@ -91,7 +99,7 @@ void dtu_background(void)
     hal_watchdog_kick();
     serial_poll();
     modem_poll();
-    if (restart_due && (int32_t)(hal_millis() - restart_at) >= 0) {
+    if (restart_due && !replying && (int32_t)(hal_millis() - restart_at) >= 0) {
         dtu_log("dtu: restart");
         hal_restart();
     }

@@ -37,6 +37,9 @@ void dtu_loop_once(void);
 void dtu_background(void);
 /* Restart the firmware `ms` from now (AT+CIRESET, AT+CIRELOAD, failures). */
 void dtu_restart_after(uint32_t ms);
+/* A remote command's reply (SMS, network) is on its way: a restart asked for
+ * meanwhile waits until every such reply is done (on == false). */
+void dtu_replying(bool on);
 /* AT+CISHUTDOWN: POW on, NET and DATA off, modem off, nothing answered. */
 void dtu_shutdown(void);
 void dtu_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -66,8 +69,9 @@ enum at_origin { AT_FROM_SERIAL, AT_FROM_NETWORK, AT_FROM_SMS };
 typedef void (*at_reply_fn)(void *ctx, const char *line);
 /* Run one command line (without CR). Returns true when its final was OK/SEND OK. */
 bool at_execute(const char *line, enum at_origin origin, at_reply_fn reply, void *ctx);
-/* If text[0..len) is "<password>#AT..." with the current password, point *cmd
- * at the "AT..." part and return true. */
+/* If text[0..len) has the shape "<password>#AT..." (any password of 1..16
+ * characters; at_run_remote checks it), point *cmd at the "AT..." part and
+ * return true. */
 bool at_password_command(const char *text, size_t len, const char **cmd);
 /* "<pw>#AT..." from the serial port, the network or SMS: a right password runs
  * the command(s) (socket changes apply at once unless the host is in command

@@ -22,7 +22,7 @@ enum modem_result {
 };
 
 #define MODEM_LINES 16
-#define MODEM_LINE_LEN 200
+#define MODEM_LINE_LEN 660 /* a 160-character UCS2 SMS is 640 hex digits */
 
 typedef struct {
     int nlines;                               /* information lines before the final */

@@ -255,14 +255,21 @@ int at_parse(const char *t, size_t n, at_cmd_t *cmd)
 
 static bool crlf(char c) { return c == '\r' || c == '\n'; }
 
+/* text[0..*len) without leading and trailing CR/LF (a password command's line end). */
+static const char *trim_crlf(const char *text, size_t *len)
+{
+    while (*len && crlf(*text)) {
+        text++;
+        (*len)--;
+    }
+    while (*len && crlf(text[*len - 1]))
+        (*len)--;
+    return text;
+}
+
 bool at_password_command(const char *text, size_t len, const char **cmd)
 {
-    while (len && crlf(*text)) {
-        text++;
-        len--;
-    }
-    while (len && crlf(text[len - 1]))
-        len--;
+    text = trim_crlf(text, &len);
     const char *hash = memchr(text, '#', len);
     if (!hash)
         return false;
@@ -324,12 +331,7 @@ bool at_run_remote(const char *text, enum at_origin origin, at_reply_fn reply, v
     if (!reply)
         reply = framed;
     size_t len = strlen(text);
-    while (len && crlf(*text)) {
-        text++;
-        len--;
-    }
-    while (len && crlf(text[len - 1]))
-        len--;
+    text = trim_crlf(text, &len);
     const char *hash = memchr(text, '#', len);
     if (!hash)
         return false;

@@ -12,18 +12,7 @@
 #include "modem.h"
 #include "store.h"
 
-static const dtu_timing_t realistic = {
-    .reconnect_min_ms = 2000, .reconnect_max_ms = 60000, .restart_after = 8,
-    .connect_timeout_ms = 80000, .send_timeout_ms = 90000, .network_retry_ms = 5000,
-    .registration_wait_ms = 120000, .blink_ms = 50,
-};
-static const dtu_timing_t fast = {
-    .reconnect_min_ms = 100, .reconnect_max_ms = 1000, .restart_after = 8,
-    .connect_timeout_ms = 20000, .send_timeout_ms = 20000, .network_retry_ms = 200,
-    .registration_wait_ms = 30000, .blink_ms = 50,
-};
-
-const dtu_timing_t *g_timing = &realistic;
+const dtu_timing_t *g_timing = &dtu_timing_realistic;
 settings_t g_settings;
 char g_imei[20];
 char g_iccid[24];
@@ -50,7 +39,7 @@ void dtu_log(const char *fmt, ...)
 
 void dtu_boot(void)
 {
-    g_timing = hal_timing_profile() == TIMING_FAST ? &fast : &realistic;
+    g_timing = hal_timing_profile() == TIMING_FAST ? &dtu_timing_fast : &dtu_timing_realistic;
     hal_led_set(LED_POW, true);
     hal_led_set(LED_NET, false);
     hal_led_set(LED_DATA, false);

@@ -26,6 +26,7 @@ typedef struct {
     uint32_t blink_ms;             /* DATA LED off-time per packet (R-LED-3) */
 } dtu_timing_t;
 
+extern const dtu_timing_t dtu_timing_realistic, dtu_timing_fast; /* timing.c */
 extern const dtu_timing_t *g_timing; /* realistic or fast, from hal_timing_profile() */
 extern char g_imei[20];              /* read from the modem at bring-up ("" until then) */
 extern char g_iccid[24];

@@ -38,6 +38,7 @@
 
 #include "dtu.h"
 #include "hal.h"
+#include "hex.h"
 #include "modem.h"
 #include "services.h"
 #include "store.h"
@@ -134,17 +135,6 @@ int ftp_source_from(ftp_source_t *src, const char *path, const char *host, unsig
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* urllib.parse.unquote of in[0..len) into out[cap]; false if it does not fit or
  * decodes to a NUL. */
 static bool unquote(const char *in, size_t len, char *out, size_t cap)
@@ -152,8 +142,8 @@ static bool unquote(const char *in, size_t len, char *out, size_t cap)
     size_t k = 0;
     for (size_t i = 0; i < len; i++) {
         char c = in[i];
-        if (c == '%' && i + 2 < len && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
-            c = (char)(hexval(in[i + 1]) * 16 + hexval(in[i + 2]));
+        if (c == '%' && i + 2 < len && hex_digit(in[i + 1]) >= 0 && hex_digit(in[i + 2]) >= 0) {
+            c = (char)(hex_digit(in[i + 1]) * 16 + hex_digit(in[i + 2]));
             i += 2;
         }
         if (k + 1 >= cap || c == 0)

@@ -74,23 +74,29 @@ static bool all_digits(const char *s)
     return true;
 }
 
+/* True if `word` is one of the '|'-separated entries of `list` (NULL: none). */
+static bool listed(const char *list, const char *word)
+{
+    if (!list)
+        return false;
+    size_t n = strlen(word);
+    for (const char *w = list;;) {
+        const char *bar = strchr(w, '|');
+        size_t wl = bar ? (size_t)(bar - w) : strlen(w);
+        if (wl == n && strncmp(w, word, n) == 0)
+            return true;
+        if (!bar)
+            return false;
+        w = bar + 1;
+    }
+}
+
 /* "<digit>, <rest>" with rest one of the '|'-separated words. */
 static bool link_line(const char *line, const char *words)
 {
     if (!(line[0] >= '0' && line[0] <= '9' && line[1] == ',' && line[2] == ' '))
         return false;
-    const char *rest = line + 3;
-    size_t n = strlen(rest);
-    for (const char *w = words; *w;) {
-        const char *bar = strchr(w, '|');
-        size_t wl = bar ? (size_t)(bar - w) : strlen(w);
-        if (wl == n && strncmp(w, rest, n) == 0)
-            return true;
-        if (!bar)
-            break;
-        w = bar + 1;
-    }
-    return false;
+    return listed(words, line + 3);
 }
 
 /* The unsolicited lines of modem_client.py's URC pattern. */
@@ -136,39 +142,15 @@ static int builtin_final(const char *l)
     return 0;
 }
 
+/* A final the caller named; "*" (any first line) is star_final's. */
 static bool listed_final(const char *l, const char *finals)
 {
-    if (!finals)
-        return false;
-    size_t n = strlen(l);
-    for (const char *w = finals; *w;) {
-        const char *bar = strchr(w, '|');
-        size_t wl = bar ? (size_t)(bar - w) : strlen(w);
-        if (wl != 1 || *w != '*') {
-            if (wl == n && strncmp(w, l, n) == 0)
-                return true;
-        }
-        if (!bar)
-            break;
-        w = bar + 1;
-    }
-    return false;
+    return strcmp(l, "*") != 0 && listed(finals, l);
 }
 
 static bool star_final(const char *finals)
 {
-    if (!finals)
-        return false;
-    for (const char *w = finals; *w;) {
-        const char *bar = strchr(w, '|');
-        size_t wl = bar ? (size_t)(bar - w) : strlen(w);
-        if (wl == 1 && *w == '*')
-            return true;
-        if (!bar)
-            break;
-        w = bar + 1;
-    }
-    return false;
+    return listed(finals, "*");
 }
 
 /* The reply's information line belongs to the command: "+CPIN: READY" for AT+CPIN?. */

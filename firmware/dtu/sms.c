@@ -24,6 +24,7 @@
 
 #include "dtu.h"
 #include "hal.h"
+#include "hex.h"
 #include "modem.h"
 #include "services.h"
 
@@ -133,17 +134,6 @@ size_t sms_ucs2_hex(const uint32_t *cp, size_t n, char *out, size_t cap)
     }
     out[k] = 0;
     return k;
-}
-
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 static int get_unit(const char *hex, uint32_t *u)

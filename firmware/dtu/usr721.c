@@ -11,6 +11,7 @@
 #include "at.h"
 #include "dtu.h"
 #include "hal.h"
+#include "hex.h"
 #include "modem.h"
 #include "settings.h"
 #include "store.h"
@@ -135,17 +136,6 @@ static char *stripped(char *text)
     return s;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Hex data of at most max bytes into out; the byte count, or -1. */
 static int hex_data(const char *text, size_t max, uint8_t *out)
 {
@@ -154,7 +144,7 @@ static int hex_data(const char *text, size_t max, uint8_t *out)
     if (n % 2 || n > 2 * max)
         return -1;
     for (size_t i = 0; i < n; i += 2) {
-        int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+        int hi = hex_digit(text[i]), lo = hex_digit(text[i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i / 2] = (uint8_t)(hi << 4 | lo);

@@ -10,7 +10,6 @@
 
 #include "dtu.h"
 
-extern const dtu_timing_t fake_fast_timing;
 
 /* dtu_background(): advances the host clock by 1 ms, runs the hook, then modem_poll(). */
 extern void (*fake_background_hook)(void);

@@ -11,13 +11,8 @@
 #include "net_hooks.h"
 #include "settings.h"
 
-static const dtu_timing_t fast = {
-    .reconnect_min_ms = 100, .reconnect_max_ms = 1000, .restart_after = 8,
-    .connect_timeout_ms = 20000, .send_timeout_ms = 20000, .network_retry_ms = 200,
-    .registration_wait_ms = 30000, .blink_ms = 50,
-};
 
-const dtu_timing_t *g_timing = &fast;
+const dtu_timing_t *g_timing = &dtu_timing_fast;
 settings_t g_settings;
 char g_imei[20];
 char g_iccid[24];

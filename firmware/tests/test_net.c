@@ -290,7 +290,7 @@ static void test_bring_up_retries(void)
     /* registration never comes: the bring-up fails after registration_wait and starts again */
     setup();
     unregistered = true;
-    run(fake_fast_timing.registration_wait_ms + 2000);
+    run(dtu_timing_fast.registration_wait_ms + 2000);
     CHECK(!net_gprs_up());
     CHECK(count("ATE0") == 2);
 }
@@ -456,7 +456,7 @@ static void test_restart_after_failures(void)
     net_apply_settings();
     run(1000);
     CHECK(net_socket_state(0) == SOCK_CONNECTING);
-    run(fake_fast_timing.connect_timeout_ms);
+    run(dtu_timing_fast.connect_timeout_ms);
     CHECK(starts[0] == 2);
 }
 

@@ -3,8 +3,8 @@
 Reads what ``scripts/test`` leaves in ``build/``:
 
 - ``build/pytest-requirements.json`` — each pytest test with its ``req``
-  markers and outcome (written by tests/conftest.py), counted for the
-  ``reference`` target;
+  markers, the target it ran on (``reference`` unless the test ran on
+  another) and its outcome (written by tests/conftest.py);
 - ``build/robot/<target>/output.xml`` — one Robot run per target; a test's
   requirement IDs are its ``R-…`` tags, and a failure whose message starts
   with ``unsupported on`` counts as *unsupported*, not as a failure.
@@ -56,7 +56,7 @@ def requirement_ids(behaviour: Path) -> list[str]:
 def read_pytest(path: Path, results: Results) -> None:
     for test in json.loads(path.read_text()):
         for req in test["reqs"]:
-            tally = results["reference"].setdefault(req, Tally())
+            tally = results[test.get("target", "reference")].setdefault(req, Tally())
             outcome = {"passed": tally.passed, "failed": tally.failed}.get(test["outcome"])
             if outcome is not None:
                 outcome.append(f"pytest {test['name']}")

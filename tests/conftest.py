@@ -36,9 +36,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     reqs = [req for marker in item.iter_markers("req") for req in marker.args]
     if not reqs or (report.when != "call" and report.passed):
         return
-    entry = _REQUIREMENT_RESULTS.setdefault(item.nodeid, {"name": item.nodeid, "reqs": reqs})
+    entry = _REQUIREMENT_RESULTS.setdefault(
+        item.nodeid, {"name": item.nodeid, "reqs": reqs, "target": _target(item)}
+    )
     if report.when == "call" or report.failed:
         entry["outcome"] = report.outcome
+
+
+def _target(item: pytest.Item) -> str:
+    """The DTU target a test ran on (the world fixture's), for the conformance summary."""
+    callspec = getattr(item, "callspec", None)
+    param = callspec.params.get("world") if callspec else None
+    if isinstance(param, dict) and "target" in param:
+        return param["target"]
+    marker = item.get_closest_marker("world")
+    return marker.kwargs.get("target", "reference") if marker else "reference"
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -65,14 +77,22 @@ def console(runner: ModemRunner) -> Iterator[Console]:
         yield c
 
 
+# A test that must hold for the firmware too: ``@ON_EVERY_TARGET`` before it.
+ON_EVERY_TARGET = pytest.mark.parametrize(
+    "world", [{"target": "reference"}, {"target": "qemu"}], indirect=True, ids=["reference", "qemu"]
+)
+
+
 @pytest.fixture
 def world(request: pytest.FixtureRequest, tmp_path) -> Iterator[World]:
     """The reference DTU on the modelled board (fast timing), powered and booted.
 
-    ``@pytest.mark.world(**WorldConfig fields)`` changes the configuration.
+    ``@pytest.mark.world(**WorldConfig fields)`` changes the configuration;
+    so does an indirect parameter (``ON_EVERY_TARGET`` runs a test on each DTU target).
     """
     marker = request.node.get_closest_marker("world")
     options = dict(marker.kwargs) if marker else {}
+    options.update(getattr(request, "param", {}))
     options.setdefault("state_dir", str(tmp_path / "state"))
     options.setdefault(
         "servers", [ServerConfig("dc1"), ServerConfig("dc2"), ServerConfig("udp", proto="UDP")]

@@ -14,6 +14,7 @@ from dtu.settings import Settings
 from dtu.store import SettingsStore
 from peripherals.eeprom import Eeprom, EepromWrite, PowerLost
 from peripherals.power import PowerSupply
+from tests.conftest import ON_EVERY_TARGET
 
 OLD = [  # every setting NEW changes, with other values
     'AT+CIPSCONT=1,"TCP","127.0.0.1",5001,1',
@@ -98,6 +99,8 @@ def cut_at(eeprom: Eeprom, k: int, keep: int | None):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)
+@ON_EVERY_TARGET
 @pytest.mark.req("R-AT-7", "R-PWR-1")
 def test_a_cut_at_every_eeprom_write_of_atw_leaves_old_or_new_settings(world, host):
     host.enter_command_mode()

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.conftest import configure
+from tests.conftest import ON_EVERY_TARGET, configure
 
 PHONE = "13912345678"
 
@@ -58,6 +58,23 @@ def test_chinese_text_both_ways(world, host):
     host.drain()
     world.sms_center.deliver(PHONE, "收到，谢谢")
     host.expect("收到，谢谢".encode(), 30)
+
+
+@ON_EVERY_TARGET
+@pytest.mark.req("R-SMS-1", "R-SMS-2")
+def test_full_length_sms_pass_whole(world, host):
+    """The longest single SMS each way: 70 UCS2 characters, and 160 GSM characters in
+    (640 hex digits on the modem's line in UCS2 mode)."""
+    sms_mode(host)
+    chinese = "充电桩温度正常" * 10
+    host.write(chinese.encode())
+    assert replies(world, 1) == [("10086", chinese)]
+    host.drain()
+    world.sms_center.deliver(PHONE, chinese)
+    host.expect(chinese.encode(), 30)
+    latin = "".join(chr(ord("A") + i % 26) for i in range(160))
+    world.sms_center.deliver(PHONE, latin)
+    host.expect(latin.encode(), 30)
 
 
 # -- SMS AT commands (R-AT-5) ----------------------------------------------------------------

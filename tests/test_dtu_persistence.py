@@ -74,7 +74,7 @@ def apply(host, lines, save: bool) -> None:
 
 def boot_to_command_mode(world, host) -> None:
     world.power_on()
-    world.wait(lambda: world.leds["POW"].on and world.target.dtu is not None, 20, "booted")
+    world.wait(lambda: world.leds["POW"].on, 20, "booted (POW on)")
     host.wait_silence(0.2)
     host.enter_command_mode()
 

@@ -184,3 +184,20 @@ def test_software_reset_and_watchdog_restart_the_firmware(bench):
 def test_the_timing_strap_reaches_the_firmware(bench):
     world, _ = bench
     debug(world, "tim", "timing 1")  # fast: the bench's profile
+
+
+def test_a_board_file_rewires_a_users_firmware(demo_elf, tmp_path):
+    """The same image with its LEDs described differently: the board file decides."""
+    board = tmp_path / "board.toml"
+    board.write_text("[leds]\nDATA = 0\nPOW = 2\n")  # NET left out: never driven
+    config = WorldConfig(
+        target="qemu", firmware=str(demo_elf), board=str(board), state_dir=str(tmp_path)
+    )
+    with World(config) as world, Console(world.rs232_port) as host:
+        host.expect(b"board-demo ready\r\n", 20)
+        debug(world, "led 0 1")  # bit 0
+        world.wait(lambda: world.leds["DATA"].on, 10, "DATA on")
+        debug(world, "led 1 1")  # bit 1: wired to nothing
+        debug(world, "led 2 1")  # bit 2
+        world.wait(lambda: world.leds["POW"].on, 10, "POW on")
+        assert not world.leds["NET"].on

@@ -89,6 +89,15 @@ def test_the_project_board_file():
     assert board.leds == {"POW": 0, "NET": 1, "DATA": 2}
     assert (board.eeprom_address, board.eeprom_size) == (0x50, 4096)
     assert board.strap is not None and board.strap.words["fast"] == 0x54494D01
+    assert board.pwrkey == 3
+
+
+def test_the_modem_table_is_optional(tmp_path):
+    path = tmp_path / "board.toml"
+    path.write_text("[leds]\nPOW = 0\n")
+    assert load_board(path).pwrkey is None  # not wired: a modem that powers down stays down
+    path.write_text("[leds]\nPOW = 0\n[modem]\npwrkey = 7\n")
+    assert load_board(path).pwrkey == 7
 
 
 @pytest.mark.parametrize(
@@ -99,6 +108,12 @@ def test_the_project_board_file():
         ("[uarts]\nrs232 = 7\nmodem = 1", "uarts.rs232 must be an integer 0..4"),
         ("[leds]\nPOWER = 1", "unknown LED"),
         ("[eeprom]\nsize = 1000", "multiple of 512"),
+        ("modem = 3", r"\[modem\] must be a table"),
+        ("[modem]\npwrkey = 8", "modem.pwrkey must be an integer 0..7"),
+        ('[modem]\npwrkey = "3"', "modem.pwrkey must be an integer 0..7"),
+        ("[modem]\nreset = 4", r"unknown modem signal\(s\) \['reset'\]"),
+        ("[modem]\npwrkey = 1", "modem.pwrkey is SCC CFG1 bit 1, already LED NET"),
+        ("[leds]\nPOW = 5\n[modem]\npwrkey = 5", "bit 5, already LED POW"),
         ("machine = ", "not valid TOML"),
     ],
 )
@@ -184,6 +199,30 @@ def test_software_reset_and_watchdog_restart_the_firmware(bench):
 def test_the_timing_strap_reaches_the_firmware(bench):
     world, _ = bench
     debug(world, "tim", "timing 1")  # fast: the bench's profile
+
+
+def test_the_pwrkey_bit_powers_the_modem_on(demo_elf, tmp_path):
+    """A press (0 -> 1) of the board file's pwrkey bit turns a modem that is off on."""
+    board = tmp_path / "board.toml"
+    board.write_text("[leds]\nPOW = 0\nNET = 1\n[modem]\npwrkey = 2\n")  # the demo's LED 2
+    config = WorldConfig(
+        target="qemu", firmware=str(demo_elf), board=str(board), state_dir=str(tmp_path)
+    )
+    with World(config) as world, Console(world.rs232_port) as host:
+        host.expect(b"board-demo ready\r\n", 20)
+        modem = world.modem
+        world.run(modem.power_off("UNDER-VOLTAGE POWER DOWN"))
+        boots = modem.boot_count
+        assert not modem.power.on and world.target.pwrkey_presses == 0
+        debug(world, "led 2 1")  # pressed
+        world.wait(lambda: modem.power.on, 10, "the modem on")
+        assert modem.boot_count == boots + 1 and world.target.pwrkey_presses == 1
+        assert not world.leds["DATA"].on  # the bit is the key, not an LED
+        debug(world, "led 2 1")  # still held: no new press
+        debug(world, "led 2 0")  # released
+        debug(world, "led 2 1")  # a press while the modem is on changes nothing
+        assert world.target.pwrkey_presses == 2 and modem.boot_count == boots + 1
+        assert modem.power.on
 
 
 def test_a_board_file_rewires_a_users_firmware(demo_elf, tmp_path):

@@ -5,7 +5,19 @@
  * step issues at most a few modem commands, so the serial side keeps running
  * between them. URC handlers (net_on_urc, net_on_receive) only record what
  * happened. Data from the servers is queued in arrival order and handed to
- * dtu_server_data() from net_task. */
+ * dtu_server_data() from net_task.
+ *
+ * A modem that does not answer AT gets its power key pressed (hal_modem_pwrkey,
+ * PWRKEY_PRESS_MS, without blocking: the press is a bring-up step of its own),
+ * then is synced again, like dtu.py _bring_up with Board.modem_pwrkey.
+ *
+ * Build switch NET_NO_RESEND (make NO_RESEND=1 -> build/dtu-noresend.elf): a
+ * deliberately broken build for the network fault campaigns. When a socket's
+ * connection breaks (closed by the far end or the network, a failed send or
+ * heartbeat, GPRS lost) or a connect fails, the serial data buffered for it is
+ * dropped, and so is what the host sends while it stays down (dropped when the
+ * socket connects again), instead of being kept and resent after reconnecting
+ * (R-NET-2). Each drop is logged. Never ship it. */
 #include <stdio.h>
 #include <string.h>
 
@@ -19,10 +31,13 @@
 #define HEARTBEAT_FAILURES 3   /* R-HB-3: more than this many in a row = broken */
 #define CMD_TIMEOUT_MS 10000u  /* modem_client.py's default */
 #define DOWNLINK_SIZE 16384u
+#define SYNC_TRIES 10          /* AT tries of 500 ms before the power key (dtu.py _bring_up) */
+#define SYNC_TRIES_PRESSED 60  /* after a press, while the modem boots (modem_client.py sync) */
+#define PWRKEY_PRESS_MS 1200u  /* a SIM800 turns on after a press of about 1 s */
 
 /* ---- GPRS ------------------------------------------------------------------------ */
 enum bring_step {
-    B_SYNC, B_ATE0, B_CMEE, B_CPIN, B_SMS, B_IDS, B_CREG, B_CGATT,
+    B_SYNC, B_PWRKEY, B_ATE0, B_CMEE, B_CPIN, B_SMS, B_IDS, B_CREG, B_CGATT,
     B_SHUT, B_MUX, B_CSTT, B_CIICR, B_CIFSR,
 };
 
@@ -31,6 +46,7 @@ static volatile bool pdp_lost;
 static char local_ip[20] = "0.0.0.0";
 static enum bring_step step;
 static unsigned sync_tries;
+static bool key_pressed; /* this bring-up has pressed the power key already */
 static bool poll_started;
 static uint32_t poll_deadline;
 static uint32_t next_at; /* when the next bring-up step may run */
@@ -53,6 +69,7 @@ struct sock {
     uint32_t deadline;  /* connecting: connect timeout; back-off: its end */
     bool reg_due;       /* the once-per-connection registration packet */
     bool close_pending; /* AT+CIPCLOSE to send (net_apply_settings) */
+    bool broke;         /* NET_NO_RESEND: down after a break; what is buffered is dropped */
 };
 
 static struct sock socks[DTU_SOCKETS];
@@ -132,6 +149,7 @@ void net_init(void)
     strcpy(local_ip, "0.0.0.0");
     step = B_SYNC;
     sync_tries = 0;
+    key_pressed = false;
     poll_started = false;
     next_at = hal_millis();
     hb_serial_at = hal_millis();
@@ -242,6 +260,7 @@ static void bring_up_failed(const char *why)
     dtu_log("net: GPRS bring-up failed: %s", why);
     step = B_SYNC;
     sync_tries = 0;
+    key_pressed = false;
     poll_started = false;
     next_at = hal_millis() + g_timing->network_retry_ms;
 }
@@ -329,6 +348,7 @@ static void copy_id(char *dst, size_t cap, const modem_reply_t *r)
 static void gprs_ready(void)
 {
     gprs_up = true;
+    key_pressed = false;
     dtu_log("net: GPRS up, local IP %s", local_ip);
     update_leds();
 }
@@ -340,9 +360,21 @@ static void bring_up_step(void)
     case B_SYNC:
         if (modem_cmd("AT", 500, NULL, NULL) == MODEM_OK) {
             go(B_ATE0);
-        } else if (++sync_tries >= 10) {
+        } else if (key_pressed && ++sync_tries >= SYNC_TRIES_PRESSED) {
             bring_up_failed("the modem does not answer AT");
+        } else if (!key_pressed && ++sync_tries >= SYNC_TRIES) {
+            /* off (power-down URC, AT+CPOWD) or hung: press its power key (dtu.py) */
+            dtu_log("net: the modem does not answer: pressing its power key");
+            hal_modem_pwrkey(true);
+            key_pressed = true;
+            step = B_PWRKEY;
+            next_at = hal_millis() + PWRKEY_PRESS_MS;
         }
+        return;
+    case B_PWRKEY: /* held for PWRKEY_PRESS_MS: release, then sync while it boots */
+        hal_modem_pwrkey(false);
+        sync_tries = 0;
+        go(B_SYNC);
         return;
     case B_ATE0:
         must("ATE0", CMD_TIMEOUT_MS, B_CMEE);
@@ -437,6 +469,27 @@ static bool sock_send(int n, const uint8_t *data, size_t len)
     return false;
 }
 
+#ifdef NET_NO_RESEND
+static void drop_buffered(int n, const char *why)
+{
+    struct sock *s = &socks[n];
+    size_t len = fifo_len(&s->q);
+    if (len)
+        dtu_log("net: socket %d: %u buffered bytes dropped (%s, NET_NO_RESEND)", n + 1,
+                (unsigned)len, why);
+    fifo_init(&s->q);
+}
+
+/* The connection broke or failed: the build that forgets what it buffered. */
+static void connection_broke(int n)
+{
+    socks[n].broke = true;
+    drop_buffered(n, "connection lost");
+}
+#else
+static void connection_broke(int n) { (void)n; } /* R-NET-2: kept to resend */
+#endif
+
 static void backoff(struct sock *s, uint32_t ms)
 {
     s->phase = P_BACKOFF;
@@ -464,6 +517,7 @@ static void sock_close(int n)
 static void connect_failed(int n)
 {
     struct sock *s = &socks[n];
+    connection_broke(n);
     s->phase = P_WAIT;
     s->failures++;
     update_leds();
@@ -505,6 +559,11 @@ static void sock_connected(int n)
     s->hb_failures = 0;
     s->last_tx = hal_millis();
     s->reg_due = g_settings.reg_mode == REG_LINK;
+#ifdef NET_NO_RESEND
+    if (s->broke) /* what the host sent while it was down */
+        drop_buffered(n, "reconnected");
+    s->broke = false;
+#endif
     dtu_log("net: socket %d connected", n + 1);
     update_leds();
 }
@@ -536,6 +595,7 @@ static void serve(int n)
     struct sock *s = &socks[n];
     const socket_cfg_t *cfg = &g_settings.sock[n];
     if (s->closed) {
+        connection_broke(n);
         sock_close(n);
         return;
     }
@@ -547,8 +607,10 @@ static void serve(int n)
         return;
     }
     if (fifo_len(&s->q)) {
-        if (!send_next(n))
+        if (!send_next(n)) {
+            connection_broke(n);
             sock_close(n);
+        }
         return;
     }
     uint32_t now = hal_millis();
@@ -569,6 +631,7 @@ static void serve(int n)
             s->last_tx = hal_millis();
             if (s->hb_failures > HEARTBEAT_FAILURES) {
                 dtu_log("net: socket %d: %u heartbeats failed", n + 1, (unsigned)s->hb_failures);
+                connection_broke(n);
                 sock_close(n);
             }
         }
@@ -621,6 +684,8 @@ static void network_lost(void)
     pdp_lost = false;
     for (int i = 0; i < DTU_SOCKETS; i++) {
         struct sock *s = &socks[i];
+        if (s->phase == P_CONNECTING || s->phase == P_CONNECTED)
+            connection_broke(i);
         s->closed = true;
         if (s->phase == P_CONNECTING && s->outcome == OUT_NONE)
             s->outcome = OUT_FAIL;
@@ -630,6 +695,7 @@ static void network_lost(void)
     update_leds();
     step = B_SYNC;
     sync_tries = 0;
+    key_pressed = false;
     poll_started = false;
     next_at = hal_millis() + g_timing->network_retry_ms;
 }

@@ -19,6 +19,9 @@ typedef struct {
 static queue_t in[PORTS], out[PORTS];
 static uint32_t now_ms;
 static bool leds[3];
+static bool pwrkey;
+static int pwrkey_presses;
+static uint32_t pwrkey_pressed_at, pwrkey_held;
 static uint8_t eeprom[HAL_EEPROM_SIZE];
 static int transactions, fail_from = -1;
 static jmp_buf *restart_to;
@@ -53,6 +56,9 @@ void host_reset(void)
         in[p].len = in[p].pos = out[p].len = out[p].pos = 0;
     now_ms = 0;
     memset(leds, 0, sizeof leds);
+    pwrkey = false;
+    pwrkey_presses = 0;
+    pwrkey_pressed_at = pwrkey_held = 0;
     memset(eeprom, 0xFF, sizeof eeprom);
     transactions = 0;
     fail_from = -1;
@@ -77,6 +83,9 @@ const char *host_take_str(enum hal_port port)
 void host_set_millis(uint32_t ms) { now_ms = ms; }
 void host_advance(uint32_t ms) { now_ms += ms; }
 bool host_led(enum hal_led led) { return leds[led]; }
+bool host_pwrkey(void) { return pwrkey; }
+int host_pwrkey_presses(void) { return pwrkey_presses; }
+uint32_t host_pwrkey_held_ms(void) { return pwrkey_held; }
 uint8_t *host_eeprom(void) { return eeprom; }
 int host_eeprom_transactions(void) { return transactions; }
 void host_eeprom_fail_from(int n) { fail_from = n; }
@@ -89,6 +98,17 @@ size_t hal_uart_read(enum hal_port port, uint8_t *buf, size_t max) { return queu
 void hal_uart_write(enum hal_port port, const uint8_t *buf, size_t len) { queue_put(&out[port], buf, len); }
 uint32_t hal_millis(void) { return now_ms; }
 void hal_led_set(enum hal_led led, bool on) { leds[led] = on; }
+
+void hal_modem_pwrkey(bool pressed)
+{
+    if (pressed && !pwrkey) {
+        pwrkey_presses++;
+        pwrkey_pressed_at = now_ms;
+    } else if (!pressed && pwrkey) {
+        pwrkey_held = now_ms - pwrkey_pressed_at;
+    }
+    pwrkey = pressed;
+}
 void hal_idle(void) {}
 void hal_watchdog_kick(void) {}
 enum hal_timing hal_timing_profile(void) { return timing; }

@@ -1,5 +1,5 @@
 /* The board as the DTU logic sees it: byte ports, a millisecond clock, LEDs, the
- * settings EEPROM, restart and idle. firmware/board/ implements it for the
+ * modem's power key, the settings EEPROM, restart and idle. firmware/board/ implements it for the
  * mps2-an385 board (QEMU, Renode); firmware/host/ implements it on the build host
  * for the unit tests. Nothing in firmware/dtu/ includes anything board-specific. */
 #ifndef HAL_H
@@ -30,6 +30,11 @@ void hal_uart_write(enum hal_port port, const uint8_t *buf, size_t len);
 uint32_t hal_millis(void);
 
 void hal_led_set(enum hal_led led, bool on);
+
+/* The GPIO that pulls the modem's PWRKEY line low: true = pressed, false =
+ * released (the state at reset). A press of about 1 s turns a SIM800 on (one
+ * of about 1.5 s turns a running one off); the caller times the press. */
+void hal_modem_pwrkey(bool pressed);
 
 /* The settings EEPROM (AT24C32 class: 4096 bytes, 32-byte pages).
  * hal_eeprom_write writes one transaction per page touched, in order, and

@@ -1,7 +1,7 @@
 /* GPRS and the sockets (dtu/net.c, dtu/fifo.c) against a small scripted modem:
  * the bring-up sequence, buffering (R-NET-2), reconnect and restart (R-NET-3),
  * short links (R-NET-4), registration (R-REG-1), heartbeats (R-HB-1..3), LEDs
- * (R-LED-2/3), server data in order. */
+ * (R-LED-2/3), server data in order, the modem's power key. */
 #include "dtu.h"
 #include "fake_net_peers.h"
 #include "fifo.h"
@@ -498,6 +498,62 @@ static void test_network_loss(void)
     CHECK(fake_restarts == 0);
 }
 
+/* The modem stops answering (dtu.py _bring_up with Board.modem_pwrkey): after
+ * the AT tries its power key is pressed for about 1.2 s, without blocking the
+ * main loop, then it is synced again while it boots. */
+static bool key_down(void) { return host_pwrkey(); }
+static bool key_up(void) { return !host_pwrkey(); }
+
+static void test_power_key(void)
+{
+    setup();
+    enable(0, PROTO_TCP, "h", 1);
+    net_apply_settings();
+    CHECK(run_until(connected0, 2000));
+    CHECK(host_pwrkey_presses() == 0 && !host_pwrkey());
+    /* the modem powers itself down (the under-voltage fault), then is silent */
+    silent = true;
+    respond("\r\nUNDER-VOLTAGE POWER DOWN\r\n");
+    run(5);
+    CHECK(!net_gprs_up() && !host_led(LED_NET) && !host_led(LED_DATA));
+    net_send_packet((const uint8_t *)"kept", 4);
+    size_t ats = count("AT\n");
+    uint32_t t0 = hal_millis();
+    CHECK(run_until(key_down, 8000));
+    CHECK(count("AT\n") - ats == 10);                  /* 10 tries of 500 ms first */
+    CHECK(hal_millis() - t0 >= 5000 && hal_millis() - t0 <= 5500);
+    CHECK(host_pwrkey_presses() == 1);
+    /* held without blocking: net_task returns at once and sends nothing meanwhile */
+    uint32_t t = hal_millis();
+    net_task();
+    CHECK(hal_millis() == t);
+    run(1000);
+    CHECK(host_pwrkey() && count("AT\n") - ats == 10);
+    silent = false; /* the press turned it on */
+    CHECK(run_until(key_up, 500));
+    CHECK(host_pwrkey_held_ms() >= 1200 && host_pwrkey_held_ms() <= 1210);
+    CHECK(run_until(connected0, 3000));
+    CHECK(net_gprs_up() && host_led(LED_NET));
+    CHECK(host_pwrkey_presses() == 1);
+    run(200);
+    CHECK(srv_len[0] == 4 && memcmp(srv[0], "kept", 4) == 0); /* R-NET-2: resent */
+
+    /* a modem that stays silent: 10 tries, a press, 60 tries while it would boot,
+     * the bring-up fails; network_retry later the same again */
+    setup();
+    silent = true;
+    run(40000);
+    CHECK(host_pwrkey_presses() == 1 && !host_pwrkey());
+    CHECK(count("AT\n") > 70 && count("AT\n") < 80); /* 10 + 60, then the next round */
+    run(3000);
+    CHECK(host_pwrkey_presses() == 2);
+    CHECK(!net_gprs_up() && fake_restarts == 0);
+    /* a modem that answers at once is never pressed */
+    setup();
+    CHECK(run_until(gprs, 2000));
+    CHECK(host_pwrkey_presses() == 0);
+}
+
 static void test_receive_in_order(void)
 {
     setup();
@@ -595,6 +651,7 @@ int main(void)
     test_serial_heartbeat();
     test_restart_after_failures();
     test_network_loss();
+    test_power_key();
     test_receive_in_order();
     test_short_link();
     test_apply_and_leds();

@@ -5,10 +5,13 @@ The image (the project's firmware/, built on demand, or any ELF given with
 (board.py, board.toml): the RS232 UART to the bench's RS232 link, the modem
 UART to the modem model, the debug UART to the log (``console``). The board's
 other signals come from QEMU's trace (trace.py): SCC CFG1 writes drive the LED
-model; every I2C write transaction to the EEPROM is mirrored into the bench's
-EEPROM model, which is the truth — so a cut armed on an EEPROM write (the
-model raises it before the transaction lands) is exact: QEMU is killed and the
-next boot starts from the model's image, without that transaction.
+model, and the board file's ``[modem] pwrkey`` bit of that register is the
+modem's PWRKEY — a press (0 → 1) powers the modem model on if it is off, as
+the reference's ``Board.modem_pwrkey`` does; every I2C write transaction to
+the EEPROM is mirrored into the bench's EEPROM model, which is the truth — so
+a cut armed on an EEPROM write (the model raises it before the transaction
+lands) is exact: QEMU is killed and the next boot starts from the model's
+image, without that transaction.
 
 Power (../shared/docs/qemu-board.md "Power events"): a cut kills the process
 (RAM lost); power back starts a new one on the same EEPROM image; a brown-out
@@ -52,6 +55,9 @@ class QemuTarget(Target):
         self.boots = 0
         self.console: list[str] = []  # the debug UART, line by line
         self._held = False  # brown-out: QEMU stopped, the MCU in reset
+        self._pwrkey = False  # the PWRKEY bit as last written (reset: released)
+        self.pwrkey_presses = 0
+        self._pwrkey_jobs: set[asyncio.Future[None]] = set()
         self._workdir: Path | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._machine_tasks: list[asyncio.Task[None]] = []
@@ -126,10 +132,28 @@ class QemuTarget(Target):
         if isinstance(event, SccWrite) and event.offset == SCC_CFG1:
             for name, bit in self.board.leds.items():
                 leds[name].set(bool(event.value >> bit & 1))
+            if self.board.pwrkey is not None:
+                self._pwrkey_level(bool(event.value >> self.board.pwrkey & 1))
         elif isinstance(event, SccReset):
             leds.all_off()
+            self._pwrkey = False
         elif isinstance(event, EepromWrite) and event.device == self.board.eeprom_address:
             self._mirror(event)
+
+    def _pwrkey_level(self, pressed: bool) -> None:
+        """The PWRKEY line: a press turns a modem that is off on (SIM800: ~1 s low)."""
+        was, self._pwrkey = self._pwrkey, pressed
+        if not pressed or was:
+            return
+        self.pwrkey_presses += 1
+        modem = self.world.modem
+        if modem.power.on:
+            log.info("qemu: the firmware pressed the modem's PWRKEY (the modem is on already)")
+            return
+        log.info("qemu: the firmware pressed the modem's PWRKEY: the modem powers on")
+        job = asyncio.ensure_future(modem.power_on())
+        self._pwrkey_jobs.add(job)
+        job.add_done_callback(self._pwrkey_jobs.discard)
 
     def _mirror(self, event: EepromWrite) -> None:
         """One transaction QEMU's at24c stored, applied to the bench's EEPROM model."""
@@ -163,6 +187,7 @@ class QemuTarget(Target):
         if m is not None and m.running:
             if self._held and m.qmp is not None:
                 self._held = False
+                self._pwrkey = False
                 await m.qmp.execute("system_reset")
                 await m.qmp.execute("cont")
                 self.boots += 1
@@ -180,6 +205,7 @@ class QemuTarget(Target):
         )
         self.machine = machine
         self._held = False
+        self._pwrkey = False
         await machine.start()
         self.boots += 1
         w = self.world

@@ -1,11 +1,12 @@
 """A board file: how a firmware image on a QEMU machine is wired to the DTU's signals.
 
-The QEMU target needs to know which UART is the RS232 port, which the modem and
-which the debug console, which SCC CFG1 bit drives each LED, where the EEPROM
-sits on the I2C bus, and (optionally) the strap word that tells the firmware
-the bench's timing profile. ``board.toml`` beside this file describes the
-project's firmware (firmware/README.md); a user's firmware brings its own
-(docs/targets.md). Loading checks every field and names the bad one.
+The QEMU target needs to know which UART is the RS232 port, which the modem
+and which the debug console, which SCC CFG1 bit drives each LED, which one the
+modem's PWRKEY (optional), where the EEPROM sits on the I2C bus, and
+(optionally) the strap word that tells the firmware the bench's timing
+profile. ``board.toml`` beside this file describes the project's firmware
+(firmware/README.md); a user's firmware brings its own (docs/targets.md).
+Loading checks every field and names the bad one.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Board:
     eeprom_address: int = 0x50
     eeprom_size: int = 4096
     strap: Strap | None = None
+    pwrkey: int | None = None  # SCC CFG1 bit that presses the modem's PWRKEY (1 = pressed)
     source: str = "built-in"
 
 
@@ -87,6 +89,19 @@ def load_board(path: str | Path | None = None) -> Board:
     bus = ee.get("bus", "i2c")
     if not isinstance(bus, str) or not bus:
         raise BoardFileError(f"{path}: eeprom.bus must be a QEMU bus name like 'i2c'")
+    pwrkey = None
+    if "modem" in raw:
+        modem = _table(raw, "modem", path)
+        unknown = set(modem) - {"pwrkey"}
+        if unknown:
+            raise BoardFileError(f"{path}: unknown modem signal(s) {sorted(unknown)}: pwrkey")
+        if "pwrkey" in modem:
+            pwrkey = _int(modem, "pwrkey", f"{path}: modem", 0, 7)
+            shared = sorted(name for name, bit in leds.items() if bit == pwrkey)
+            if shared:
+                raise BoardFileError(
+                    f"{path}: modem.pwrkey is SCC CFG1 bit {pwrkey}, already LED {shared[0]}"
+                )
     strap = None
     if "strap" in raw:
         st = _table(raw, "strap", path)
@@ -100,5 +115,6 @@ def load_board(path: str | Path | None = None) -> Board:
         eeprom_address=_int(ee, "address", f"{path}: eeprom", 0, 0x7F) if "address" in ee else 0x50,
         eeprom_size=size,
         strap=strap,
+        pwrkey=pwrkey,
         source=str(path),
     )

@@ -1,5 +1,6 @@
 """The ``dtulab`` command line. Subcommands register by name in ``SUBCOMMANDS``.
 
+    dtulab campaign power|network [--target NAME] [--scenario S] [--only POINT]
     dtulab run [--target NAME] [--config FILE] [--rs232 pty|tcp:HOST:PORT]
                [--timing fast|realistic]
     dtulab modem [--link pty|tcp:HOST:PORT] [--timing fast|realistic]
@@ -250,11 +251,74 @@ def _add_faults(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_faults)
 
 
+def cmd_campaign(args: argparse.Namespace) -> int:
+    """Try a fault at every point where it matters and report which points break the DTU."""
+    from dtulab.campaign import CampaignError, Options
+    from dtulab.campaign.core import FAILED, run_campaign
+    from dtulab.campaign.report import table
+
+    if args.campaign == "power" and not args.scenario:
+        raise UsageError("the power campaign needs --scenario (atw, cireload, cipsw, transparent)")
+    options = Options(
+        target=args.target,
+        firmware=args.firmware or "",
+        board=args.board or "",
+        scenario=args.scenario or "",
+        depth=args.depth,
+        seed=args.seed,
+        short=args.short,
+    )
+    out = Path(args.out) / f"{args.campaign}-{args.target}" / (args.scenario or "all")
+    try:
+        outcomes = run_campaign(
+            args.campaign,
+            options,
+            only=args.only,
+            out=out,
+            allure_dir=Path(args.allure) if args.allure else None,
+            show=lambda text: print(text, end="", file=sys.stderr, flush=True),
+        )
+    except (CampaignError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    except TargetError as exc:
+        print(f"dtulab: error: {exc}", file=sys.stderr)
+        return 1
+    print(table(outcomes))
+    print(f"reports: {out}/campaign.json, {out}/campaign.html")
+    return 1 if any(o.status == FAILED for o in outcomes) else 0
+
+
+def _add_campaign(sub: argparse._SubParsersAction) -> None:
+    from dtulab.campaign import CAMPAIGNS
+    from dtulab.campaign.power import SCENARIOS
+
+    p = sub.add_parser("campaign", help=cmd_campaign.__doc__, description=cmd_campaign.__doc__)
+    p.add_argument("campaign", choices=sorted(CAMPAIGNS), help="which faults to sweep")
+    p.add_argument("--target", choices=sorted(TARGETS), default="reference")
+    p.add_argument("--scenario", choices=sorted(SCENARIOS), help="power: what the cuts interrupt")
+    p.add_argument(
+        "--depth",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="2: a second cut during each recovery boot",
+    )
+    p.add_argument("--only", metavar="POINT", help="run one fault point (reproduce a failure)")
+    p.add_argument("--seed", type=int, default=1, help="the data's random seed (default 1)")
+    p.add_argument("--short", action="store_true", help="a few points of each kind (as CI)")
+    p.add_argument("--firmware", metavar="ELF", help="qemu target: run this image")
+    p.add_argument("--board", metavar="FILE", help="qemu target: the image's board file")
+    p.add_argument("--out", default="build/campaigns", help="where the reports go")
+    p.add_argument("--allure", metavar="DIR", help="also write Allure results here")
+    p.set_defaults(func=cmd_campaign)
+
+
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_run,
     _add_modem,
     _add_faults,
     _add_report,
+    _add_campaign,
 ]
 
 

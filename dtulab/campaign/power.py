@@ -1,0 +1,503 @@
+"""The power-loss campaign: a cut at every point where one matters (R-AT-7, R-PWR-1, R-NET-2).
+
+A scenario (registered by name in ``SCENARIOS``) prepares the DTU — the
+"old" state, saved — and then does one thing that changes what the DTU keeps
+or carries: ``atw`` (every setting changed, then ATW), ``cireload``
+(AT+CIRELOAD), ``cipsw`` (a new password, then ATW), ``transparent`` (data
+in flight both ways through socket 1). A learning run does it once with no
+fault and counts its persistent effects and protocol events: EEPROM write
+transactions, the modem's ``> `` prompts, ``+RECEIVE`` blocks. Each becomes a
+fault point:
+
+- ``eeprom:K`` — the power goes just before the K-th write transaction;
+- ``tear:K:B`` — the K-th transaction programs only its first B bytes (first
+  and last writes: inside the payload and inside the header page);
+- ``prompt:I+Nms`` — N ms after the modem's I-th ``> `` data prompt;
+- ``receive:I`` — while the I-th ``+RECEIVE`` block crosses the modem UART;
+- ``ciicr`` — while the DTU brings GPRS up (``AT+CIICR``) at its first boot.
+
+With ``depth=2`` every point gets a second cut during the recovery boot:
+``…/boot:at`` (the DTU's first modem command) and ``…/boot:ciicr``.
+
+After the cut the power returns and the invariants are checked: the DTU
+boots; it answers in command mode; its settings are the old ones or the new
+ones in full; and no acknowledged data is lost — what the server and the
+host received is an in-order run of whole records, and after the recovery
+the link carries data again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from dtulab.campaign.core import Campaign, CampaignError, NotReached, Point, check, register
+from dtulab.console import ExpectTimeout
+from dtulab.host import DtuHost
+from dtulab.world import LinkTraffic, World, on_bytes
+from peripherals.eeprom import EepromWrite
+
+OLD_SETTINGS = [  # every setting NEW_SETTINGS changes, with other values
+    'AT+CIPSCONT=1,"TCP","127.0.0.1",5001,1',
+    'AT+CIPSCONT=2,"UDP","127.0.0.1",5002,0',
+    'AT+CIPSCONT=3,"TCP","127.0.0.1",5003,0',
+    'AT+CIPSCONT=4,"UDP","127.0.0.1",5004,0',
+    "AT+CIPCFG=1,30,0,100,512,0",
+    'AT+CIPPACK=0,"31313131","0"',
+    'AT+CIPPACK=1,"31303031","0"',
+    'AT+CSTT="CMNET","",""',
+    "AT+CIPNUM=10086",
+    "AT+CISOCLINK=2,LONG,10",
+    "AT+ICF=8,N,1",
+    "AT+CIPR=115200",
+    "AT+CINETAT=0",
+    "AT+CICOMAT=0",
+    "AT+CIRINGSTA=0",
+    'AT+CIHTTP=GET,"http://127.0.0.1:8000/old"',
+    'AT+CIFTP="127.0.0.1",21,"anonymous","","/old.bin"',
+    'AT+CIMODID="old settings"',
+    "AT+CIMOD=0",
+]
+NEW_SETTINGS = [
+    'AT+CIPSCONT=1,"UDP","127.0.0.1",6001,0',
+    'AT+CIPSCONT=2,"TCP","127.0.0.1",6002,1',
+    'AT+CIPSCONT=3,"UDP","localhost",6003,1',
+    'AT+CIPSCONT=4,"TCP","127.0.0.1",6004,1',
+    "AT+CIPCFG=1,45,0,250,1000,900",
+    'AT+CIPPACK=0,"AABBCC","1"',
+    'AT+CIPPACK=1,"4C4F47494E3A31303031","1"',
+    'AT+CSTT="private.apn","user","secret"',
+    "AT+CIPNUM=13800000000",
+    "AT+CISOCLINK=2,SHORT,30",
+    "AT+ICF=7,E,2",
+    "AT+CIPR=9600",
+    "AT+CINETAT=1",
+    "AT+CICOMAT=1",
+    "AT+CIRINGSTA=1",
+    'AT+CIHTTP=POST,"http://127.0.0.1:8080/bill"',
+    'AT+CIFTP="127.0.0.1",2121,"pile","pw","/fw/image.bin"',
+    'AT+CIMODID="new settings"',
+    "AT+CIMOD=3",
+]
+QUERIES = ["AT+CIPSCONT?", "AT+ICF?", "AT+CIPR?", "AT+CIMODID?", "AT+CIHTTP?", "AT+CIFTP?"]
+SETTLE = 1.0  # seconds a cut may trail the action's end (QEMU's trace is read asynchronously)
+BOOT = 30.0  # seconds for a cold boot to answer the escape (QEMU on a loaded machine)
+
+
+def snapshot(host: DtuHost) -> list[str]:
+    """Everything ATW keeps, as the DTU reports it (command mode)."""
+    return [line for query in QUERIES for line in host.at_ok(query)]
+
+
+def apply(host: DtuHost, lines: list[str], save: bool) -> None:
+    for line in lines:
+        host.at_ok(line)
+    if save:
+        host.at_ok("ATW")
+
+
+def boot_to_command_mode(world: World, host: DtuHost) -> None:
+    world.power_on()
+    world.wait(lambda: world.leds["POW"].on, BOOT, "the DTU boots (POW on)")
+    host.wait_silence(0.2)
+    host.enter_command_mode(BOOT)
+
+
+# -- scenarios: prepare, act, and what counts as whole ---------------------------------------
+
+
+@dataclass
+class Run:
+    """One scenario run on a bench, and what it saw."""
+
+    world: World
+    host: DtuHost
+    rng: random.Random
+    new: list[str] = field(default_factory=list)  # the state a clean run ends in
+    old: list[str] = field(default_factory=list)  # the state before the action
+    sent_up: bytes = b""  # records the host wrote
+    sent_down: bytes = b""  # records the server sent
+    command_mode: bool = True  # where the host is when act() starts
+
+
+class Scenario:
+    name: ClassVar[str]
+    description: ClassVar[str]
+    kinds: ClassVar[tuple[str, ...]] = ("eeprom", "tear")  # the point kinds it offers
+    ends_in_command_mode: ClassVar[bool] = True  # where a clean act() leaves the host
+
+    def prepare(self, run: Run) -> None:
+        """From command mode: the old state, saved."""
+        apply(run.host, OLD_SETTINGS, save=True)
+
+    def act(self, run: Run) -> None:
+        """The action a cut may interrupt; returns once done or once the power is gone."""
+        raise NotImplementedError
+
+    def state(self, host: DtuHost) -> list[str]:
+        """What must be whole after a cut (command mode)."""
+        return snapshot(host)
+
+    def finish(self, run: Run, host_got: bytes) -> None:
+        """After the recovery, in command mode: the invariants beyond the state."""
+
+
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def scenario(cls: type[Scenario]) -> type[Scenario]:
+    SCENARIOS[cls.name] = cls()
+    return cls
+
+
+def send_command(run: Run, line: str, timeout: float = 20.0) -> None:
+    """A command whose reply may never come: the power can go while it runs."""
+    run.host.drain()
+    run.host.write(line + "\r")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            run.host.expect_re(rb"\r\n(OK|ERROR)\r\n", 0.05)
+            return
+        except ExpectTimeout:
+            if not run.world.power.on:
+                return
+    raise AssertionError(f"{line}: no reply within {timeout} s")
+
+
+@scenario
+class Atw(Scenario):
+    name = "atw"
+    description = "every setting changed, then ATW"
+
+    def act(self, run: Run) -> None:
+        apply(run.host, NEW_SETTINGS, save=False)
+        send_command(run, "ATW")
+
+
+@scenario
+class Cireload(Scenario):
+    name = "cireload"
+    description = "AT+CIRELOAD: the factory settings saved, then a restart"
+    ends_in_command_mode = False
+
+    def act(self, run: Run) -> None:
+        send_command(run, "AT+CIRELOAD")
+        run.world.wait(
+            lambda: not run.world.power.on or not run.world.leds["NET"].on, 10, "the restart"
+        )
+
+
+@scenario
+class Cipsw(Scenario):
+    name = "cipsw"
+    description = "AT+CIPSW to a new password, then ATW"
+    password = "n3w-pass"
+
+    def act(self, run: Run) -> None:
+        run.host.at_ok(f'AT+CIPSW="usr.cn","{self.password}"')
+        send_command(run, "ATW")
+
+    def state(self, host: DtuHost) -> list[str]:
+        for password in ("usr.cn", self.password):  # CIPSW old,old succeeds for the current one
+            if host.at(f'AT+CIPSW="{password}","{password}"')[-1:] == ["OK"]:
+                return [*snapshot(host), f"password {password}"]
+        return [*snapshot(host), "password unknown"]
+
+
+@scenario
+class Transparent(Scenario):
+    name = "transparent"
+    description = "records in flight both ways through socket 1"
+    kinds = ("prompt", "receive", "ciicr")
+    ends_in_command_mode = False
+    records = 30
+
+    def prepare(self, run: Run) -> None:
+        port = run.world.server("dc1").port
+        apply(
+            run.host,
+            ["AT+CIPCFG=1,0,0,20,1460,0", f'AT+CIPSCONT=1,"TCP","127.0.0.1",{port},1'],
+            save=True,
+        )
+
+    def act(self, run: Run) -> None:
+        w = run.world
+        if run.command_mode:
+            run.host.leave_command_mode()
+        w.wait(lambda: not w.power.on or bool(w.server("dc1").connections), BOOT, "socket 1 up")
+        for i in range(self.records):
+            if not w.power.on:
+                return
+            up, down = record("up", i, run.rng), record("dn", i, run.rng)
+            run.sent_up += up
+            run.host.write(up)
+            run.sent_down += down
+            w.server_send(down, "dc1")
+            time.sleep(0.03 + run.rng.random() * 0.02)  # one packet per record (packing 20 ms)
+        w.wait(
+            lambda: not w.power.on or len(w.server_received("dc1")) >= len(run.sent_up),
+            20,
+            "the records reach the server",
+        )
+
+    def finish(self, run: Run, host_got: bytes) -> None:
+        w, host = run.world, run.host
+        server = w.server_received("dc1")
+        check(
+            "no loss of acknowledged data",
+            whole_records(server, run.sent_up),
+            f"the server's bytes are not whole records in order: {server[-120:]!r}",
+        )
+        check(
+            "no loss of acknowledged data",
+            whole_records(host_got, run.sent_down, False),
+            f"the host got bytes that are not whole records in order: {host_got[-120:]!r}",
+        )
+        host.leave_command_mode()
+        try:  # the DTU reconnects by itself; data flows again
+            host.write(b"after the cut\n")
+            w.wait_server_received(len(server) + 14, "dc1", BOOT)
+        except AssertionError as exc:
+            check("the link carries data after the recovery", False, str(exc))
+        check(
+            "the link carries data after the recovery",
+            w.server_received("dc1").endswith(b"after the cut\n"),
+            f"the server got {w.server_received('dc1')[-60:]!r}",
+        )
+        host.enter_command_mode(BOOT)
+
+
+def record(direction: str, i: int, rng: random.Random) -> bytes:
+    return f"<{direction}{i:04d}:{'x' * rng.randint(20, 60)}>\n".encode()
+
+
+RECORD = re.compile(rb"<(up|dn)(\d{4}):x+>\n")
+
+
+def whole_records(got: bytes, sent: bytes, prefix: bool = True) -> bool:
+    """``got`` is whole records of ``sent`` in their order, none twice; with ``prefix``
+    they start at the first (nothing acknowledged went missing before them)."""
+    if not got:
+        return True
+    if b"".join(m.group(0) for m in RECORD.finditer(got)) != got or got not in sent:
+        return False
+    return not prefix or sent.startswith(got)
+
+
+# -- the campaign ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counts:
+    eeprom: int
+    prompts: int
+    receives: int
+
+
+def _is(kind: str) -> Callable[[Any], bool]:
+    """Event filters for the supply's notifications (EEPROM writes, modem link traffic)."""
+    if kind == "eeprom":
+        return lambda e: isinstance(e, EepromWrite)
+    if kind == "prompt":
+        return lambda e: (
+            isinstance(e, LinkTraffic)
+            and e.link == "modem"
+            and e.direction == "tx"
+            and b"> " in e.data
+        )
+    return lambda e: (
+        isinstance(e, LinkTraffic)
+        and e.link == "modem"
+        and e.direction == "tx"
+        and b"+RECEIVE" in e.data
+    )
+
+
+@register
+class PowerCampaign(Campaign):
+    name = "power"
+
+    def __init__(self, options) -> None:
+        super().__init__(options)
+        if options.scenario not in SCENARIOS:
+            known = ", ".join(SCENARIOS)
+            raise CampaignError(f"unknown scenario '{options.scenario}' (known: {known})")
+        if options.depth not in (1, 2):
+            raise CampaignError(f"depth must be 1 or 2, not {options.depth}")
+        self.scenario = SCENARIOS[options.scenario]
+        self.new: list[str] = []
+
+    # -- learning ------------------------------------------------------------------------
+    def points(self) -> list[Point]:
+        counts = self.learn()
+        first = self._first_points(counts)
+        if self.options.depth == 1:
+            return first
+        return [
+            Point(
+                f"{p.id}/boot:{b}",
+                f"{p.description}, then a cut during the recovery boot "
+                f"at {'its first modem command' if b == 'at' else 'AT+CIICR'}",
+            )
+            for p in first
+            for b in ("at", "ciicr")
+        ]
+
+    def learn(self) -> Counts:
+        """The clean run: what the action does, and the state it ends in."""
+        from dtulab.campaign.core import bench
+
+        with bench(self.world_config()) as world, DtuHost(world.rs232_port) as host:
+            run = self._start(world, host, "learn")
+            seen: dict[str, int] = {"eeprom": 0, "prompt": 0, "receive": 0}
+
+            def count(event: Any) -> bool:
+                for kind in seen:
+                    seen[kind] += _is(kind)(event)
+                return False
+
+            trigger = world.call(lambda: world.power.arm_cut(count))
+            self.scenario.act(run)
+            world.call(lambda: world.power.disarm(trigger))
+            if not self.scenario.ends_in_command_mode:
+                world.wait(lambda: world.leds["POW"].on, BOOT, "the DTU runs after the action")
+                host.wait_silence(0.3)
+                host.enter_command_mode(BOOT)
+            self.new = self.scenario.state(host)
+        return Counts(seen["eeprom"], seen["prompt"], seen["receive"])
+
+    def _first_points(self, c: Counts) -> list[Point]:
+        short = self.options.short
+        kinds = self.scenario.kinds
+        out: list[Point] = []
+        if "eeprom" in kinds:
+            picks = sorted({1, c.eeprom // 2, c.eeprom} - {0}) if short else range(1, c.eeprom + 1)
+            out += [
+                Point(f"eeprom:{k}", f"cut before EEPROM write {k} of {c.eeprom}") for k in picks
+            ]
+        if "tear" in kinds and c.eeprom:
+            tears = [(1, 5), (c.eeprom, 13), (c.eeprom, 20)]
+            if not short:
+                tears.insert(1, (c.eeprom, 1))
+            out += [
+                Point(f"tear:{k}:{b}", f"EEPROM write {k} torn after {b} bytes") for k, b in tears
+            ]
+        if "prompt" in kinds:
+            picks = sorted({1, c.prompts // 2} - {0}) if short else range(1, c.prompts + 1)
+            delays = (0, 20) if short else (0, 5, 20)
+            out += [
+                Point(f"prompt:{i}+{ms}ms", f"cut {ms} ms after the modem's data prompt {i}")
+                for i in picks
+                for ms in delays
+            ]
+        if "receive" in kinds:
+            picks = sorted({1, c.receives // 2} - {0}) if short else range(1, c.receives + 1)
+            out += [
+                Point(f"receive:{i}", f"cut while +RECEIVE block {i} crosses the modem UART")
+                for i in picks
+            ]
+        if "ciicr" in kinds:
+            out.append(Point("ciicr", "cut during AT+CIICR as the DTU reboots with data queued"))
+        return out
+
+    # -- one point --------------------------------------------------------------------------
+    def _start(self, world: World, host: DtuHost, point_id: str) -> Run:
+        world.wait(lambda: world.leds["POW"].on, BOOT, "the first boot")
+        host.enter_command_mode(BOOT)
+        run = Run(world, host, random.Random(f"{self.options.seed}/{point_id}"), new=self.new)
+        self.scenario.prepare(run)
+        run.old = self.scenario.state(host)
+        return run
+
+    def _arm(self, world: World, point_id: str) -> None:
+        kind, _, arg = point_id.partition(":")
+        if kind == "ciicr":
+            world.call(lambda: world.power.arm_cut(on_bytes("modem", b"AT+CIICR", "rx")))
+            return
+        if kind == "tear":
+            k, keep = (int(x) for x in arg.split(":"))
+            eeprom, nth = world.eeprom, _nth(_is("eeprom"), k)
+
+            def tear(event: Any) -> bool:
+                if nth(event):
+                    eeprom.tear_next_write(keep)  # this very write is torn and cuts
+                return False
+
+            world.call(lambda: world.power.arm_cut(tear))
+            return
+        if kind == "prompt":
+            i, ms = re.fullmatch(r"(\d+)\+(\d+)ms", arg).groups()  # type: ignore[union-attr]
+            nth, power = _nth(_is("prompt"), int(i)), world.power
+
+            def later(event: Any) -> bool:
+                if nth(event):
+                    asyncio.get_running_loop().call_later(int(ms) / 1000, power.cut)
+                return False
+
+            world.call(lambda: world.power.arm_cut(later))
+            return
+        world.call(lambda: world.power.arm_cut(_nth(_is(kind), int(arg))))
+
+    def run_point(self, point: Point, world: World) -> None:
+        first, _, second = point.id.partition("/boot:")
+        with DtuHost(world.rs232_port) as host:
+            run = self._start(world, host, point.id)
+            self._arm(world, first)
+            if first == "ciicr":
+                world.cut_power()
+                world.power_on()  # the reboot brings GPRS up: AT+CIICR
+                run.command_mode = False
+            self.scenario.act(run)
+            if first == "ciicr":
+                world.wait(lambda: not world.power.on, BOOT, "the cut at AT+CIICR")
+            try:  # a cut seen through QEMU's trace lands a moment after the firmware's reply
+                world.wait(lambda: not world.power.on, SETTLE, "the cut")
+            except AssertionError:
+                raise NotReached(f"the action ended before {point.description}") from None
+            world.call(lambda: [world.power.disarm(t) for t in list(world.power.triggers)])
+            host_got = host.drain()
+            if second:
+                word = b"AT+CIICR" if second == "ciicr" else b"AT"
+                world.call(lambda: world.power.arm_cut(on_bytes("modem", word, "rx")))
+                world.power_on()
+                try:
+                    world.wait(lambda: not world.power.on, BOOT, "the second cut")
+                except AssertionError:
+                    raise NotReached(f"the recovery boot never reached {second}") from None
+                host_got += host.drain()
+            self._recover(run, host_got)
+
+    def _recover(self, run: Run, host_got: bytes) -> None:
+        world, host = run.world, run.host
+        try:
+            boot_to_command_mode(world, host)
+        except (AssertionError, ExpectTimeout) as exc:
+            check("boots and answers in command mode", False, str(exc))
+        state = self.scenario.state(host)
+        whole = [run.old, run.new]
+        check(
+            "settings old or new in full",
+            state in whole,
+            f"after the cut: {state}; old: {run.old}; new: {run.new}",
+        )
+        self.scenario.finish(run, host_got)
+
+
+def _nth(matches: Callable[[Any], bool], n: int) -> Callable[[Any], bool]:
+    """True for the n-th event that ``matches`` (1-based), counted from now."""
+    seen = 0
+
+    def predicate(event: Any) -> bool:
+        nonlocal seen
+        if not matches(event):
+            return False
+        seen += 1
+        return seen == n
+
+    return predicate

@@ -1,0 +1,87 @@
+"""The power-loss campaign (dtulab/campaign/power.py) on both targets, short as in CI.
+
+Each scenario learns its fault points from a clean run and cuts the power at
+each; every point must pass on the reference DTU and on the firmware under
+QEMU. The firmware built with ``make UNSAFE_STORE=1`` (one settings copy,
+written in place) must be caught, and the failing point must reproduce with
+``--only``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from dtulab.campaign import Options
+from dtulab.campaign.core import FAILED, PASSED, run_campaign
+from dtulab.cli import main
+from platforms.qemu.firmware import FIRMWARE_DIR
+
+UNSAFE = FIRMWARE_DIR / "build" / "dtu-unsafe.elf"
+
+
+@pytest.fixture(scope="module")
+def unsafe_elf() -> str:
+    subprocess.run(["make", "-s", "-C", str(FIRMWARE_DIR), "UNSAFE_STORE=1"], check=True)
+    return str(UNSAFE)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("target", ["reference", "qemu"])
+@pytest.mark.parametrize("scenario", ["atw", "cireload", "cipsw", "transparent"])
+@pytest.mark.req("R-AT-7", "R-PWR-1")
+def test_every_point_passes(target, scenario, tmp_path):
+    outcomes = run_campaign(
+        "power", Options(target=target, scenario=scenario, short=True), out=tmp_path
+    )
+    assert len(outcomes) >= 6
+    assert [o.point.id for o in outcomes if o.status != PASSED] == [], [
+        (o.point.id, o.status, o.invariant, o.detail) for o in outcomes if o.status != PASSED
+    ]
+    saved = json.loads((tmp_path / "campaign.json").read_text())
+    assert [o["status"] for o in saved["outcomes"]] == [PASSED] * len(outcomes)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_a_store_without_the_power_safe_scheme_is_caught(unsafe_elf, tmp_path):
+    options = Options(target="qemu", firmware=unsafe_elf, scenario="atw", short=True)
+    allure = tmp_path / "allure"
+    outcomes = run_campaign("power", options, out=tmp_path, allure_dir=allure)
+    failed = [o for o in outcomes if o.status == FAILED]
+    assert failed, "the unsafe store survived every cut"
+    first = failed[0]
+    assert first.invariant == "settings old or new in full"
+    assert "modem transcript" in first.evidence and "timeline" in first.evidence
+    assert f"--only {first.point.id}" in first.reproduce
+    assert "FAILED" in (tmp_path / "campaign.html").read_text()
+    results = [json.loads(p.read_text()) for p in allure.glob("*-result.json")]
+    assert {r["status"] for r in results} >= {"failed", "passed"}
+    again = run_campaign("power", options, only=first.point.id)
+    assert [(o.point.id, o.status, o.invariant) for o in again] == [
+        (first.point.id, FAILED, first.invariant)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["campaign", "power"], "needs --scenario"),
+        (["campaign", "power", "--scenario", "atw", "--only", "eeprom:999"], "no point"),
+    ],
+)
+def test_bad_campaign_arguments_are_one_line(argv, message, capsys, tmp_path):
+    assert main([*argv, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 or message in err[-1]
+    assert message in err[-1]
+
+
+def test_an_unknown_scenario_is_refused(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["campaign", "power", "--scenario", "nope"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'nope'" in capsys.readouterr().err

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 
+import allure
 import pytest
 
 from dtulab.campaign import Options
@@ -41,6 +42,11 @@ def test_every_point_passes(target, scenario, tmp_path):
     assert [o.point.id for o in outcomes if o.status != PASSED] == [], [
         (o.point.id, o.status, o.invariant, o.detail) for o in outcomes if o.status != PASSED
     ]
+    allure.attach.file(
+        str(tmp_path / "campaign.html"),
+        f"power campaign {scenario} on {target}",
+        allure.attachment_type.HTML,
+    )
     saved = json.loads((tmp_path / "campaign.json").read_text())
     assert [o["status"] for o in saved["outcomes"]] == [PASSED] * len(outcomes)
 

@@ -32,6 +32,7 @@ URC = re.compile(
     r"|SMS Ready|\+SAPBR \d: DEACT|\+HTTPACTION: .*|\+FTPGET: 1,\d+|\+FTPSIZE: .*"
     r"|UNDER-VOLTAGE .*|OVER-VOLTAGE .*|NORMAL POWER DOWN|\+CDNSGIP: .*|\+CREG: \d|\+CGREG: \d)$"
 )
+POWER_DOWN = re.compile(r"^(NORMAL POWER DOWN|UNDER-VOLTAGE POWER DOWN)$")
 RECEIVE = re.compile(rb"\+RECEIVE,(\d),(\d+)[^:\r]*:\r\n")
 RAW_REPLY = re.compile(r"^(\+FTPGET: 2,|\+HTTPREAD: )(\d+)$")
 
@@ -139,6 +140,8 @@ class ModemClient:
             mine = name.startswith("+") and line.startswith(name + ":")
             if not mine and URC.match(line):
                 self.on_urc(line)
+                if POWER_DOWN.match(line):  # nothing will answer the command in flight
+                    pending.done.set_result(line)
                 return
             raw = RAW_REPLY.match(line)
             if raw:

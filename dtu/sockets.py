@@ -248,6 +248,7 @@ class DtuSocket:
         return self.state == "CONNECTED" and await self._send(data)
 
     async def _close(self) -> None:
-        with contextlib.suppress(ModemError):
-            await self.dtu.modem.command(f"AT+CIPCLOSE={self.link}", timeout=10, check=False)
+        if self.dtu.gprs_ready.is_set():  # with GPRS gone there is no link left to close
+            with contextlib.suppress(ModemError):
+                await self.dtu.modem.command(f"AT+CIPCLOSE={self.link}", timeout=10, check=False)
         self._closed.set()

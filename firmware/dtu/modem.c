@@ -190,6 +190,12 @@ static void dispatch_urc(const char *line)
 
 static bool waiting(void) { return pend.active && !pend.done; }
 
+/* The modem announced that it is switching itself off (SIM800: AT+CPOWD, under-voltage). */
+static bool powered_down(const char *line)
+{
+    return strcmp(line, "NORMAL POWER DOWN") == 0 || starts(line, "UNDER-VOLTAGE POWER DOWN");
+}
+
 /* A raw reply header: "+FTPGET: 2,<n>" or "+HTTPREAD: <n>"; its byte count or -1. */
 static long raw_reply(const char *l)
 {
@@ -255,6 +261,8 @@ static void handle_line(const char *line)
     }
     if (!mine(line) && is_urc(line)) {
         dispatch_urc(line);
+        if (powered_down(line)) /* nothing will answer the command in flight */
+            finish(MODEM_ERROR, line);
         return;
     }
     if (pend.data_cmd) {

@@ -112,6 +112,20 @@ static void test_timeout(void)
     CHECK(modem_cmd("AT+X", 300, NULL, &r) == MODEM_ERROR);
 }
 
+/* A modem that switches itself off mid-command (under-voltage) ends that command at
+ * once: nothing would answer it (the network campaign's undervoltage@connecting). */
+static void test_power_down_ends_the_command(void)
+{
+    modem_reply_t r;
+    setup();
+    host_feed_str(PORT_MODEM, "\r\nUNDER-VOLTAGE POWER DOWN\r\n");
+    uint32_t t0 = hal_millis();
+    CHECK(modem_cmd("AT+CIPSTART=0,\"TCP\",\"127.0.0.1\",5000", 10000, NULL, &r) == MODEM_ERROR);
+    CHECK(hal_millis() - t0 < 100);
+    CHECK_STR(r.final, "UNDER-VOLTAGE POWER DOWN");
+    CHECK(urc_count == 1); /* net still hears of it */
+}
+
 static void test_other_finals(void)
 {
     modem_reply_t r;
@@ -371,6 +385,7 @@ int main(void)
     test_ok_and_echo();
     test_errors();
     test_timeout();
+    test_power_down_ends_the_command();
     test_other_finals();
     test_urcs();
     test_receive();

@@ -103,7 +103,7 @@ class WorldConfig:
     port: str = ""  # serial target: the device's port (a pyserial URL)
     baud: int = 115200  # serial target: its baud rate
     firmware: str = ""  # qemu target: an ELF to run instead of the project's firmware
-    board: str = ""  # qemu target: a board file for that ELF (platforms/qemu/board.toml)
+    board: str = ""  # qemu target: a board file for that ELF (platforms/board.toml)
     power_on: bool = True
 
 

@@ -19,9 +19,10 @@ import pytest
 from dtulab.console import Console
 from dtulab.world import World, WorldConfig
 from peripherals.eeprom import EepromWrite as ModelWrite
-from platforms.qemu.board import BoardFileError, load_board
+from platforms.board_file import BoardFileError, load_board
+from platforms.emulator import EepromWrite, Message, SccReset, SccWrite
 from platforms.qemu.firmware import FIRMWARE_DIR
-from platforms.qemu.trace import EepromWrite, Message, SccReset, SccWrite, TraceReader
+from platforms.qemu.trace import TraceReader
 
 DEMO = FIRMWARE_DIR / "build" / "board-demo.elf"
 

@@ -21,9 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from platforms.base import TargetError
-from platforms.qemu.board import UART_COUNT, Board
+from platforms.board_file import UART_COUNT, Board
+from platforms.emulator import Event, Message
 from platforms.qemu.qmp import Qmp
-from platforms.qemu.trace import TRACE_EVENTS, Event, Message, TraceReader
+from platforms.qemu.trace import TRACE_EVENTS, TraceReader
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 START_TIMEOUT = 20.0  # seconds for QEMU to open its sockets (a loaded 2-core machine)
@@ -153,6 +154,15 @@ class QemuMachine:
                 self._stderr_tail = [*self._stderr_tail[-19:], text]
             if event is not None:
                 self.on_event(event)
+
+    async def hold(self) -> None:
+        assert self.qmp is not None
+        await self.qmp.execute("stop")
+
+    async def release(self) -> None:
+        assert self.qmp is not None
+        await self.qmp.execute("system_reset")
+        await self.qmp.execute("cont")
 
     @property
     def running(self) -> bool:

@@ -19,7 +19,8 @@ Other lines (QEMU warnings) are returned as ``Message`` so they can be logged.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from platforms.emulator import EepromWrite, Event, Message, SccReset, SccWrite
 
 TRACE_EVENTS = ("mps2_scc_reset", "mps2_scc_write", "i2c_event", "i2c_send", "i2c_recv")
 
@@ -32,32 +33,6 @@ I2C_SEND = re.compile(_PREFIX + r"i2c_send send\(addr:0x([0-9a-f]+)\) data:0x([0
 I2C_RECV = re.compile(_PREFIX + r"i2c_recv ")
 # mps2-an385 has a LAN9118 that the DTU board does not use; QEMU warns about it at start
 UNUSED_NIC = re.compile(r"warning: nic \S+ has no peer")
-
-
-@dataclass(frozen=True)
-class SccWrite:
-    offset: int
-    value: int
-
-
-@dataclass(frozen=True)
-class SccReset:
-    pass
-
-
-@dataclass(frozen=True)
-class EepromWrite:
-    device: int
-    addr: int
-    data: bytes
-
-
-@dataclass(frozen=True)
-class Message:
-    text: str
-
-
-Event = SccWrite | SccReset | EepromWrite | Message
 
 
 class TraceReader:

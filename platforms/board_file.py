@@ -1,6 +1,6 @@
-"""A board file: how a firmware image on a QEMU machine is wired to the DTU's signals.
+"""A board file: how a firmware image on the emulated board is wired to the DTU's signals.
 
-The QEMU target needs to know which UART is the RS232 port, which the modem
+The emulator targets (qemu, renode) need to know which UART is the RS232 port, which the modem
 and which the debug console, which SCC CFG1 bit drives each LED, which one the
 modem's PWRKEY (optional), where the EEPROM sits on the I2C bus, and
 (optionally) the strap word that tells the firmware the bench's timing
@@ -15,7 +15,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_BOARD = Path(__file__).with_name("board.toml")
+DEFAULT_BOARD = Path(__file__).with_name("board.toml")  # the project's firmware/
 UART_COUNT = 5  # CMSDK APB UARTs on mps2-an385/an386
 LED_NAMES = ("POW", "NET", "DATA")
 

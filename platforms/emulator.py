@@ -1,0 +1,283 @@
+"""What the emulator targets (qemu, renode) share: a firmware image on the emulated board.
+
+An emulator runs the MCU; this base class wires it to the bench exactly as
+the board file says (board_file.py). Each run of the emulator is a
+``Machine``: its UARTs as byte streams, and the board's signals arriving as
+events — a write to the SCC CFG1 register (the LEDs and the modem's PWRKEY),
+an SCC reset, one EEPROM write transaction. The LED model follows CFG1; a
+PWRKEY press powers the modem model on, as the reference's
+``Board.modem_pwrkey`` does; every EEPROM transaction is applied to the
+bench's EEPROM model, which is the truth: the next power-on hands the
+emulator a copy of it, so a cut armed on an EEPROM write is exact even though
+the emulator had stored the write already (docs/targets.md).
+
+Power: a cut ends the emulator (RAM lost); power back starts a new run on the
+model's image; a brown-out (supply low but not gone) holds the MCU in reset
+and power returning releases the reset pin. While the MCU is off, bytes on
+its links are dropped, as on a real UART.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from peripherals.eeprom import PowerLost
+from peripherals.links import Link
+from platforms.base import Target
+from platforms.board_file import Board, load_board
+
+log = logging.getLogger(__name__)
+SCC_CFG1 = 0x4
+
+Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+@dataclass(frozen=True)
+class SccWrite:
+    """The firmware wrote an SCC register (offset 4: CFG1, the LEDs and PWRKEY)."""
+
+    offset: int
+    value: int
+
+
+@dataclass(frozen=True)
+class SccReset:
+    pass
+
+
+@dataclass(frozen=True)
+class EepromWrite:
+    """One complete I2C write transaction: device, 2-byte address, data."""
+
+    device: int
+    addr: int
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Message:
+    """Anything else the emulator said (logged)."""
+
+    text: str
+
+
+Event = SccWrite | SccReset | EepromWrite | Message
+EventSink = Callable[[Event], None]
+
+
+class Machine(Protocol):
+    """One run of an emulator with the firmware loaded."""
+
+    uarts: dict[str, Streams]  # by board-file name: rs232, modem, debug
+
+    @property
+    def running(self) -> bool: ...
+
+    async def start(self) -> None:
+        """Boot: the firmware runs once every UART is connected."""
+
+    async def kill(self) -> None:
+        """Power gone: the run ends at once, RAM lost."""
+
+    async def hold(self) -> None:
+        """Brown-out: the MCU is held in reset (RAM kept)."""
+
+    async def release(self) -> None:
+        """The reset pin goes high again: the firmware starts from its reset vector."""
+
+
+class EmulatorTarget(Target):
+    capabilities = frozenset({"leds", "power", "eeprom", "modem"})
+
+    def __init__(self, world) -> None:
+        super().__init__(world)
+        self.board: Board = load_board(world.config.board or None)
+        self.machine: Machine | None = None
+        self.boots = 0
+        self.console: list[str] = []  # the debug UART, line by line
+        self.pwrkey_presses = 0
+        self._held = False  # brown-out: the MCU in reset
+        self._pwrkey = False  # the PWRKEY bit as last written (reset: released)
+        self._jobs: set[asyncio.Future[None]] = set()
+        self._workdir: Path | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._machine_tasks: list[asyncio.Task[None]] = []
+
+    # -- what each emulator provides -------------------------------------------------
+    def new_machine(self, image: Path, workdir: Path, events: EventSink) -> Machine:
+        """A run of the emulator on the EEPROM ``image`` (not started)."""
+        raise NotImplementedError
+
+    def image_name(self) -> str:
+        return "firmware"
+
+    # -- life -----------------------------------------------------------------------
+    async def start(self) -> None:
+        if self.world.eeprom.size != self.board.eeprom_size:
+            raise ValueError(
+                f"the board file's EEPROM is {self.board.eeprom_size} bytes, "
+                f"the bench's image {self.world.eeprom.size}"
+            )
+        self._workdir = Path(tempfile.mkdtemp(prefix=f"dtulab-{self.name}-"))
+        w = self.world
+        self._tasks = [
+            asyncio.ensure_future(self._to_mcu("rs232", w.rs232_link)),
+            asyncio.ensure_future(self._to_mcu("modem", w.dtu_modem_link)),
+        ]
+
+    async def stop(self) -> None:
+        await self._kill()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+
+    def status(self) -> str:
+        m = self.machine
+        if m is None or not m.running:
+            return "MCU off"
+        state = "held in reset" if self._held else f"running, boot {self.boots}"
+        return f"{self.image_name()} {state}"
+
+    # -- links ----------------------------------------------------------------------
+    def _live(self, machine: Machine) -> bool:
+        return machine is self.machine and self.world.power.on and not self._held
+
+    async def _to_mcu(self, uart: str, link: Link) -> None:
+        """Bytes for the MCU's UART; dropped while it is off."""
+        while data := await link.read():
+            m = self.machine
+            if m is None or not self._live(m) or uart not in m.uarts:
+                continue
+            writer = m.uarts[uart][1]
+            with contextlib.suppress(ConnectionError):
+                writer.write(data)
+                await writer.drain()
+
+    async def _from_mcu(self, machine: Machine, uart: str, link: Link) -> None:
+        reader = machine.uarts[uart][0]
+        with contextlib.suppress(ConnectionError):
+            while data := await reader.read(4096):
+                if self._live(machine):
+                    await link.write(data)
+
+    async def _console(self, machine: Machine) -> None:
+        reader = machine.uarts["debug"][0]
+        with contextlib.suppress(ConnectionError):
+            while line := await reader.readline():
+                text = line.decode("latin-1").rstrip("\r\n")
+                self.console.append(text)
+                log.info("%s console: %s", self.name, text)
+
+    async def console_write(self, data: bytes) -> None:
+        """Type on the firmware's debug console (dropped while the MCU is off)."""
+        m = self.machine
+        if m is not None and self._live(m) and "debug" in m.uarts:
+            m.uarts["debug"][1].write(data)
+            await m.uarts["debug"][1].drain()
+
+    # -- board signals ------------------------------------------------------------------
+    def _on_event(self, machine: Machine, event: Event) -> None:
+        if isinstance(event, Message):
+            log.warning("%s: %s", self.name, event.text)
+            return
+        if not self._live(machine):
+            return  # after the cut: what the dying run still did is not the board's
+        leds = self.world.leds
+        if isinstance(event, SccWrite) and event.offset == SCC_CFG1:
+            for name, bit in self.board.leds.items():
+                leds[name].set(bool(event.value >> bit & 1))
+            if self.board.pwrkey is not None:
+                self._pwrkey_level(bool(event.value >> self.board.pwrkey & 1))
+        elif isinstance(event, SccReset):
+            leds.all_off()
+            self._pwrkey = False
+        elif isinstance(event, EepromWrite) and event.device == self.board.eeprom_address:
+            self._mirror(event)
+
+    def _pwrkey_level(self, pressed: bool) -> None:
+        """The PWRKEY line: a press turns a modem that is off on (SIM800: ~1 s low)."""
+        was, self._pwrkey = self._pwrkey, pressed
+        if not pressed or was:
+            return
+        self.pwrkey_presses += 1
+        modem = self.world.modem
+        if modem.power.on:
+            log.info("%s: the firmware pressed the modem's PWRKEY (it is on already)", self.name)
+            return
+        log.info("%s: the firmware pressed the modem's PWRKEY: the modem powers on", self.name)
+        job = asyncio.ensure_future(modem.power_on())
+        self._jobs.add(job)
+        job.add_done_callback(self._jobs.discard)
+
+    def _mirror(self, event: EepromWrite) -> None:
+        """One transaction the emulated EEPROM stored, applied to the bench's EEPROM model."""
+        ee = self.world.eeprom
+        addr, data = event.addr % ee.size, event.data
+        try:
+            if len(data) <= ee.page and addr % ee.page + len(data) <= ee.page:
+                ee.write(addr, data)
+            else:  # at24c runs on linearly across pages and wraps at the end of the part
+                head = data[: ee.size - addr]
+                ee.write_block(addr, head)
+                if len(data) > len(head):
+                    ee.write_block(0, data[len(head) :][: ee.size])
+        except PowerLost:
+            pass  # the cut armed on this write: the model stays without it
+
+    # -- power ---------------------------------------------------------------------
+    async def power(self, on: bool) -> None:
+        if on:
+            await self._power_on()
+        elif self.machine is not None:
+            self.world.leds.all_off()
+            if self.world.power.voltage > 0 and self.machine.running:
+                self._held = True  # brown-out: the MCU is held in reset, RAM kept
+                await self.machine.hold()
+            else:
+                await self._kill()
+
+    async def _power_on(self) -> None:
+        m = self.machine
+        if m is not None and m.running:
+            if self._held:
+                self._held = False
+                self._pwrkey = False
+                await m.release()
+                self.boots += 1
+            return
+        assert self._workdir is not None
+        image = self._workdir / "eeprom.bin"
+        image.write_bytes(self.world.eeprom.snapshot())
+        machine = self.new_machine(image, self._workdir, lambda e: self._on_event(machine, e))
+        self.machine = machine
+        self._held = False
+        self._pwrkey = False
+        await machine.start()
+        self.boots += 1
+        w = self.world
+        self._machine_tasks = [
+            asyncio.ensure_future(self._from_mcu(machine, "rs232", w.rs232_link)),
+            asyncio.ensure_future(self._from_mcu(machine, "modem", w.dtu_modem_link)),
+        ]
+        if "debug" in machine.uarts:
+            self._machine_tasks.append(asyncio.ensure_future(self._console(machine)))
+
+    async def _kill(self) -> None:
+        machine, self.machine = self.machine, None
+        self._held = False
+        if machine is not None:
+            await machine.kill()
+        for task in self._machine_tasks:
+            task.cancel()
+        await asyncio.gather(*self._machine_tasks, return_exceptions=True)
+        self._machine_tasks = []

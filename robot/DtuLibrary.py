@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from robot.api import logger
+from robot.api import SkipExecution, logger
 from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn
 from robot.utils import timestr_to_secs
@@ -29,11 +29,6 @@ from dtulab.world import ServerConfig, World, WorldConfig
 from peripherals.eeprom import EepromWrite
 from peripherals.gsm_modem.faults import Fault
 from platforms import TARGETS, Unsupported
-
-# Targets planned but not registered yet, and why they cannot run.
-PLANNED = {
-    "renode": "the Renode target (the C firmware) is not implemented yet",
-}
 
 # What a capability a target lacks means, for the "unsupported on <target>" message.
 WHY = {
@@ -172,11 +167,8 @@ class DtuLibrary:
         if self.world is not None:
             self.stop_bench()
         if self.target_name not in TARGETS:
-            reason = PLANNED.get(self.target_name)
-            if reason is None:
-                known = ", ".join(sorted(set(TARGETS) | set(PLANNED)))
-                reason = f"no such target (known: {known})"
-            raise Unsupported(self.target_name, reason)
+            known = ", ".join(sorted(TARGETS))
+            raise Unsupported(self.target_name, f"no such target (known: {known})")
         config = WorldConfig(
             target=self.target_name,
             timing=timing,
@@ -194,6 +186,9 @@ class DtuLibrary:
         except ValueError as exc:
             self.world = None
             raise Unsupported(self.target_name, str(exc)) from None
+        except Unsupported as exc:  # the target cannot run here at all (e.g. no Renode)
+            self.world = None
+            raise SkipExecution(str(exc)) from None
         self._host = DtuHost(self.world.rs232_port, baudrate=self.baud)
         self._dialect = dialect(self.dialect_name, self._host)
         self._command_mode = False

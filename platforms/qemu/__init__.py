@@ -16,7 +16,7 @@ from pathlib import Path
 
 from platforms.base import register
 from platforms.emulator import EmulatorTarget, EventSink, Machine
-from platforms.qemu.firmware import project_firmware, user_firmware
+from platforms.firmware import project_firmware, user_firmware
 from platforms.qemu.machine import QemuMachine
 
 

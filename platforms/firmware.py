@@ -1,6 +1,6 @@
 """The project's firmware image (firmware/), built on demand with ``make -C firmware``.
 
-scripts/setup builds it once; the QEMU target calls ``project_firmware()``
+scripts/setup builds it once; the emulator targets call ``project_firmware()``
 before its first boot in a process, so an edited source is rebuilt (make is a
 no-op when nothing changed). A user's own image (``--firmware PATH``) is used
 as it is.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from platforms.base import TargetError
 
-FIRMWARE_DIR = Path(__file__).resolve().parents[2] / "firmware"
+FIRMWARE_DIR = Path(__file__).resolve().parents[1] / "firmware"
 PROJECT_ELF = FIRMWARE_DIR / "build" / "dtu.elf"
 
 _built: Path | None = None

@@ -1,0 +1,46 @@
+"""The Renode target: a DTU firmware image on the DTU board (renode.repl) under Renode.
+
+The same ELF as the qemu target (the project's firmware/, or ``firmware=``)
+runs on renode.repl — the mps2-an385 memory map with Renode's Cortex-M,
+NVIC, CMSDK UARTs and SP804 dual timer, and Python peripherals for what
+Renode lacks (platforms/renode/*.py: the SCC with the LEDs and PWRKEY, the
+SBCon I2C EEPROM, the watchdog, the supply-voltage register, the timing
+strap). machine.py drives Renode through its monitor socket; the bench side
+(links, LEDs, EEPROM mirror, power) is platforms/emulator.py. Renode is not
+installable from this project's package sources: the target finds a user's
+Renode through ``RENODE`` or ``renode`` on PATH, and without one every use
+is "unsupported on renode: Renode not installed".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platforms.base import register
+from platforms.emulator import EmulatorTarget, EventSink, Machine
+from platforms.firmware import project_firmware, user_firmware
+from platforms.renode.machine import RenodeMachine, find_renode
+
+
+@register
+class RenodeTarget(EmulatorTarget):
+    name = "renode"
+
+    def __init__(self, world) -> None:
+        find_renode()  # Unsupported, with the reason, where there is no Renode
+        super().__init__(world)
+        cfg = world.config
+        self.firmware: Path | None = user_firmware(cfg.firmware) if cfg.firmware else None
+
+    async def start(self) -> None:
+        await super().start()
+        if self.firmware is None:
+            self.firmware = await project_firmware()
+
+    def image_name(self) -> str:
+        return self.firmware.name if self.firmware else "firmware"
+
+    def new_machine(self, image: Path, workdir: Path, events: EventSink) -> Machine:
+        assert self.firmware is not None
+        strap = self.board.strap.words[self.world.config.timing] if self.board.strap else None
+        return RenodeMachine(self.board, self.firmware, image, workdir, strap, events)

@@ -1,0 +1,206 @@
+"""The Renode target where no Renode is installed, and its Python peripherals on their own.
+
+Renode is not installable from this project's package sources, so CI has
+none: the target must say so ("unsupported on renode: Renode not installed"),
+never pass. The peripherals renode.repl adds (platforms/renode/peripherals,
+IronPython 2 scripts) run here under CPython with the few .NET calls they make
+(Environment, File, FileStream) provided by the standard library, driven the
+way Renode drives them — a request per register access — and by the same
+bit-banged I2C sequence as firmware/board/i2c_sbcon.c.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dtulab.world import World, WorldConfig
+from platforms import Unsupported
+from platforms.emulator import EepromWrite, SccReset, SccWrite
+from platforms.renode.machine import parse_event
+
+PERIPHERALS = Path(__file__).resolve().parents[1] / "platforms" / "renode" / "peripherals"
+
+
+def test_without_renode_the_target_is_unsupported(monkeypatch, tmp_path):
+    monkeypatch.setenv("RENODE", "")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no renode on it
+    with pytest.raises(Unsupported, match="unsupported on renode: Renode not installed"):
+        World(WorldConfig(target="renode", state_dir=str(tmp_path))).start()
+
+
+def test_events_from_the_peripherals():
+    assert parse_event("scc reset") == SccReset()
+    assert parse_event("scc 4 9") == SccWrite(4, 9)
+    assert parse_event("ee 120 44545553") == EepromWrite(0x50, 0x120, b"DTUS")
+
+
+# -- the IronPython peripherals under CPython ---------------------------------------------
+
+
+class _File:  # the .NET names the scripts call
+    @staticmethod
+    def AppendAllText(path: str, text: str) -> None:
+        with open(path, "a") as f:
+            f.write(text)
+
+    @staticmethod
+    def Exists(path: str) -> bool:
+        return Path(path).exists()
+
+    @staticmethod
+    def ReadAllBytes(path: str) -> bytes:
+        return Path(path).read_bytes()
+
+
+class _FileStream:
+    def __init__(self, path: str, mode: str) -> None:
+        self.f = open(path, mode)  # noqa: SIM115 (closed by Close, as .NET's)
+
+    def Write(self, data: list[int], offset: int, count: int) -> None:
+        self.f.write(bytes(data[offset : offset + count]))
+
+    def Flush(self, _to_disk: bool) -> None:
+        self.f.flush()
+
+    def Close(self) -> None:
+        self.f.close()
+
+
+class _Array:
+    def __class_getitem__(cls, _kind: Any) -> type:
+        return list
+
+
+@pytest.fixture
+def dotnet(monkeypatch, tmp_path) -> Path:
+    """The .NET names the scripts import, and their files (image, events) in tmp_path."""
+    system = types.ModuleType("System")
+    system.Environment = types.SimpleNamespace(
+        GetEnvironmentVariable=lambda n: __import__("os").environ.get(n)
+    )
+    system.Convert = types.SimpleNamespace(ToUInt32=lambda text, base: int(text, base))
+    system.Array, system.Byte = _Array, int
+    io = types.ModuleType("System.IO")
+    io.File, io.FileStream = _File, _FileStream
+    io.FileMode = types.SimpleNamespace(Open="r+b")
+    monkeypatch.setitem(sys.modules, "System", system)
+    monkeypatch.setitem(sys.modules, "System.IO", io)
+    (tmp_path / "ee.bin").write_bytes(b"\xff" * 4096)
+    monkeypatch.setenv("DTULAB_EEPROM", str(tmp_path / "ee.bin"))
+    monkeypatch.setenv("DTULAB_EVENTS", str(tmp_path / "events.txt"))
+    return tmp_path
+
+
+class Peripheral:
+    """A Python.PythonPeripheral as Renode runs it: the whole script per request, one scope."""
+
+    def __init__(self, name: str) -> None:
+        path = PERIPHERALS / f"{name}.py"
+        self.code = compile(path.read_text(), str(path), "exec")
+        self.scope: dict[str, Any] = {}
+        self._request(isInit=True)
+
+    def _request(self, **fields: Any) -> int:
+        base = {"isInit": False, "isRead": False, "isWrite": False, "offset": 0, "value": 0}
+        request = types.SimpleNamespace(**{**base, **fields})
+        self.scope["request"] = request
+        exec(self.code, self.scope)
+        return request.value
+
+    def write(self, offset: int, value: int) -> None:
+        self._request(isWrite=True, offset=offset, value=value)
+
+    def read(self, offset: int) -> int:
+        return self._request(isRead=True, offset=offset)
+
+
+class I2cMaster:
+    """firmware/board/i2c_sbcon.c, bit for bit: CONTROLS (0x0) releases, CONTROLC (0x4) pulls."""
+
+    def __init__(self, sbcon: Peripheral) -> None:
+        self.bus = sbcon
+        self.bus.write(0, 3)
+
+    def scl(self, high: int) -> None:
+        self.bus.write(0 if high else 4, 1)
+
+    def sda(self, high: int) -> None:
+        self.bus.write(0 if high else 4, 2)
+
+    def start(self) -> None:
+        self.sda(1), self.scl(1), self.sda(0), self.scl(0)
+
+    def stop(self) -> None:
+        self.sda(0), self.scl(1), self.sda(1)
+
+    def write_byte(self, byte: int) -> bool:
+        for bit in range(7, -1, -1):
+            self.sda(byte >> bit & 1), self.scl(1), self.scl(0)
+        self.sda(1), self.scl(1)
+        ack = not self.bus.read(0) & 2
+        self.scl(0)
+        return ack
+
+    def read_byte(self, ack: bool) -> int:
+        byte = 0
+        self.sda(1)
+        for _ in range(8):
+            self.scl(1)
+            byte = byte << 1 | (self.bus.read(0) >> 1 & 1)
+            self.scl(0)
+        self.sda(not ack), self.scl(1), self.scl(0)
+        return byte
+
+    def write(self, addr: int, data: bytes, device: int = 0x50) -> bool:
+        self.start()
+        ok = all(self.write_byte(b) for b in (device << 1, addr >> 8, addr & 0xFF, *data))
+        self.stop()
+        return ok
+
+    def read(self, addr: int, n: int) -> bytes:
+        self.start()
+        for b in (0xA0, addr >> 8, addr & 0xFF):
+            self.write_byte(b)
+        self.start()
+        assert self.write_byte(0xA1)
+        data = bytes(self.read_byte(i < n - 1) for i in range(n))
+        self.stop()
+        return data
+
+
+def test_the_sbcon_eeprom_stores_reads_and_reports_a_write(dotnet):
+    i2c = I2cMaster(Peripheral("sbcon_eeprom"))
+    assert i2c.write(0x0120, b"DTUS")
+    assert i2c.read(0x011F, 6) == b"\xffDTUS\xff"
+    assert (dotnet / "ee.bin").read_bytes()[0x120:0x124] == b"DTUS"  # at the STOP, on disk
+    assert (dotnet / "events.txt").read_text() == "ee 120 44545553\n"
+    i2c.start()
+    assert i2c.write_byte(0xA0)  # ACK polling: the part answers at once
+    i2c.stop()
+    assert not i2c.write(0, b"x", device=0x51)  # nobody at 0x51: no ACK, nothing stored
+    assert (dotnet / "events.txt").read_text().count("\n") == 1
+
+
+def test_the_eeprom_image_survives_a_new_renode(dotnet):
+    assert I2cMaster(Peripheral("sbcon_eeprom")).write(4090, b"0123456789")  # runs past the end
+    again = I2cMaster(Peripheral("sbcon_eeprom"))
+    assert again.read(4090, 6) == b"012345" and again.read(0, 4) == b"6789"
+
+
+def test_the_scc_reports_leds_and_resets(dotnet):
+    scc = Peripheral("scc")
+    scc.write(4, 0b1001)  # POW and PWRKEY
+    assert scc.read(4) == 0b1001
+    assert (dotnet / "events.txt").read_text() == "scc reset\nscc 4 9\n"
+
+
+def test_the_strap_reads_the_benchs_word(dotnet, monkeypatch):
+    monkeypatch.setenv("DTULAB_STRAP", "54494d01")
+    assert Peripheral("strap").read(0) == 0x54494D01
+    monkeypatch.setenv("DTULAB_STRAP", "")
+    assert Peripheral("strap").read(0) == 0

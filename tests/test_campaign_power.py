@@ -18,7 +18,7 @@ import pytest
 from dtulab.campaign import Options
 from dtulab.campaign.core import FAILED, PASSED, run_campaign
 from dtulab.cli import main
-from platforms.qemu.firmware import FIRMWARE_DIR
+from platforms.firmware import FIRMWARE_DIR
 
 UNSAFE = FIRMWARE_DIR / "build" / "dtu-unsafe.elf"
 

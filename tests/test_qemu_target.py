@@ -21,7 +21,7 @@ from dtulab.world import World, WorldConfig
 from peripherals.eeprom import EepromWrite as ModelWrite
 from platforms.board_file import BoardFileError, load_board
 from platforms.emulator import EepromWrite, Message, SccReset, SccWrite
-from platforms.qemu.firmware import FIRMWARE_DIR
+from platforms.firmware import FIRMWARE_DIR
 from platforms.qemu.trace import TraceReader
 
 DEMO = FIRMWARE_DIR / "build" / "board-demo.elf"
@@ -155,10 +155,10 @@ def test_leds_follow_the_scc_register(bench):
 
 def test_eeprom_writes_reach_the_model_and_survive_a_power_cut(bench):
     world, host = bench
-    debug(world, "ee w 64 c0ffee")
-    assert world.eeprom.read(64, 3) == b"\xc0\xff\xee"
+    debug(world, "ee w 64 c0ffee")  # the trace of the write may trail the console's "ok"
+    world.wait(lambda: world.eeprom.read(64, 3) == b"\xc0\xff\xee", 10, "the write mirrored")
     world.cut_power()
-    assert world.target.machine is None  # the process is gone
+    world.wait(lambda: world.target.machine is None, 10, "the QEMU process gone")
     world.power_on()
     host.expect(b"board-demo ready\r\n", 20)
     debug(world, "ee r 64 3", "c0ffee")

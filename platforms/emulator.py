@@ -21,18 +21,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
+import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from peripherals.eeprom import PowerLost
 from peripherals.links import Link
 from platforms.base import Target
 from platforms.board_file import Board, load_board
+from platforms.firmware import project_firmware, user_firmware
 
 log = logging.getLogger(__name__)
 SCC_CFG1 = 0x4
@@ -94,12 +98,64 @@ class Machine(Protocol):
         """The reset pin goes high again: the firmware starts from its reset vector."""
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """In the child: SIGKILL when the bench's loop thread goes, even if the bench is killed."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class EmulatorProcess:
+    """What a Machine that is one emulator process shares: it runs in its own session (Ctrl-C
+    is for the bench, which ends it), dies with the bench, and a cut ends it at once."""
+
+    def __init__(self) -> None:
+        self.proc: asyncio.subprocess.Process | None = None
+        self.uarts: dict[str, Streams] = {}
+        self.tasks: list[asyncio.Task[None]] = []  # readers of its output
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.returncode is None
+
+    async def spawn(self, *argv: str, **options: Any) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+            **options,
+        )
+
+    async def kill(self) -> None:
+        """Power gone: the process group dies at once (SIGKILL), RAM and state lost."""
+        if self.proc is not None and self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        if self.proc is not None:
+            await self.proc.wait()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        for _, writer in self.uarts.values():
+            writer.close()
+        self.uarts.clear()
+        await self.close_control()
+
+    async def close_control(self) -> None:
+        """Close the emulator's control channel (QMP, the monitor)."""
+
+
 class EmulatorTarget(Target):
     capabilities = frozenset({"leds", "power", "eeprom", "modem"})
 
     def __init__(self, world) -> None:
         super().__init__(world)
-        self.board: Board = load_board(world.config.board or None)
+        cfg = world.config
+        self.board: Board = load_board(cfg.board or None)
+        self.firmware: Path | None = user_firmware(cfg.firmware) if cfg.firmware else None
         self.machine: Machine | None = None
         self.boots = 0
         self.console: list[str] = []  # the debug UART, line by line
@@ -117,7 +173,7 @@ class EmulatorTarget(Target):
         raise NotImplementedError
 
     def image_name(self) -> str:
-        return "firmware"
+        return self.firmware.name if self.firmware else "firmware"
 
     # -- life -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -126,6 +182,8 @@ class EmulatorTarget(Target):
                 f"the board file's EEPROM is {self.board.eeprom_size} bytes, "
                 f"the bench's image {self.world.eeprom.size}"
             )
+        if self.firmware is None:
+            self.firmware = await project_firmware()
         self._workdir = Path(tempfile.mkdtemp(prefix=f"dtulab-{self.name}-"))
         w = self.world
         self._tasks = [

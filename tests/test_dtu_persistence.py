@@ -12,71 +12,12 @@ import pytest
 
 from dtu.settings import Settings
 from dtu.store import SettingsStore
+from dtulab.campaign.power import NEW_SETTINGS as NEW
+from dtulab.campaign.power import OLD_SETTINGS as OLD
+from dtulab.campaign.power import apply, boot_to_command_mode, snapshot
 from peripherals.eeprom import Eeprom, EepromWrite, PowerLost
 from peripherals.power import PowerSupply
 from tests.conftest import ON_EVERY_TARGET
-
-OLD = [  # every setting NEW changes, with other values
-    'AT+CIPSCONT=1,"TCP","127.0.0.1",5001,1',
-    'AT+CIPSCONT=2,"UDP","127.0.0.1",5002,0',
-    'AT+CIPSCONT=3,"TCP","127.0.0.1",5003,0',
-    'AT+CIPSCONT=4,"UDP","127.0.0.1",5004,0',
-    "AT+CIPCFG=1,30,0,100,512,0",
-    'AT+CIPPACK=0,"31313131","0"',
-    'AT+CIPPACK=1,"31303031","0"',
-    'AT+CSTT="CMNET","",""',
-    "AT+CIPNUM=10086",
-    "AT+CISOCLINK=2,LONG,10",
-    "AT+ICF=8,N,1",
-    "AT+CIPR=115200",
-    "AT+CINETAT=0",
-    "AT+CICOMAT=0",
-    "AT+CIRINGSTA=0",
-    'AT+CIHTTP=GET,"http://127.0.0.1:8000/old"',
-    'AT+CIFTP="127.0.0.1",21,"anonymous","","/old.bin"',
-    'AT+CIMODID="old settings"',
-    "AT+CIMOD=0",
-]
-NEW = [
-    'AT+CIPSCONT=1,"UDP","127.0.0.1",6001,0',
-    'AT+CIPSCONT=2,"TCP","127.0.0.1",6002,1',
-    'AT+CIPSCONT=3,"UDP","localhost",6003,1',
-    'AT+CIPSCONT=4,"TCP","127.0.0.1",6004,1',
-    "AT+CIPCFG=1,45,0,250,1000,900",
-    'AT+CIPPACK=0,"AABBCC","1"',
-    'AT+CIPPACK=1,"4C4F47494E3A31303031","1"',
-    'AT+CSTT="private.apn","user","secret"',
-    "AT+CIPNUM=13800000000",
-    "AT+CISOCLINK=2,SHORT,30",
-    "AT+ICF=7,E,2",
-    "AT+CIPR=9600",
-    "AT+CINETAT=1",
-    "AT+CICOMAT=1",
-    "AT+CIRINGSTA=1",
-    'AT+CIHTTP=POST,"http://127.0.0.1:8080/bill"',
-    'AT+CIFTP="127.0.0.1",2121,"pile","pw","/fw/image.bin"',
-    'AT+CIMODID="new settings"',
-    "AT+CIMOD=3",
-]
-QUERIES = ["AT+CIPSCONT?", "AT+ICF?", "AT+CIPR?", "AT+CIMODID?", "AT+CIHTTP?", "AT+CIFTP?"]
-
-
-def snapshot(host) -> list[str]:
-    return [line for query in QUERIES for line in host.at_ok(query)]
-
-
-def apply(host, lines, save: bool) -> None:
-    for line in lines:
-        host.at_ok(line)
-    if save:
-        host.at_ok("ATW")
-
-
-def boot_to_command_mode(world, host) -> None:
-    world.power_on()
-    world.wait(lambda: world.leds["POW"].on, 20, "booted (POW on)")
-    host.wait_silence(0.2)
-    host.enter_command_mode()
 
 
 def cut_at(eeprom: Eeprom, k: int, keep: int | None):

@@ -426,17 +426,25 @@ static enum modem_result end(void)
     return result;
 }
 
+/* One command at a time: a command asked for while another waits (from a URC
+ * handler, say) is refused at once. */
+static bool busy(const char *cmd, modem_reply_t *reply)
+{
+    if (!pend.active)
+        return false;
+    dtu_log("modem: %.60s refused: %.60s is waiting", cmd, pend.cmd);
+    if (reply) {
+        reply->nlines = 0;
+        reply->final[0] = 0;
+    }
+    return true;
+}
+
 enum modem_result modem_cmd(const char *cmd, uint32_t timeout_ms, const char *finals,
                             modem_reply_t *reply)
 {
-    if (pend.active) {
-        dtu_log("modem: %.60s refused: %.60s is waiting", cmd, pend.cmd);
-        if (reply) {
-            reply->nlines = 0;
-            reply->final[0] = 0;
-        }
+    if (busy(cmd, reply))
         return MODEM_ERROR;
-    }
     start(cmd, finals, reply);
     write_line(cmd);
     wait_for(hal_millis(), timeout_ms, false);
@@ -446,14 +454,8 @@ enum modem_result modem_cmd(const char *cmd, uint32_t timeout_ms, const char *fi
 enum modem_result modem_cmd_data(const char *cmd, const char *prompt, const uint8_t *data,
                                  size_t len, uint32_t timeout_ms, modem_reply_t *reply)
 {
-    if (pend.active) {
-        dtu_log("modem: %.60s refused: %.60s is waiting", cmd, pend.cmd);
-        if (reply) {
-            reply->nlines = 0;
-            reply->final[0] = 0;
-        }
+    if (busy(cmd, reply))
         return MODEM_ERROR;
-    }
     start(cmd, NULL, reply);
     pend.prompt = prompt ? prompt : "> ";
     pend.data_cmd = true;

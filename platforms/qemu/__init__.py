@@ -16,7 +16,6 @@ from pathlib import Path
 
 from platforms.base import register
 from platforms.emulator import EmulatorTarget, EventSink, Machine
-from platforms.firmware import project_firmware, user_firmware
 from platforms.qemu.machine import QemuMachine
 
 
@@ -24,21 +23,7 @@ from platforms.qemu.machine import QemuMachine
 class QemuTarget(EmulatorTarget):
     name = "qemu"
 
-    def __init__(self, world) -> None:
-        super().__init__(world)
-        cfg = world.config
-        self.firmware: Path | None = user_firmware(cfg.firmware) if cfg.firmware else None
-
-    async def start(self) -> None:
-        await super().start()
-        if self.firmware is None:
-            self.firmware = await project_firmware()
-
-    def image_name(self) -> str:
-        return self.firmware.name if self.firmware else "firmware"
-
     def new_machine(self, image: Path, workdir: Path, events: EventSink) -> Machine:
         assert self.firmware is not None
-        return QemuMachine(
-            self.board, self.firmware, image, workdir, self.world.config.timing, events
-        )
+        timing = self.world.config.timing
+        return QemuMachine(self.board, self.firmware, image, workdir, timing, events)

@@ -13,31 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import os
 import shutil
-import signal
 from collections.abc import Callable
 from pathlib import Path
 
 from platforms.base import TargetError
 from platforms.board_file import UART_COUNT, Board
-from platforms.emulator import Event, Message
+from platforms.emulator import EmulatorProcess, Event, Message
 from platforms.qemu.qmp import Qmp
 from platforms.qemu.trace import TRACE_EVENTS, TraceReader
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 START_TIMEOUT = 20.0  # seconds for QEMU to open its sockets (a loaded 2-core machine)
 
 
 class QemuError(TargetError):
     """QEMU could not be started or stopped answering (the message has its stderr)."""
-
-
-def _die_with_parent() -> None:
-    """In the child: SIGKILL when the bench's loop thread goes, even if the bench is killed."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def find_qemu() -> str:
@@ -51,7 +42,7 @@ def find_qemu() -> str:
     return qemu
 
 
-class QemuMachine:
+class QemuMachine(EmulatorProcess):
     def __init__(
         self,
         board: Board,
@@ -67,10 +58,8 @@ class QemuMachine:
         self.workdir = workdir
         self.timing = timing
         self.on_event = on_event
-        self.proc: asyncio.subprocess.Process | None = None
+        super().__init__()
         self.qmp: Qmp | None = None
-        self.uarts: dict[str, tuple[asyncio.StreamReader, asyncio.StreamWriter]] = {}
-        self._stderr_task: asyncio.Task[None] | None = None
         self._stderr_tail: list[str] = []
 
     def _sock(self, name: str) -> str:
@@ -106,15 +95,10 @@ class QemuMachine:
         for name in (*self.board.uarts, "qmp"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._sock(name))
-        self.proc = await asyncio.create_subprocess_exec(
-            *self.argv(),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,  # Ctrl-C is for the bench; it ends QEMU itself
-            preexec_fn=_die_with_parent,
+        await self.spawn(
+            *self.argv(), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
         )
-        self._stderr_task = asyncio.ensure_future(self._read_stderr())
+        self.tasks = [asyncio.ensure_future(self._read_stderr())]
         try:
             await asyncio.wait_for(self._connect(), START_TIMEOUT)
         except (TimeoutError, OSError, QemuError) as exc:
@@ -164,22 +148,7 @@ class QemuMachine:
         await self.qmp.execute("system_reset")
         await self.qmp.execute("cont")
 
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.returncode is None
-
-    async def kill(self) -> None:
-        """Power gone: the process dies at once (SIGKILL), as the MCU does."""
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
-        if self.proc is not None:
-            await self.proc.wait()
-        if self._stderr_task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._stderr_task
-        for _, writer in self.uarts.values():
-            writer.close()
-        self.uarts.clear()
+    async def close_control(self) -> None:
         if self.qmp is not None:
             await self.qmp.close()
             self.qmp = None

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from platforms.base import register
 from platforms.emulator import EmulatorTarget, EventSink, Machine
-from platforms.firmware import project_firmware, user_firmware
 from platforms.renode.machine import RenodeMachine, find_renode
 
 
@@ -29,16 +28,6 @@ class RenodeTarget(EmulatorTarget):
     def __init__(self, world) -> None:
         find_renode()  # Unsupported, with the reason, where there is no Renode
         super().__init__(world)
-        cfg = world.config
-        self.firmware: Path | None = user_firmware(cfg.firmware) if cfg.firmware else None
-
-    async def start(self) -> None:
-        await super().start()
-        if self.firmware is None:
-            self.firmware = await project_firmware()
-
-    def image_name(self) -> str:
-        return self.firmware.name if self.firmware else "firmware"
 
     def new_machine(self, image: Path, workdir: Path, events: EventSink) -> Machine:
         assert self.firmware is not None

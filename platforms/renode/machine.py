@@ -19,13 +19,19 @@ import contextlib
 import os
 import re
 import shutil
-import signal
 import socket
 from pathlib import Path
 
 from platforms.base import TargetError, Unsupported
 from platforms.board_file import Board
-from platforms.emulator import EepromWrite, EventSink, Message, SccReset, SccWrite, Streams
+from platforms.emulator import (
+    EepromWrite,
+    EmulatorProcess,
+    EventSink,
+    Message,
+    SccReset,
+    SccWrite,
+)
 
 ROOT = Path(__file__).resolve().parents[2]  # Renode's working directory: renode.repl is here
 START_TIMEOUT = 60.0  # Renode (mono) takes seconds to start on a loaded 2-core machine
@@ -98,7 +104,7 @@ class Monitor:
             await self.writer.wait_closed()
 
 
-class RenodeMachine:
+class RenodeMachine(EmulatorProcess):
     def __init__(
         self,
         board: Board,
@@ -115,15 +121,9 @@ class RenodeMachine:
         self.strap = strap
         self.on_event = on_event
         self.events_file = workdir / "events.txt"
-        self.proc: asyncio.subprocess.Process | None = None
+        super().__init__()
         self.monitor: Monitor | None = None
-        self.uarts: dict[str, Streams] = {}
-        self._tasks: list[asyncio.Task[None]] = []
         self._output: list[str] = []
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.returncode is None
 
     async def start(self) -> None:
         self.events_file.write_bytes(b"")
@@ -134,20 +134,19 @@ class RenodeMachine:
             "DTULAB_EVENTS": str(self.events_file),
             "DTULAB_STRAP": f"{self.strap:x}" if self.strap is not None else "",
         }
-        self.proc = await asyncio.create_subprocess_exec(
+        monitor = str(ports["monitor"])
+        await self.spawn(
             find_renode(),
             "--disable-xwt",
             "--plain",
             "--port",
-            str(ports["monitor"]),
+            monitor,
             cwd=ROOT,
             env=env,
-            stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
         )
-        self._tasks = [
+        self.tasks = [
             asyncio.ensure_future(self._read_output()),
             asyncio.ensure_future(self._read_events()),
         ]
@@ -212,19 +211,7 @@ class RenodeMachine:
         await self.monitor.execute("machine Reset")
         await self.monitor.execute("start")
 
-    async def kill(self) -> None:
-        """Power gone: the process dies at once; RAM and machine state are lost."""
-        if self.proc is not None and self.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        if self.proc is not None:
-            await self.proc.wait()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        for _, writer in self.uarts.values():
-            writer.close()
-        self.uarts.clear()
+    async def close_control(self) -> None:
         if self.monitor is not None:
             await self.monitor.close()
             self.monitor = None

@@ -13,6 +13,7 @@ target runs.
 from __future__ import annotations
 
 import asyncio
+import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,8 +36,10 @@ from peripherals.power import PowerSupply
 from peripherals.timeline import render_text, write_svg
 from peripherals.transcript import Transcript, TranscriptLink
 from platforms import TARGETS, Target
+from platforms.base import TargetError
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,7 @@ class World(LoopService):
         self._raw_rs232: Link
         self._power_events: asyncio.Queue[bool]
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.target_error = ""  # why the target last failed to power on or off, if it did
 
     # -- lifecycle ------------------------------------------------------------------
     async def _start(self) -> None:
@@ -186,7 +190,17 @@ class World(LoopService):
                 await self.modem.power_on()
             else:
                 await self.modem.power_off(None)
-            await self.target.power(on)
+            try:
+                await self.target.power(on)
+                self.target_error = ""
+            except TargetError as exc:  # the firmware cannot run: said, and the bench goes on
+                self.target_error = str(exc)
+                log.error(
+                    "the %s target could not power %s: %s",
+                    self.target.name,
+                    "on" if on else "off",
+                    exc,
+                )
 
     def stop(self) -> None:
         super().stop()
@@ -323,10 +337,12 @@ class World(LoopService):
         except ImportError:
             return
         self.timeline(svg_path)
-        allure.attach(self.call(self.rs232_transcript.text), "RS232 transcript",
-                      allure.attachment_type.TEXT)  # fmt: skip
-        allure.attach(self.call(self.modem_transcript.text), "modem transcript",
-                      allure.attachment_type.TEXT)  # fmt: skip
+        allure.attach(
+            self.call(self.rs232_transcript.text), "RS232 transcript", allure.attachment_type.TEXT
+        )
+        allure.attach(
+            self.call(self.modem_transcript.text), "modem transcript", allure.attachment_type.TEXT
+        )
         allure.attach.file(str(svg_path), "LED/power timeline", allure.attachment_type.SVG)
 
     # -- status -------------------------------------------------------------------------
@@ -334,9 +350,10 @@ class World(LoopService):
         def read() -> str:
             p = self.power
             csq = self.network.rssi if self.modem.reg.stat in (1, 5) else 99
+            firmware = self.target_error or self.target.status()
             return (
                 f"{self.leds.text()} | DC {p.dc.voltage:.1f} V DIP {p.dip.voltage:.1f} V "
-                f"{'on' if p.on else 'OFF'} | {self.target.status()} | CSQ {csq}"
+                f"{'on' if p.on else 'OFF'} | {firmware} | CSQ {csq}"
             )
 
         return self.call(read)

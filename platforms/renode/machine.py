@@ -70,32 +70,44 @@ def parse_event(line: str) -> SccWrite | SccReset | EepromWrite | Message | None
 
 
 class Monitor:
-    """Renode's monitor over its TCP port: one command, the text up to the next prompt."""
+    """Renode's monitor over its TCP port: one command, the text up to the next prompt.
+
+    The port speaks telnet: Renode sends four option bytes and reads nine back
+    (SocketServerProvider) before anything else; a command ends with CR LF.
+    """
+
+    TELNET_REPLY = b"\xff\xfb\x00\xff\xfd\x01\xff\xfd\x03"  # WILL BINARY, DO ECHO, DO SGA
+    QUIET = 0.1  # the monitor prints its prompt more than once: wait until it is done
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
 
     async def _until_prompt(self) -> str:
         buf = b""
-        while not PROMPT.search(ANSI.sub(b"", buf)):
-            chunk = await self.reader.read(4096)
+        while True:
+            try:
+                chunk = await asyncio.wait_for(self.reader.read(4096), self.QUIET)
+            except TimeoutError:
+                if PROMPT.search(ANSI.sub(b"", buf)):
+                    return ANSI.sub(b"", buf).decode("utf-8", "replace")
+                continue
             if not chunk:
                 raise TargetError(f"Renode closed its monitor; it said: {buf[-500:]!r}")
             buf += chunk
-        return ANSI.sub(b"", buf).decode("utf-8", "replace")
 
     @classmethod
     async def connect(cls, port: int) -> Monitor:
         monitor = cls(*await asyncio.open_connection("127.0.0.1", port))
+        monitor.writer.write(cls.TELNET_REPLY + b"\r\n")
         await monitor._until_prompt()
         return monitor
 
     async def execute(self, command: str, timeout: float = 30.0) -> str:
-        self.writer.write(command.encode() + b"\n")
+        self.writer.write(command.encode() + b"\r\n")
         await self.writer.drain()
         text = await asyncio.wait_for(self._until_prompt(), timeout)
-        if "error" in text.lower().split(command.lower(), 1)[-1][:400]:
-            raise TargetError(f"Renode: {command}: {text.strip()[-400:]}")
+        if any(sign in text for sign in ("error", "Error", "Could not")):
+            raise TargetError(f"Renode: {command}: {text.strip()[-600:]}")
         return text
 
     async def close(self) -> None:
@@ -166,7 +178,7 @@ class RenodeMachine(EmulatorProcess):
                 break
             except OSError:
                 await asyncio.sleep(0.1)
-        settings = f"$elf=@{self.firmware}; " + "; ".join(
+        settings = f"$elf=@{self.firmware.resolve()}; " + "; ".join(
             f"${name}={ports[name]}" for name in ("rs232", "modem", "debug")
         )
         await self.monitor.execute(settings)

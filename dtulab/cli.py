@@ -29,7 +29,7 @@ from peripherals.gsm_modem.runner import ModemRunner
 from peripherals.gsm_modem.timing import PROFILES
 from peripherals.links import LinkSpecError, check_link_spec
 from platforms import TARGETS
-from platforms.base import TargetError
+from platforms.base import TargetError, Unsupported
 
 
 class UsageError(Exception):
@@ -118,7 +118,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         world.start()
     except (ValueError, LinkSpecError) as exc:
         raise UsageError(str(exc)) from None
-    except TargetError as exc:
+    except (TargetError, Unsupported) as exc:  # the target cannot run here
         print(f"dtulab: error: {exc}", file=sys.stderr)
         return 1
     stop = _stop_on_signals()
@@ -280,7 +280,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
         )
     except (CampaignError, ValueError) as exc:
         raise UsageError(str(exc)) from None
-    except TargetError as exc:
+    except (TargetError, Unsupported) as exc:  # the target cannot run here
         print(f"dtulab: error: {exc}", file=sys.stderr)
         return 1
     print(table(outcomes))

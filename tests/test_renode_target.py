@@ -215,3 +215,16 @@ def test_the_strap_reads_the_benchs_word(dotnet, monkeypatch):
     assert Peripheral("strap").read(0xF00) == 0x54494D01  # 0x203FFF00, as on QEMU
     monkeypatch.setenv("DTULAB_STRAP", "")
     assert Peripheral("strap").read(0xF00) == 0
+
+
+def test_dtulab_run_says_why_in_one_line(monkeypatch, tmp_path, capsys):
+    from dtulab.cli import main
+
+    monkeypatch.setenv("RENODE", "")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert main(["run", "--target", "renode"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "dtulab: error: unsupported on renode: Renode not installed: set RENODE to the renode "
+        "launcher or put renode on PATH (docs/targets.md)"
+    ]

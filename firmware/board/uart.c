@@ -47,18 +47,24 @@ static void tx_pump(int n)
     }
 }
 
+/* Move received bytes into the RX ring while it has room. A full ring leaves them in
+ * the UART: the emulators hold further bytes back until DATA is read (QEMU's chardev,
+ * Renode's receive queue), so nothing is lost; hal_uart_read drains again. On
+ * silicon the UART's one-byte buffer would overrun instead. */
+static void rx_drain(int n)
+{
+    ring_t *r = &rx[n];
+    while (r->head - r->tail < RING && (UART_STATE(n) & STATE_RXFULL)) {
+        r->buf[r->head % RING] = (uint8_t)UART_DATA(n);
+        r->head++;
+    }
+}
+
 static void uart_isr(int n)
 {
     /* Clear first: a byte arriving after the clear raises the interrupt again. */
     UART_INTCLEAR(n) = INT_RX | INT_TX;
-    ring_t *r = &rx[n];
-    while (UART_STATE(n) & STATE_RXFULL) {
-        uint8_t byte = (uint8_t)UART_DATA(n);
-        if (r->head - r->tail < RING) { /* else the ring is full: the byte is dropped */
-            r->buf[r->head % RING] = byte;
-            r->head++;
-        }
-    }
+    rx_drain(n);
     tx_pump(n);
 }
 
@@ -70,6 +76,9 @@ size_t hal_uart_read(enum hal_port port, uint8_t *buf, size_t max)
 {
     ring_t *r = &rx[port];
     size_t n = 0;
+    uint32_t saved = irq_save(); /* bytes the ISR left in the UART while the ring was full */
+    rx_drain(port);
+    irq_restore(saved);
     while (n < max && r->tail != r->head) {
         buf[n++] = r->buf[r->tail % RING];
         r->tail++;

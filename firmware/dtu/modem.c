@@ -20,6 +20,7 @@
 #include "net_hooks.h"
 
 #define LINE_MAX_LEN MODEM_LINE_LEN
+#define RECEIVE_ROOM (1460u + 32u) /* the largest +RECEIVE block and its queue header */
 #define BLOCK_MAX 1460
 
 enum rx_mode { RX_LINE, RX_RECEIVE, RX_RAW };
@@ -362,7 +363,10 @@ void modem_poll(void)
     polling = true;
     uint8_t buf[64];
     size_t n;
-    while ((n = hal_uart_read(PORT_MODEM, buf, sizeof buf)) > 0) {
+    /* outside a command, leave the modem's bytes where they are while server data has
+     * no room for another +RECEIVE block (a block plus its header) */
+    while ((waiting() || net_downlink_room() >= RECEIVE_ROOM) &&
+           (n = hal_uart_read(PORT_MODEM, buf, sizeof buf)) > 0) {
         for (size_t i = 0; i < n; i++)
             feed_byte(buf[i]);
     }

@@ -237,6 +237,11 @@ void net_on_receive(int n, const uint8_t *data, size_t len)
     down_len += 3 + len;
 }
 
+size_t net_downlink_room(void)
+{
+    return DOWNLINK_SIZE - down_len;
+}
+
 static void deliver_downlink(void)
 {
     static uint8_t block[MAX_SEND];

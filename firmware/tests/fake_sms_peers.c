@@ -197,3 +197,4 @@ void net_on_receive(int n, const uint8_t *bytes, size_t len)
     (void)len;
 }
 void net_background(void) {}
+size_t net_downlink_room(void) { return 16384; }

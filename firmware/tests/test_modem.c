@@ -36,6 +36,8 @@ void net_on_receive(int n, const uint8_t *data, size_t len)
 }
 
 void net_background(void) { background_hooks++; }
+static size_t downlink_room = 16384;
+size_t net_downlink_room(void) { return downlink_room; }
 
 static void setup(void)
 {
@@ -124,6 +126,20 @@ static void test_power_down_ends_the_command(void)
     CHECK(hal_millis() - t0 < 100);
     CHECK_STR(r.final, "UNDER-VOLTAGE POWER DOWN");
     CHECK(urc_count == 1); /* net still hears of it */
+}
+
+/* With no room for server data, modem_poll leaves the modem's bytes unread (the
+ * emulator holds them back) until there is room again; a command still reads. */
+static void test_no_room_holds_server_data_back(void)
+{
+    setup();
+    downlink_room = 100;
+    host_feed_str(PORT_MODEM, "\r\n+RECEIVE,0,3:\r\nabc");
+    modem_poll();
+    CHECK(received_len == 0);
+    downlink_room = 16384;
+    modem_poll();
+    CHECK(received_len == 3 && memcmp(received, "abc", 3) == 0);
 }
 
 static void test_other_finals(void)
@@ -386,6 +402,7 @@ int main(void)
     test_errors();
     test_timeout();
     test_power_down_ends_the_command();
+    test_no_room_holds_server_data_back();
     test_other_finals();
     test_urcs();
     test_receive();

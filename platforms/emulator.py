@@ -107,14 +107,26 @@ def _die_with_parent() -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+class Control(Protocol):
+    """An emulator's control channel: QEMU's QMP, Renode's monitor."""
+
+    async def execute(self, command: str) -> object: ...
+
+    async def close(self) -> None: ...
+
+
 class EmulatorProcess:
     """What a Machine that is one emulator process shares: it runs in its own session (Ctrl-C
     is for the bench, which ends it), dies with the bench, and a cut ends it at once."""
+
+    HOLD: tuple[str, ...] = ()  # control commands: the MCU held in reset (brown-out)
+    RELEASE: tuple[str, ...] = ()  # the reset pin released: the firmware starts again
 
     def __init__(self) -> None:
         self.proc: asyncio.subprocess.Process | None = None
         self.uarts: dict[str, Streams] = {}
         self.tasks: list[asyncio.Task[None]] = []  # readers of its output
+        self.control: Control | None = None  # QMP, Renode's monitor
 
     @property
     def running(self) -> bool:
@@ -144,8 +156,20 @@ class EmulatorProcess:
         self.uarts.clear()
         await self.close_control()
 
+    async def hold(self) -> None:
+        for command in self.HOLD:
+            assert self.control is not None
+            await self.control.execute(command)
+
+    async def release(self) -> None:
+        for command in self.RELEASE:
+            assert self.control is not None
+            await self.control.execute(command)
+
     async def close_control(self) -> None:
-        """Close the emulator's control channel (QMP, the monitor)."""
+        if self.control is not None:
+            await self.control.close()
+            self.control = None
 
 
 class EmulatorTarget(Target):

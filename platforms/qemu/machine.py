@@ -43,6 +43,9 @@ def find_qemu() -> str:
 
 
 class QemuMachine(EmulatorProcess):
+    HOLD = ("stop",)
+    RELEASE = ("system_reset", "cont")
+
     def __init__(
         self,
         board: Board,
@@ -59,7 +62,6 @@ class QemuMachine(EmulatorProcess):
         self.timing = timing
         self.on_event = on_event
         super().__init__()
-        self.qmp: Qmp | None = None
         self._stderr_tail: list[str] = []
 
     def _sock(self, name: str) -> str:
@@ -113,11 +115,12 @@ class QemuMachine(EmulatorProcess):
             if self.proc.returncode is not None:
                 raise QemuError(f"qemu exited with {self.proc.returncode}")
             await asyncio.sleep(0.005)
-        self.qmp = await Qmp.connect(qmp_path)
+        qmp = await Qmp.connect(qmp_path)
+        self.control = qmp
         for name in self.board.uarts:
             self.uarts[name] = await asyncio.open_unix_connection(self._sock(name))
         while True:
-            chardevs = await self.qmp.execute("query-chardev")
+            chardevs = await qmp.execute("query-chardev")
             waiting = [
                 c["label"]
                 for c in chardevs
@@ -126,7 +129,7 @@ class QemuMachine(EmulatorProcess):
             if not waiting:
                 break
             await asyncio.sleep(0.002)
-        await self.qmp.execute("cont")
+        await qmp.execute("cont")
 
     async def _read_stderr(self) -> None:
         assert self.proc is not None and self.proc.stderr is not None
@@ -138,17 +141,3 @@ class QemuMachine(EmulatorProcess):
                 self._stderr_tail = [*self._stderr_tail[-19:], text]
             if event is not None:
                 self.on_event(event)
-
-    async def hold(self) -> None:
-        assert self.qmp is not None
-        await self.qmp.execute("stop")
-
-    async def release(self) -> None:
-        assert self.qmp is not None
-        await self.qmp.execute("system_reset")
-        await self.qmp.execute("cont")
-
-    async def close_control(self) -> None:
-        if self.qmp is not None:
-            await self.qmp.close()
-            self.qmp = None

@@ -117,6 +117,9 @@ class Monitor:
 
 
 class RenodeMachine(EmulatorProcess):
+    HOLD = ("pause",)
+    RELEASE = ("machine Reset", "start")
+
     def __init__(
         self,
         board: Board,
@@ -134,7 +137,6 @@ class RenodeMachine(EmulatorProcess):
         self.on_event = on_event
         self.events_file = workdir / "events.txt"
         super().__init__()
-        self.monitor: Monitor | None = None
         self._output: list[str] = []
 
     async def start(self) -> None:
@@ -174,19 +176,20 @@ class RenodeMachine(EmulatorProcess):
             if not self.running:
                 raise TargetError(f"renode exited with {self.proc and self.proc.returncode}")
             try:
-                self.monitor = await Monitor.connect(ports["monitor"])
+                monitor = await Monitor.connect(ports["monitor"])
                 break
             except OSError:
                 await asyncio.sleep(0.1)
         settings = f"$elf=@{self.firmware.resolve()}; " + "; ".join(
             f"${name}={ports[name]}" for name in ("rs232", "modem", "debug")
         )
-        await self.monitor.execute(settings)
-        await self.monitor.execute("include @scripts/dtu.resc", timeout=START_TIMEOUT)
+        self.control = monitor
+        await monitor.execute(settings)
+        await monitor.execute("include @scripts/dtu.resc", timeout=START_TIMEOUT)
         wanted = {"rs232", "modem", "debug"} & set(self.board.uarts)
         for name in sorted(wanted):
             self.uarts[name] = await asyncio.open_connection("127.0.0.1", ports[name])
-        await self.monitor.execute("start")
+        await monitor.execute("start")
 
     async def _read_output(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
@@ -213,17 +216,3 @@ class RenodeMachine(EmulatorProcess):
                     event = parse_event(raw.decode("latin-1"))
                     if event is not None:
                         self.on_event(event)
-
-    async def hold(self) -> None:
-        assert self.monitor is not None
-        await self.monitor.execute("pause")
-
-    async def release(self) -> None:
-        assert self.monitor is not None
-        await self.monitor.execute("machine Reset")
-        await self.monitor.execute("start")
-
-    async def close_control(self) -> None:
-        if self.monitor is not None:
-            await self.monitor.close()
-            self.monitor = None

@@ -291,6 +291,11 @@ class World(LoopService):
             speaker.leave_command_mode(10.0)
 
     # -- power, faults -----------------------------------------------------------------
+    def settle_storage(self, timeout: float = 10.0) -> None:
+        """Wait until the EEPROM model holds every write the firmware made so far; arm a cut
+        on "the N-th write from now" only then (an emulator reports writes a moment late)."""
+        self.wait(self.target.storage_settled, timeout, "the EEPROM model catching up")
+
     def power_on(self) -> None:
         self.call(self.power.restore)
 

@@ -53,6 +53,12 @@ class Target:
     async def stop(self) -> None:
         """The bench is shutting down."""
 
+    def storage_settled(self) -> bool:
+        """True once every EEPROM write the firmware made has reached the bench's EEPROM
+        model (an emulator reports them a moment after the firmware went on); call on the
+        bench loop."""
+        return True
+
     def status(self) -> str:
         """A few words on the firmware's state for ``dtulab run``'s status line."""
         return self.name

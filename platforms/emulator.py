@@ -223,6 +223,16 @@ class EmulatorTarget(Target):
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
 
+    def storage_settled(self) -> bool:
+        """The emulator's EEPROM image (written at the end of every transaction) equals the
+        model: every write it stored has been mirrored."""
+        if self.machine is None or self._workdir is None:
+            return True
+        try:
+            return (self._workdir / "eeprom.bin").read_bytes() == self.world.eeprom.snapshot()
+        except OSError:
+            return True
+
     def status(self) -> str:
         m = self.machine
         if m is None or not m.running:

@@ -299,6 +299,7 @@ class DtuLibrary:
         """
         self._require("power")
         world = self._world()
+        world.settle_storage()
 
         def arm() -> None:
             target = world.eeprom.attempts + int(n) - 1

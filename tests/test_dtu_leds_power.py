@@ -111,6 +111,7 @@ def test_timeline_picture_shows_leds_rails_and_links(world, host, tmp_path):
     import xml.etree.ElementTree as ET
 
     world.cut_power()
+    world.wait(lambda: not world.leds["POW"].on, 10, "POW off after the cut")
     world.power_on()
     world.wait(lambda: world.leds["NET"].on, 30, "booted again")
     text = world.timeline(tmp_path / "timeline.svg")

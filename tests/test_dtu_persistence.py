@@ -47,8 +47,10 @@ def test_a_cut_at_every_eeprom_write_of_atw_leaves_old_or_new_settings(world, ho
     host.enter_command_mode()
     apply(host, OLD, save=True)
     old = snapshot(host)
+    world.settle_storage()
     before = world.call(lambda: world.eeprom.write_count)
     apply(host, NEW, save=True)
+    world.settle_storage()
     writes = world.call(lambda: world.eeprom.write_count) - before
     new = snapshot(host)
     assert writes >= 10 and old != new
@@ -60,6 +62,7 @@ def test_a_cut_at_every_eeprom_write_of_atw_leaves_old_or_new_settings(world, ho
     for k, keep in plan:
         apply(host, OLD, save=True)  # the newest record holds the old settings again
         apply(host, NEW, save=False)
+        world.settle_storage()
         world.call(lambda k=k, keep=keep: world.power.arm_cut(cut_at(world.eeprom, k, keep)))
         host.write("ATW\r")
         world.wait(lambda: not world.power.on, 20, f"the cut at write {k}")

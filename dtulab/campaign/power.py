@@ -362,8 +362,10 @@ class PowerCampaign(Campaign):
                     seen[kind] += _is(kind)(event)
                 return False
 
+            world.settle_storage()
             trigger = world.call(lambda: world.power.arm_cut(count))
             self.scenario.act(run)
+            world.settle_storage()
             world.call(lambda: world.power.disarm(trigger))
             if not self.scenario.ends_in_command_mode:
                 world.wait(lambda: world.leds["POW"].on, BOOT, "the DTU runs after the action")
@@ -416,6 +418,7 @@ class PowerCampaign(Campaign):
         return run
 
     def _arm(self, world: World, point_id: str) -> None:
+        world.settle_storage()  # "the K-th write from now" counts from the firmware's now
         kind, _, arg = point_id.partition(":")
         if kind == "ciicr":
             world.call(lambda: world.power.arm_cut(on_bytes("modem", b"AT+CIICR", "rx")))

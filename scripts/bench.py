@@ -116,25 +116,30 @@ def progress(label: str, done: int, total: int) -> None:
     )
 
 
-def bench_at_latency(count: int) -> dict:
-    with ModemRunner("pty", profile="fast") as runner, Console(runner.port) as console:
-        console.sync()
-        console.command("ATE0")
-        samples = []
-        for i in range(count):
-            start = time.perf_counter()
-            console.command("AT")
-            samples.append((time.perf_counter() - start) * 1000)
-            if i % 50 == 0 or i == count - 1:
-                progress("at-latency", i + 1, count)
+def round_trips(label: str, count: int, command: Callable[[], object]) -> dict:
+    """``count`` timed calls of ``command`` (one AT round trip each): median, p99, max in ms."""
+    samples = []
+    for i in range(count):
+        start = time.perf_counter()
+        command()
+        samples.append((time.perf_counter() - start) * 1000)
+        if i % 50 == 0 or i == count - 1:
+            progress(label, i + 1, count)
     samples.sort()
     return {
-        "name": "at-latency",
         "samples": count,
         "median_ms": round(statistics.median(samples), 3),
         "p99_ms": round(samples[min(count - 1, int(count * 0.99))], 3),
         "max_ms": round(samples[-1], 3),
     }
+
+
+def bench_at_latency(count: int) -> dict:
+    with ModemRunner("pty", profile="fast") as runner, Console(runner.port) as console:
+        console.sync()
+        console.command("ATE0")
+        stats = round_trips("at-latency", count, lambda: console.command("AT"))
+    return {"name": "at-latency", **stats}
 
 
 def uplink(total: int, limit_bps: float | None) -> dict:
@@ -264,23 +269,10 @@ def bench_dtu_at(count: int, target: str = "reference") -> dict:
             world.wait(lambda: world.leds["NET"].on, 30)
             host.enter_command_mode()
             host.at_ok("ATE0")
-            samples = []
-            for i in range(count):
-                start = time.perf_counter()
-                host.at_ok("AT")
-                samples.append((time.perf_counter() - start) * 1000)
-                if i % 50 == 0 or i == count - 1:
-                    progress(f"dtu-at {target}", i + 1, count)
+            stats = round_trips(f"dtu-at {target}", count, lambda: host.at_ok("AT"))
     finally:
         world.stop()
-    samples.sort()
-    return {
-        "name": "dtu-at",
-        "target": target,
-        "samples": count,
-        "median_ms": round(statistics.median(samples), 3),
-        "p99_ms": round(samples[min(count - 1, int(count * 0.99))], 3),
-    }
+    return {"name": "dtu-at", "target": target, **stats}
 
 
 def bench_dtu_transparent(total: int, target: str = "reference") -> list[dict]:

@@ -16,9 +16,8 @@ PARAMS = {
 }
 
 
-@pytest.mark.req("R-NET-3")
-@pytest.mark.parametrize("name", sorted(FAULTS))
-def test_data_flows_again_after_the_fault(world, host, name):
+def connected_with_data(world, host) -> None:
+    """Socket 1 connected to dc1, and "before" delivered through it."""
     port = world.server("dc1").port
     host.enter_command_mode()
     host.at_ok(f'AT+CIPSCONT=1,"TCP","127.0.0.1",{port},1')
@@ -26,6 +25,12 @@ def test_data_flows_again_after_the_fault(world, host, name):
     world.wait_connections(1)
     host.write("before")
     world.wait_server_received(6)
+
+
+@pytest.mark.req("R-NET-3")
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_data_flows_again_after_the_fault(world, host, name):
+    connected_with_data(world, host)
     fault = world.inject(name, **PARAMS.get(name, {}))
     if not fault.one_shot:
         host.write("during")  # buffered or slowed, never lost
@@ -46,13 +51,7 @@ def test_a_modem_that_powered_down_is_switched_on_with_its_power_key(world, host
     """UNDER-VOLTAGE POWER DOWN: the modem goes off and stays silent until the DTU
     presses its PWRKEY (the reference's Board.modem_pwrkey, the firmware's SCC CFG1
     bit 3); then GPRS, the connection and the data flow come back."""
-    port = world.server("dc1").port
-    host.enter_command_mode()
-    host.at_ok(f'AT+CIPSCONT=1,"TCP","127.0.0.1",{port},1')
-    host.leave_command_mode()
-    world.wait_connections(1)
-    host.write("before")
-    world.wait_server_received(6)
+    connected_with_data(world, host)
     modem = world.modem
     boots = world.call(lambda: modem.boot_count)
     world.inject("undervoltage", power_down=1)

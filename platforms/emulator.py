@@ -77,27 +77,6 @@ Event = SccWrite | SccReset | EepromWrite | Message
 EventSink = Callable[[Event], None]
 
 
-class Machine(Protocol):
-    """One run of an emulator with the firmware loaded."""
-
-    uarts: dict[str, Streams]  # by board-file name: rs232, modem, debug
-
-    @property
-    def running(self) -> bool: ...
-
-    async def start(self) -> None:
-        """Boot: the firmware runs once every UART is connected."""
-
-    async def kill(self) -> None:
-        """Power gone: the run ends at once, RAM lost."""
-
-    async def hold(self) -> None:
-        """Brown-out: the MCU is held in reset (RAM kept)."""
-
-    async def release(self) -> None:
-        """The reset pin goes high again: the firmware starts from its reset vector."""
-
-
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -116,13 +95,28 @@ class Control(Protocol):
 
 
 class EmulatorProcess:
-    """What a Machine that is one emulator process shares: it runs in its own session (Ctrl-C
-    is for the bench, which ends it), dies with the bench, and a cut ends it at once."""
+    """One run of an emulator with the firmware loaded (the ``Machine`` of this module's
+    docstring): it runs in its own session (Ctrl-C is for the bench, which ends it), dies
+    with the bench, and a cut ends it at once. Each emulator says how it starts."""
 
     HOLD: tuple[str, ...] = ()  # control commands: the MCU held in reset (brown-out)
     RELEASE: tuple[str, ...] = ()  # the reset pin released: the firmware starts again
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        board: Board,
+        firmware: Path,
+        eeprom_image: Path,
+        workdir: Path,
+        timing: str,
+        on_event: EventSink,
+    ) -> None:
+        self.board = board
+        self.firmware = firmware
+        self.eeprom_image = eeprom_image  # the emulator's copy of the model's image
+        self.workdir = workdir
+        self.timing = timing  # the bench's profile: the strap word the board file gives it
+        self.on_event = on_event
         self.proc: asyncio.subprocess.Process | None = None
         self.uarts: dict[str, Streams] = {}
         self.tasks: list[asyncio.Task[None]] = []  # readers of its output
@@ -141,6 +135,10 @@ class EmulatorProcess:
             **options,
         )
 
+    async def start(self) -> None:
+        """Boot: the firmware runs once every UART is connected."""
+        raise NotImplementedError
+
     async def kill(self) -> None:
         """Power gone: the process group dies at once (SIGKILL), RAM and state lost."""
         if self.proc is not None and self.proc.returncode is None:
@@ -157,11 +155,13 @@ class EmulatorProcess:
         await self.close_control()
 
     async def hold(self) -> None:
+        """Brown-out: the MCU is held in reset (RAM kept)."""
         for command in self.HOLD:
             assert self.control is not None
             await self.control.execute(command)
 
     async def release(self) -> None:
+        """The reset pin goes high again: the firmware starts from its reset vector."""
         for command in self.RELEASE:
             assert self.control is not None
             await self.control.execute(command)
@@ -180,7 +180,7 @@ class EmulatorTarget(Target):
         cfg = world.config
         self.board: Board = load_board(cfg.board or None)
         self.firmware: Path | None = user_firmware(cfg.firmware) if cfg.firmware else None
-        self.machine: Machine | None = None
+        self.machine: EmulatorProcess | None = None
         self.boots = 0
         self.console: list[str] = []  # the debug UART, line by line
         self.pwrkey_presses = 0
@@ -191,13 +191,7 @@ class EmulatorTarget(Target):
         self._tasks: list[asyncio.Task[None]] = []
         self._machine_tasks: list[asyncio.Task[None]] = []
 
-    # -- what each emulator provides -------------------------------------------------
-    def new_machine(self, image: Path, workdir: Path, events: EventSink) -> Machine:
-        """A run of the emulator on the EEPROM ``image`` (not started)."""
-        raise NotImplementedError
-
-    def image_name(self) -> str:
-        return self.firmware.name if self.firmware else "firmware"
+    machine_class: type[EmulatorProcess]  # what each emulator provides: one run of it
 
     # -- life -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -241,7 +235,7 @@ class EmulatorTarget(Target):
         return f"{self.image_name()} {state}"
 
     # -- links ----------------------------------------------------------------------
-    def _live(self, machine: Machine) -> bool:
+    def _live(self, machine: EmulatorProcess) -> bool:
         return machine is self.machine and self.world.power.on and not self._held
 
     async def _to_mcu(self, uart: str, link: Link) -> None:
@@ -255,14 +249,14 @@ class EmulatorTarget(Target):
                 writer.write(data)
                 await writer.drain()
 
-    async def _from_mcu(self, machine: Machine, uart: str, link: Link) -> None:
+    async def _from_mcu(self, machine: EmulatorProcess, uart: str, link: Link) -> None:
         reader = machine.uarts[uart][0]
         with contextlib.suppress(ConnectionError):
             while data := await reader.read(4096):
                 if self._live(machine):
                     await link.write(data)
 
-    async def _console(self, machine: Machine) -> None:
+    async def _console(self, machine: EmulatorProcess) -> None:
         reader = machine.uarts["debug"][0]
         with contextlib.suppress(ConnectionError):
             while line := await reader.readline():
@@ -278,7 +272,7 @@ class EmulatorTarget(Target):
             await m.uarts["debug"][1].drain()
 
     # -- board signals ------------------------------------------------------------------
-    def _on_event(self, machine: Machine, event: Event) -> None:
+    def _on_event(self, machine: EmulatorProcess, event: Event) -> None:
         if isinstance(event, Message):
             log.warning("%s: %s", self.name, event.text)
             return
@@ -350,7 +344,15 @@ class EmulatorTarget(Target):
         assert self._workdir is not None
         image = self._workdir / "eeprom.bin"
         image.write_bytes(self.world.eeprom.snapshot())
-        machine = self.new_machine(image, self._workdir, lambda e: self._on_event(machine, e))
+        assert self.firmware is not None
+        machine = self.machine_class(
+            self.board,
+            self.firmware,
+            image,
+            self._workdir,
+            self.world.config.timing,
+            lambda e: self._on_event(machine, e),
+        )
         self.machine = machine
         self._held = False
         self._pwrkey = False

@@ -12,10 +12,8 @@ brown-out is QMP ``stop`` and power returning QMP ``system_reset`` + ``cont``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from platforms.base import register
-from platforms.emulator import EmulatorTarget, EventSink, Machine
+from platforms.emulator import EmulatorTarget
 from platforms.qemu.machine import QemuMachine
 
 
@@ -23,7 +21,4 @@ from platforms.qemu.machine import QemuMachine
 class QemuTarget(EmulatorTarget):
     name = "qemu"
 
-    def new_machine(self, image: Path, workdir: Path, events: EventSink) -> Machine:
-        assert self.firmware is not None
-        timing = self.world.config.timing
-        return QemuMachine(self.board, self.firmware, image, workdir, timing, events)
+    machine_class = QemuMachine

@@ -15,12 +15,11 @@ import asyncio
 import contextlib
 import os
 import shutil
-from collections.abc import Callable
-from pathlib import Path
+from typing import Any
 
 from platforms.base import TargetError
-from platforms.board_file import UART_COUNT, Board
-from platforms.emulator import EmulatorProcess, Event, Message
+from platforms.board_file import UART_COUNT
+from platforms.emulator import EmulatorProcess, Message
 from platforms.qemu.qmp import Qmp
 from platforms.qemu.trace import TRACE_EVENTS, TraceReader
 
@@ -46,22 +45,8 @@ class QemuMachine(EmulatorProcess):
     HOLD = ("stop",)
     RELEASE = ("system_reset", "cont")
 
-    def __init__(
-        self,
-        board: Board,
-        firmware: Path,
-        eeprom_image: Path,
-        workdir: Path,
-        timing: str,
-        on_event: Callable[[Event], None],
-    ) -> None:
-        self.board = board
-        self.firmware = firmware
-        self.eeprom_image = eeprom_image
-        self.workdir = workdir
-        self.timing = timing
-        self.on_event = on_event
-        super().__init__()
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
         self._stderr_tail: list[str] = []
 
     def _sock(self, name: str) -> str:

@@ -14,10 +14,8 @@ is "unsupported on renode: Renode not installed".
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from platforms.base import register
-from platforms.emulator import EmulatorTarget, EventSink, Machine
+from platforms.emulator import EmulatorTarget
 from platforms.renode.machine import RenodeMachine, find_renode
 
 
@@ -29,7 +27,4 @@ class RenodeTarget(EmulatorTarget):
         find_renode()  # Unsupported, with the reason, where there is no Renode
         super().__init__(world)
 
-    def new_machine(self, image: Path, workdir: Path, events: EventSink) -> Machine:
-        assert self.firmware is not None
-        strap = self.board.strap.words[self.world.config.timing] if self.board.strap else None
-        return RenodeMachine(self.board, self.firmware, image, workdir, strap, events)
+    machine_class = RenodeMachine

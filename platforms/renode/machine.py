@@ -21,13 +21,12 @@ import re
 import shutil
 import socket
 from pathlib import Path
+from typing import Any
 
 from platforms.base import TargetError, Unsupported
-from platforms.board_file import Board
 from platforms.emulator import (
     EepromWrite,
     EmulatorProcess,
-    EventSink,
     Message,
     SccReset,
     SccWrite,
@@ -120,23 +119,9 @@ class RenodeMachine(EmulatorProcess):
     HOLD = ("pause",)
     RELEASE = ("machine Reset", "start")
 
-    def __init__(
-        self,
-        board: Board,
-        firmware: Path,
-        eeprom_image: Path,
-        workdir: Path,
-        strap: int | None,
-        on_event: EventSink,
-    ) -> None:
-        self.board = board
-        self.firmware = firmware
-        self.eeprom_image = eeprom_image
-        self.workdir = workdir
-        self.strap = strap
-        self.on_event = on_event
-        self.events_file = workdir / "events.txt"
-        super().__init__()
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.events_file = self.workdir / "events.txt"
         self._output: list[str] = []
 
     async def start(self) -> None:
@@ -146,7 +131,7 @@ class RenodeMachine(EmulatorProcess):
             **os.environ,
             "DTULAB_EEPROM": str(self.eeprom_image),
             "DTULAB_EVENTS": str(self.events_file),
-            "DTULAB_STRAP": f"{self.strap:x}" if self.strap is not None else "",
+            "DTULAB_STRAP": f"{self.board.strap.words[self.timing]:x}" if self.board.strap else "",
         }
         monitor = str(ports["monitor"])
         await self.spawn(

@@ -132,7 +132,7 @@ class World(LoopService):
         self.rs232_link: Link
         self.dtu_modem_link: Link
         self._raw_rs232: Link
-        self._power_events: asyncio.Queue[bool]
+        self._power_events: asyncio.Queue[tuple[bool, float]]
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.target_error = ""  # why the target last failed to power on or off, if it did
 
@@ -176,7 +176,11 @@ class World(LoopService):
         await self.target.start()
         self._power_events = asyncio.Queue()
         self._power_task = asyncio.ensure_future(self._power_worker())
-        self.power.listeners.append(self._power_events.put_nowait)
+        # the board voltage goes with each transition: by the time the worker gets to an
+        # "off", the rails may be back (a cut then a quick restore is still a cut)
+        self.power.listeners.append(
+            lambda on: self._power_events.put_nowait((on, self.power.voltage))
+        )
         for name, params in cfg.faults:
             await self.faults.inject(name, **params)
         if cfg.power_on:
@@ -185,13 +189,13 @@ class World(LoopService):
     async def _power_worker(self) -> None:
         """Power transitions reach the modem and the target one at a time, in order."""
         while True:
-            on = await self._power_events.get()
+            on, volts = await self._power_events.get()
             if on:
                 await self.modem.power_on()
             else:
                 await self.modem.power_off(None)
             try:
-                await self.target.power(on)
+                await self.target.power(on, volts)
                 self.target_error = ""
             except TargetError as exc:  # the firmware cannot run: said, and the bench goes on
                 self.target_error = str(exc)

@@ -46,8 +46,10 @@ class Target:
     async def start(self) -> None:
         """Called once on the bench loop before the first power-on."""
 
-    async def power(self, on: bool) -> None:
-        """The board's supply went on (cold boot) or off (RAM lost)."""
+    async def power(self, on: bool, volts: float) -> None:
+        """The board's supply went on (cold boot) or off (RAM lost); ``volts`` is the board
+        voltage at that moment (off above 0 V is a brown-out, which a target may model as
+        the MCU held in reset)."""
         raise NotImplementedError
 
     async def stop(self) -> None:

@@ -321,12 +321,12 @@ class EmulatorTarget(Target):
             pass  # the cut armed on this write: the model stays without it
 
     # -- power ---------------------------------------------------------------------
-    async def power(self, on: bool) -> None:
+    async def power(self, on: bool, volts: float) -> None:
         if on:
             await self._power_on()
         elif self.machine is not None:
             self.world.leds.all_off()
-            if self.world.power.voltage > 0 and self.machine.running:
+            if volts > 0 and self.machine.running:
                 self._held = True  # brown-out: the MCU is held in reset, RAM kept
                 await self.machine.hold()
             else:

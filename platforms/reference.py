@@ -50,7 +50,7 @@ class ReferenceTarget(Target):
         await asyncio.gather(*self._drains, return_exceptions=True)
         self._drains = []
 
-    async def power(self, on: bool) -> None:
+    async def power(self, on: bool, volts: float) -> None:
         if on:
             if self._main is not None and not self._main.done():
                 return
@@ -97,5 +97,5 @@ class ReferenceTarget(Target):
         return " ".join(f"S{s.index + 1}:{label[s.state]}" for s in self.dtu.sockets)
 
     async def stop(self) -> None:
-        await self.power(False)
+        await self.power(False, 0.0)
         await self._undrain()

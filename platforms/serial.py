@@ -29,5 +29,5 @@ class SerialTarget(Target):
     def rs232_port(self) -> str:
         return self.world.config.port
 
-    async def power(self, on: bool) -> None:
+    async def power(self, on: bool, volts: float) -> None:
         """A real device is powered by the lab, not by the bench."""

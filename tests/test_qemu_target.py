@@ -189,6 +189,15 @@ def test_a_brown_out_holds_the_mcu_in_reset(bench):
     assert world.target.machine is machine
 
 
+def test_a_cut_restored_at_once_is_still_a_cut(bench):
+    """The target hears of the cut after the rails are back: it must not take it for a
+    brown-out (MCU held, QEMU's EEPROM kept) — found by the ATW cut test under load."""
+    world, host = bench
+    machine = world.target.machine
+    world.call(lambda: (world.power.cut(), world.power.restore()))
+    host.expect(b"board-demo ready\r\n", 20)
+    assert world.target.machine is not machine and not machine.running  # a new process
+
 def test_software_reset_and_watchdog_restart_the_firmware(bench):
     world, host = bench
     debug(world, "reset", reply=None)

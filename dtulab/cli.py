@@ -256,6 +256,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     from dtulab.campaign import CampaignError, Options
     from dtulab.campaign.core import FAILED, run_campaign
     from dtulab.campaign.report import table
+    from dtulab.progress import Progress
 
     if args.campaign == "power" and not args.scenario:
         raise UsageError("the power campaign needs --scenario (atw, cireload, cipsw, transparent)")
@@ -276,7 +277,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
             only=args.only,
             out=out,
             allure_dir=Path(args.allure) if args.allure else None,
-            show=lambda text: print(text, end="", file=sys.stderr, flush=True),
+            progress=Progress(sys.stderr),
         )
     except (CampaignError, ValueError) as exc:
         raise UsageError(str(exc)) from None

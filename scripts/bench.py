@@ -42,12 +42,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dtulab.console import Console
 from dtulab.host import DtuHost
+from dtulab.progress import Progress
 from dtulab.world import ServerConfig, World, WorldConfig
 from peripherals.gsm_modem.runner import ModemRunner
 from platforms import Unsupported
 
 LIMIT_BPS = 40_000  # GPRS class 10, about 40 kbit/s
 TOLERANCE = 0.05
+PROGRESS = Progress(sys.stdout)
 
 
 class Sink:
@@ -105,17 +107,6 @@ def bring_up(console: Console, sink: Sink) -> None:
     sink.ready.wait(10)
 
 
-def progress(label: str, done: int, total: int) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    end = "\n" if done >= total else ""
-    print(
-        f"\r  {label:18} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
-        end=end,
-        flush=True,
-    )
-
-
 def round_trips(label: str, count: int, command: Callable[[], object]) -> dict:
     """``count`` timed calls of ``command`` (one AT round trip each): median, p99, max in ms."""
     samples = []
@@ -124,7 +115,7 @@ def round_trips(label: str, count: int, command: Callable[[], object]) -> dict:
         command()
         samples.append((time.perf_counter() - start) * 1000)
         if i % 50 == 0 or i == count - 1:
-            progress(label, i + 1, count)
+            PROGRESS.show(label, i + 1, count)
     samples.sort()
     return {
         "samples": count,
@@ -161,7 +152,7 @@ def uplink(total: int, limit_bps: float | None) -> dict:
             console.write(piece)
             console.expect(f"DATA ACCEPT:0,{len(piece)}")
             sent += len(piece)
-            progress(name, sent, total)
+            PROGRESS.show(name, sent, total)
         sink.wait_for(total, timeout=total / (limit_bps / 8) * 3 + 30 if limit_bps else 60)
         elapsed = sink.last_at - start
     sink.close()
@@ -184,7 +175,7 @@ def downlink(total: int, limit_bps: float | None) -> dict:
         while len(got) < total:
             size = int(console.expect_re(rb"\+RECEIVE,0,(\d+):\r\n", timeout).group(1))
             got += console.read_exactly(size, timeout)
-            progress(name, len(got), total)
+            PROGRESS.show(name, len(got), total)
         elapsed = time.monotonic() - start
         if bytes(got) != payload:
             raise RuntimeError("downlink data corrupted")
@@ -237,7 +228,7 @@ def bench_dtu_boot(rounds: int, target: str = "reference") -> dict:
                 host.leave_command_mode()
                 world.wait(lambda: world.leds["NET"].on, 30)
                 gprs.append(time.monotonic() - start)
-                progress(f"dtu-boot {target}", i + 1, rounds)
+                PROGRESS.show(f"dtu-boot {target}", i + 1, rounds)
     finally:
         world.stop()
     return {
@@ -353,8 +344,8 @@ def bench_dtu_soak(seconds: float) -> dict:
                 records += 1
                 time.sleep(0.02)
                 if block % 50 == 0:
-                    progress("dtu-soak", int(time.monotonic() - start), int(seconds))
-            progress("dtu-soak", int(seconds), int(seconds))
+                    PROGRESS.show("dtu-soak", int(time.monotonic() - start), int(seconds))
+            PROGRESS.show("dtu-soak", int(seconds), int(seconds))
             for n in range(1, 5):
                 got = world.wait_server_received(len(sent), f"dc{n}", timeout=120)
                 if got != sent:

@@ -198,6 +198,7 @@ def test_a_cut_restored_at_once_is_still_a_cut(bench):
     host.expect(b"board-demo ready\r\n", 20)
     assert world.target.machine is not machine and not machine.running  # a new process
 
+
 def test_software_reset_and_watchdog_restart_the_firmware(bench):
     world, host = bench
     debug(world, "reset", reply=None)

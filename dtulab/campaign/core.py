@@ -15,12 +15,13 @@ from __future__ import annotations
 import random
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from dtulab.progress import Progress
 from dtulab.world import ServerConfig, World, WorldConfig
 
 PASSED, FAILED, NOT_REACHED = "passed", "failed", "not reached"
@@ -184,26 +185,19 @@ def select(points: list[Point], only: str | None) -> list[Point]:
     return chosen
 
 
-def progress_bar(done: int, total: int, failed: int, label: str) -> str:
-    width = 30
-    filled = width * done // max(total, 1)
-    bar = "#" * filled + "." * (width - filled)
-    return f"\r  [{bar}] {done}/{total} failed {failed} {label[:40]:40}"
-
-
 def run_points(
-    campaign: Campaign, points: list[Point], show: Callable[[str], None] | None = None
+    campaign: Campaign, points: list[Point], progress: Progress | None = None
 ) -> list[Outcome]:
     outcomes: list[Outcome] = []
     failed = 0
     for i, point in enumerate(points):
-        if show:
-            show(progress_bar(i, len(points), failed, point.id))
+        if progress:
+            progress.show(campaign.name, i, len(points), f"failed {failed} {point.id[:40]:40}")
         outcome = try_point(campaign, point)
         failed += outcome.status == FAILED
         outcomes.append(outcome)
-    if show:
-        show(progress_bar(len(points), len(points), failed, "done") + "\n")
+    if progress:
+        progress.show(campaign.name, len(points), len(points), f"failed {failed} {'done':40}")
     return outcomes
 
 
@@ -213,7 +207,7 @@ def run_campaign(
     only: str | None = None,
     out: Path | None = None,
     allure_dir: Path | None = None,
-    show: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> list[Outcome]:
     """List the points (learning where needed), try each, write the reports under ``out``."""
     from dtulab.campaign import report
@@ -221,10 +215,10 @@ def run_campaign(
     if name not in CAMPAIGNS:
         raise CampaignError(f"unknown campaign '{name}' (known: {', '.join(sorted(CAMPAIGNS))})")
     campaign = CAMPAIGNS[name](options)
-    if show:
-        show(f"  {name}: finding the fault points (a clean run) on {options.target}\n")
+    if progress:
+        progress.say(f"  {name}: finding the fault points (a clean run) on {options.target}")
     points = select(campaign.points(), only)
-    outcomes = run_points(campaign, points, show)
+    outcomes = run_points(campaign, points, progress)
     if out is not None:
         title = f"{name} campaign on {options.target}" + (
             f" ({options.scenario})" if options.scenario else ""

@@ -180,7 +180,9 @@ enum sock_state net_socket_state(int n)
     }
 }
 
-/* ---- URCs and received data (inside modem waits: record only) ------------------------------ */
+/* ---- URCs and received data (inside modem waits: record, send nothing) -------------------- */
+static void sock_connected(int n);
+
 bool net_on_urc(const char *line)
 {
     if (line[0] >= '0' && line[0] <= '9' && line[1] == ',' && line[2] == ' ') {
@@ -194,8 +196,13 @@ bool net_on_urc(const char *line)
         if (n < DTU_SOCKETS) {
             struct sock *s = &socks[n];
             if (connect_ok || connect_fail) {
-                if (s->phase == P_CONNECTING && s->outcome == OUT_NONE)
+                if (s->phase == P_CONNECTING && s->outcome == OUT_NONE) {
                     s->outcome = connect_ok ? OUT_OK : OUT_FAIL;
+                    /* connected at once: the server's first data may follow in the same
+                     * read, and what it asks for (a network AT reply) needs the link up */
+                    if (connect_ok)
+                        sock_connected(n);
+                }
             } else {
                 s->closed = true;
             }
@@ -665,11 +672,8 @@ static void sock_step(int n)
             return; /* a short link opens when there is data */
         sock_connect(n);
         return;
-    case P_CONNECTING:
-        if (s->outcome == OUT_OK)
-            sock_connected(n);
-        else if (s->outcome == OUT_FAIL ||
-                 (int32_t)(hal_millis() - s->deadline) >= 0)
+    case P_CONNECTING: /* CONNECT OK moves it on at once (net_on_urc) */
+        if (s->outcome == OUT_FAIL || (int32_t)(hal_millis() - s->deadline) >= 0)
             connect_failed(n);
         return;
     case P_CONNECTED:

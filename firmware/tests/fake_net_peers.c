@@ -23,6 +23,7 @@ uint8_t fake_server_data[65536];
 size_t fake_server_len;
 int fake_server_calls;
 int fake_server_last_n;
+void (*fake_server_hook)(int n);
 uint8_t fake_serial_out[4096];
 size_t fake_serial_len;
 uint32_t fake_serial_idle;
@@ -42,6 +43,7 @@ void fake_reset(void)
     fake_server_len = 0;
     fake_server_calls = 0;
     fake_server_last_n = -1;
+    fake_server_hook = NULL;
     fake_serial_len = 0;
     fake_serial_idle = 0;
     fake_command_mode = false;
@@ -86,6 +88,8 @@ void dtu_server_data(int n, const uint8_t *data, size_t len)
         memcpy(fake_server_data + fake_server_len, data, len);
         fake_server_len += len;
     }
+    if (fake_server_hook)
+        fake_server_hook(n);
 }
 
 /* ---- serial.c -------------------------------------------------------------------- */

@@ -23,6 +23,7 @@ extern uint8_t fake_server_data[65536]; /* dtu_server_data, concatenated */
 extern size_t fake_server_len;
 extern int fake_server_calls;
 extern int fake_server_last_n;
+extern void (*fake_server_hook)(int n); /* called after recording, as dtu.c answers network AT */
 
 extern uint8_t fake_serial_out[4096];   /* serial_deliver + serial_write, concatenated */
 extern size_t fake_serial_len;

@@ -579,6 +579,25 @@ static void test_receive_in_order(void)
     CHECK(!net_send_now(3, (const uint8_t *)"x", 1));
 }
 
+static bool answered;
+static void answer(int n) { answered = net_send_now(n, (const uint8_t *)"re", 2); }
+
+/* CONNECT OK and the server's first data in one read (Renode delivers UART bytes in
+ * bursts): the data is handled with the link already up, so it can be answered. */
+static void test_data_right_after_connect_ok(void)
+{
+    setup();
+    enable(0, PROTO_TCP, "h", 1);
+    connect_reply[0] = "CONNECT OK\r\n\r\n+RECEIVE,0,2:\r\nhi";
+    fake_server_hook = answer;
+    answered = false;
+    net_apply_settings();
+    CHECK(run_until(connected0, 2000));
+    run(20);
+    CHECK(fake_server_len == 2 && memcmp(fake_server_data, "hi", 2) == 0);
+    CHECK(answered && srv_len[0] == 2 && memcmp(srv[0], "re", 2) == 0);
+}
+
 static void test_short_link(void)
 {
     setup();
@@ -653,6 +672,7 @@ int main(void)
     test_network_loss();
     test_power_key();
     test_receive_in_order();
+    test_data_right_after_connect_ok();
     test_short_link();
     test_apply_and_leds();
     return unit_done("test_net");

@@ -4,7 +4,9 @@ Renode is not installable from this project's package sources, so CI has
 none: the target must say so ("unsupported on renode: Renode not installed"),
 never pass. The Python peripherals renode.repl defines (IronPython 2 scripts inside it)
 run here under CPython with the few .NET calls they make
-(Environment, File, FileStream) provided by the standard library, driven the
+(Environment, File, FileStream) provided by the standard library and the
+Renode ones the watchdog makes (its machine, a LimitTimer) by small stand-ins
+(the board demo's watchdog test runs them in a real Renode), driven the
 way Renode drives them — a request per register access — and by the same
 bit-banged I2C sequence as firmware/board/i2c_sbcon.c.
 """
@@ -113,7 +115,7 @@ class Peripheral:
 
     def __init__(self, name: str) -> None:
         self.code = compile(peripheral_script(name), f"renode.repl:{name}", "exec")
-        self.scope: dict[str, Any] = {}
+        self.scope: dict[str, Any] = {"self": self}  # Renode's: the PythonPeripheral
         self._request(isInit=True)
 
     def _request(self, **fields: Any) -> int:
@@ -215,6 +217,80 @@ def test_the_strap_reads_the_benchs_word(dotnet, monkeypatch):
     assert Peripheral("strap").read(0xF00) == 0x54494D01  # 0x203FFF00, as on QEMU
     monkeypatch.setenv("DTULAB_STRAP", "")
     assert Peripheral("strap").read(0xF00) == 0
+
+
+class _LimitTimer:
+    """Renode's LimitTimer as the watchdog script uses it; ``reach_zero`` is its clock."""
+
+    class _Event(list):
+        def __iadd__(self, handler: Any) -> _LimitTimer._Event:
+            self.append(handler)
+            return self
+
+    def __init__(
+        self, _clock: Any, frequency: int, _owner: Any, _name: str, limit: int, *_modes: Any
+    ) -> None:
+        self.frequency, self.Limit, self.Value, self.Enabled = frequency, limit, limit, False
+        self.LimitReached = self._Event()
+
+    def ResetValue(self) -> None:
+        self.Value = self.Limit
+
+    def reach_zero(self) -> None:
+        assert self.Enabled, "a stopped counter does not expire"
+        self.Value = self.Limit
+        for handler in self.LimitReached:
+            handler()
+
+
+@pytest.fixture
+def renode_runtime(monkeypatch) -> types.SimpleNamespace:
+    """The Renode names the watchdog script imports: one machine, its clock, LimitTimer."""
+    machine = types.SimpleNamespace(ClockSource=object(), resets=0)
+    machine.RequestReset = lambda: setattr(machine, "resets", machine.resets + 1)
+    emulation = types.SimpleNamespace(Machines=[machine])
+    modules = {
+        "Antmicro.Renode.Core": {
+            "EmulationManager": types.SimpleNamespace(
+                Instance=types.SimpleNamespace(CurrentEmulation=emulation)
+            )
+        },
+        "Antmicro.Renode.Time": {
+            "Direction": types.SimpleNamespace(Descending=1),
+            "WorkMode": types.SimpleNamespace(Periodic=0),
+        },
+        "Antmicro.Renode.Peripherals.Timers": {"LimitTimer": _LimitTimer},
+    }
+    for name, names in modules.items():
+        module = types.ModuleType(name)
+        module.__dict__.update(names)
+        monkeypatch.setitem(sys.modules, name, module)
+    return machine
+
+
+def test_the_watchdog_resets_the_machine_on_its_second_timeout(renode_runtime):
+    wdog = Peripheral("watchdog")
+    counter = wdog.scope["counter"]
+    assert counter.frequency == 25_000_000 and not counter.Enabled
+    # firmware/board/watchdog.c: unlock, LOAD = 2 s, INTEN | RESEN, lock
+    wdog.write(0xC00, 0x1ACCE551)
+    wdog.write(0x00, 50_000_000)
+    wdog.write(0x08, 3)
+    wdog.write(0xC00, 0)
+    assert counter.Enabled and counter.Limit == 50_000_000 and wdog.read(0xC00) == 1
+    wdog.write(0x0C, 1)  # locked: a kick without the key is ignored
+    counter.reach_zero()
+    assert wdog.read(0x10) == 1 and wdog.read(0x14) == 1 and renode_runtime.resets == 0
+    counter.Value = 7
+    wdog.write(0xC00, 0x1ACCE551)
+    wdog.write(0x0C, 1)  # the kick: interrupt cleared, counter reloaded
+    assert wdog.read(0x10) == 0 and wdog.read(0x04) == 50_000_000
+    counter.reach_zero()
+    assert renode_runtime.resets == 0  # the first timeout after a kick only interrupts
+    counter.reach_zero()
+    assert renode_runtime.resets == 1  # the second one resets the board
+    wdog._request(isInit=True)  # the reset re-runs the script's init: stopped, one counter
+    assert wdog.scope["counter"] is counter and not counter.Enabled and wdog.read(0x08) == 0
 
 
 def test_dtulab_run_says_why_in_one_line(monkeypatch, tmp_path, capsys):

@@ -199,16 +199,3 @@ enum modem_result modem_cmd_data(const char *cmd, const char *prompt, const uint
     return answer(cmd, reply);
 }
 
-const char *modem_line(const modem_reply_t *reply, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    for (int i = 0; i < reply->nlines; i++) {
-        if (strncmp(reply->lines[i], prefix, n) == 0) {
-            const char *p = reply->lines[i] + n;
-            while (*p == ' ')
-                p++;
-            return p;
-        }
-    }
-    return NULL;
-}

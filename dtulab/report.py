@@ -131,7 +131,7 @@ def html_page(targets: list[str], rows: list[list[str]], results: Results) -> st
 
 def allure_html(results: Path, out: Path) -> str:
     """The Allure HTML report (the ``allure`` npm package, installed by scripts/setup)."""
-    tool = Path("node_modules/.bin/allure")
+    tool = Path(__file__).resolve().parents[1] / "node_modules" / ".bin" / "allure"
     if not tool.exists():
         return "Allure HTML skipped: node_modules/.bin/allure missing (run scripts/setup)"
     if not results.is_dir() or not any(results.iterdir()):

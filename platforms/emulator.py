@@ -232,7 +232,8 @@ class EmulatorTarget(Target):
         if m is None or not m.running:
             return "MCU off"
         state = "held in reset" if self._held else f"running, boot {self.boots}"
-        return f"{self.image_name()} {state}"
+        image = self.firmware.name if self.firmware is not None else "firmware"
+        return f"{image} {state}"
 
     # -- links ----------------------------------------------------------------------
     def _live(self, machine: EmulatorProcess) -> bool:

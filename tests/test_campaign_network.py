@@ -1,5 +1,6 @@
 """The network fault campaign (dtulab/campaign/network.py) on both targets, and that it
-catches a DTU that drops what it buffered while the link was down (R-NET-2, R-NET-3)."""
+catches a DTU that drops what it buffered while the link was down (R-NET-2, R-NET-3).
+The short campaign on the reference runs from the command line (test_cli_session.py)."""
 
 from __future__ import annotations
 
@@ -39,14 +40,6 @@ def test_the_short_campaign_covers_every_state():
     points = NetworkCampaign(Options(short=True)).points()
     assert {p.id.split("@")[1] for p in points} == {"idle", "sending", "buffering", "connecting"}
     assert len(NetworkCampaign(Options()).points()) == 9 * 4
-
-
-@pytest.mark.req("R-NET-2", "R-NET-3", "R-HB-1", "R-LED-3")
-@pytest.mark.slow
-@pytest.mark.timeout(300)
-def test_short_campaign_on_the_reference(tmp_path):
-    outcomes = short_campaign(tmp_path, target="reference")
-    assert all(o.status == PASSED for o in outcomes), summary(outcomes)
 
 
 @pytest.mark.req("R-NET-2", "R-NET-3", "R-HB-1", "R-LED-3")

@@ -40,6 +40,7 @@ from platforms.base import TargetError
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+POWER_TIMEOUT = 150.0  # a power call waits for the target: an emulator may take a minute to start
 
 
 @dataclass(frozen=True)
@@ -184,17 +185,17 @@ class World(LoopService):
         for name, params in cfg.faults:
             await self.faults.inject(name, **params)
         if cfg.power_on:
-            self.power.restore()
+            await self._switch(self.power.restore, check=False)  # a failure: the status line
 
     async def _power_worker(self) -> None:
         """Power transitions reach the modem and the target one at a time, in order."""
         while True:
             on, volts = await self._power_events.get()
-            if on:
-                await self.modem.power_on()
-            else:
-                await self.modem.power_off(None)
             try:
+                if on:
+                    await self.modem.power_on()
+                else:
+                    await self.modem.power_off(None)
                 await self.target.power(on, volts)
                 self.target_error = ""
             except TargetError as exc:  # the firmware cannot run: said, and the bench goes on
@@ -205,6 +206,21 @@ class World(LoopService):
                     "on" if on else "off",
                     exc,
                 )
+            finally:
+                self._power_events.task_done()
+
+    async def _switch(self, change: Callable[[], None], check: bool = True) -> None:
+        """Change the supply, then wait until every transition it caused has reached the
+        modem and the target: when a power call returns, the board is in its new state
+        (the LEDs off after a cut, the firmware started after power-on)."""
+        change()
+        await self._power_events.join()
+        if check and self.target_error:
+            raise TargetError(self.target_error)
+
+    def start(self, timeout: float = POWER_TIMEOUT) -> World:
+        """Build the bench; with ``power_on`` it returns once the target has been powered."""
+        return super().start(timeout)
 
     def stop(self) -> None:
         super().stop()
@@ -301,10 +317,13 @@ class World(LoopService):
         self.wait(self.target.storage_settled, timeout, "the EEPROM model catching up")
 
     def power_on(self) -> None:
-        self.call(self.power.restore)
+        """Restore the DC rail; returns once the target has been powered (``TargetError``
+        if it could not be)."""
+        self.run(self._switch(self.power.restore), POWER_TIMEOUT)
 
     def cut_power(self) -> None:
-        self.call(self.power.cut)
+        """Cut both rails; returns once the target is off."""
+        self.run(self._switch(self.power.cut), POWER_TIMEOUT)
 
     power_off = cut_power
 
@@ -315,7 +334,7 @@ class World(LoopService):
         self.run(voice(self.modem).remote_hangup())
 
     def set_rail(self, rail: str, volts: float) -> None:
-        self.call(lambda: self.power.set_voltage(rail, volts))
+        self.run(self._switch(lambda: self.power.set_voltage(rail, volts)), POWER_TIMEOUT)
 
     def inject(self, name: str, **params: Any) -> Fault:
         return self.run(self.faults.inject(name, **params))

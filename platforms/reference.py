@@ -56,6 +56,7 @@ class ReferenceTarget(Target):
                 return
             await self._undrain()
             self._main = asyncio.ensure_future(self._firmware())
+            await asyncio.sleep(0)  # the firmware's first step: it has booted when we return
             return
         if self._main is not None:
             self._main.cancel()

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tests.conftest import configure
+from tests.conftest import ON_EVERY_TARGET, configure
 
 
 def led(world, name: str) -> bool:
@@ -19,6 +19,22 @@ def test_pow_follows_the_supply(world, host):
     assert not led(world, "NET") and not led(world, "DATA")
     world.power_on()
     world.wait(lambda: world.leds["POW"].on, 10, "POW on again")
+
+
+@ON_EVERY_TARGET
+@pytest.mark.req("R-PWR-1")
+def test_a_power_call_returns_once_the_board_is_in_its_new_state(world, host):
+    """What a test sees right after cut_power()/power_on() is the board after the change,
+    not before it: a wait on "NET on" after power_on() must not be met by the old boot."""
+    boots = world.call(lambda: world.target.boots)
+    world.cut_power()
+    assert world.call(lambda: [n for n in ("POW", "NET", "DATA") if world.leds[n].on]) == []
+    assert world.call(world.target.status) in ("DTU off", "MCU off")
+    world.power_on()
+    assert world.call(lambda: world.target.boots) == boots + 1
+    world.wait(lambda: world.leds["NET"].on, 30, "NET on after the new boot")
+    host.enter_command_mode()  # the new boot answers the escape (failed under load before)
+    host.leave_command_mode()
 
 
 @pytest.mark.req("R-LED-2")

@@ -16,7 +16,9 @@ tested by the Robot suites with TARGET:qemu and TARGET:renode.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +27,7 @@ import pytest
 from dtulab.console import Console
 from dtulab.world import World, WorldConfig
 from peripherals.eeprom import EepromWrite as ModelWrite
-from platforms.base import Unsupported
+from platforms.base import TargetError, Unsupported
 from platforms.firmware import FIRMWARE_DIR
 from platforms.renode.machine import find_renode
 
@@ -50,12 +52,28 @@ def demo_elf() -> Path:
     return DEMO
 
 
-@pytest.fixture
-def bench(emulator: str, demo_elf: Path, tmp_path: Path) -> Iterator[tuple[World, Console]]:
-    config = WorldConfig(target=emulator, firmware=str(demo_elf), state_dir=str(tmp_path))
+@contextlib.contextmanager
+def demo_bench(
+    emulator: str, demo_elf: Path, tmp_path: Path, board: str = ""
+) -> Iterator[tuple[World, Console]]:
+    """The demo booted on ``emulator`` (with a board file if given), the host on its RS232."""
+    config = WorldConfig(
+        target=emulator,
+        firmware=str(demo_elf),
+        board=board,
+        state_dir=str(tmp_path),
+        power_on=False,
+    )
     with World(config) as world, Console(world.rs232_port) as host:
+        world.power_on()  # with the port open: opening it flushes what came before
         host.expect(READY, START)
         yield world, host
+
+
+@pytest.fixture
+def bench(emulator: str, demo_elf: Path, tmp_path: Path) -> Iterator[tuple[World, Console]]:
+    with demo_bench(emulator, demo_elf, tmp_path) as bench:
+        yield bench
 
 
 def debug(world: World, line: str, reply: str | None = "ok", timeout: float = 20) -> None:
@@ -149,11 +167,7 @@ def test_the_pwrkey_bit_powers_the_modem_on(emulator, demo_elf, tmp_path):
     """A press (0 -> 1) of the board file's pwrkey bit turns a modem that is off on."""
     board = tmp_path / "board.toml"
     board.write_text("[leds]\nPOW = 0\nNET = 1\n[modem]\npwrkey = 2\n")  # the demo's LED 2
-    config = WorldConfig(
-        target=emulator, firmware=str(demo_elf), board=str(board), state_dir=str(tmp_path)
-    )
-    with World(config) as world, Console(world.rs232_port) as host:
-        host.expect(READY, START)
+    with demo_bench(emulator, demo_elf, tmp_path, str(board)) as (world, _):
         modem = world.modem
         world.run(modem.power_off("UNDER-VOLTAGE POWER DOWN"))
         boots = modem.boot_count
@@ -173,14 +187,56 @@ def test_a_board_file_rewires_a_users_firmware(emulator, demo_elf, tmp_path):
     """The same image with its LEDs described differently: the board file decides."""
     board = tmp_path / "board.toml"
     board.write_text("[leds]\nDATA = 0\nPOW = 2\n")  # NET left out: never driven
-    config = WorldConfig(
-        target=emulator, firmware=str(demo_elf), board=str(board), state_dir=str(tmp_path)
-    )
-    with World(config) as world, Console(world.rs232_port) as host:
-        host.expect(READY, START)
+    with demo_bench(emulator, demo_elf, tmp_path, str(board)) as (world, _):
         debug(world, "led 0 1")  # bit 0
         world.wait(lambda: world.leds["DATA"].on, 10, "DATA on")
         debug(world, "led 1 1")  # bit 1: wired to nothing
         debug(world, "led 2 1")  # bit 2
         world.wait(lambda: world.leds["POW"].on, 10, "POW on")
         assert not world.leds["NET"].on
+
+
+SLOW_LISTEN = """#!{python}
+# qemu-system-arm as a busy machine can run it: every server socket it is told to create
+# exists (bound) a second before it listens. Then the real QEMU runs.
+import os, re, shutil, socket, sys, time
+held = []
+for arg in sys.argv[1:]:
+    m = re.search(r"path=([^,]+),server=on", arg) or re.match(r"unix:([^,]+),server=on", arg)
+    if m:
+        s = socket.socket(socket.AF_UNIX)
+        s.bind(m.group(1))
+        held.append((s, m.group(1)))
+time.sleep(1.0)
+for s, path in held:
+    s.close()
+    os.unlink(path)
+qemu = shutil.which("qemu-system-arm")
+os.execv(qemu, [qemu, *sys.argv[1:]])
+"""
+
+
+def test_a_qemu_slow_to_open_its_sockets_still_starts(demo_elf, tmp_path, monkeypatch):
+    """The bench never connects to a socket QEMU has made but does not yet listen on (it
+    listens and QEMU connects): on a busy machine the old way was refused now and then."""
+    wrapper = tmp_path / "slow-qemu"
+    wrapper.write_text(SLOW_LISTEN.format(python=sys.executable))
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("QEMU", str(wrapper))
+    with demo_bench("qemu", demo_elf, tmp_path) as (world, _):
+        debug(world, "tim", "timing 1")
+
+
+def test_a_qemu_that_exits_at_start_is_a_clear_error(demo_elf, tmp_path, monkeypatch):
+    wrapper = tmp_path / "broken-qemu"
+    wrapper.write_text("#!/bin/sh\necho 'qemu-system-arm: no such machine here' >&2\nexit 1\n")
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("QEMU", str(wrapper))
+    config = WorldConfig(target="qemu", firmware=str(demo_elf), state_dir=str(tmp_path))
+    with World(config) as world:
+        with pytest.raises(TargetError) as failed:
+            world.power_on()
+        message = str(failed.value)
+        assert "qemu exited with 1 before connecting qmp" in message
+        assert "no such machine here" in message
+        assert "no such machine here" in world.status_line()

@@ -1,12 +1,16 @@
 """One run of ``qemu-system-arm`` with a firmware image on the DTU board.
 
-Follows ../shared/docs/qemu-board.md "Running it": QEMU starts paused (``-S``)
-with every UART on a unix-socket chardev (server, no wait), QMP on another
-socket, the EEPROM image on the I2C bus and the board's trace events on
-stderr; the bench connects every socket, waits until QMP's ``query-chardev``
-shows them connected (an unconnected chardev drops the boot banner), then
-``cont``. A power cut is ``kill()`` (the process dies, RAM is lost); a new
-power-on is a new ``QemuMachine`` on the same EEPROM image.
+After ../shared/docs/qemu-board.md "Running it", with one change: the bench
+listens and QEMU connects. Before QEMU starts, the bench opens a listening
+unix socket for every UART and one for QMP; QEMU starts paused (``-S``) with
+each UART on a client socket chardev (``server=off``) and QMP on another, so
+its sockets are connected before the machine exists and no boot byte can be
+lost. The bench accepts each connection (or says which one QEMU never made,
+with its stderr), greets QMP, then ``cont``. With QEMU as the server (the
+note's way) the bench had to connect to a socket QEMU had bound but perhaps
+not yet put into listening state: a refused connection under load. A power
+cut is ``kill()`` (the process dies, RAM is lost); a new power-on is a new
+``QemuMachine`` on the same EEPROM image.
 """
 
 from __future__ import annotations
@@ -15,15 +19,16 @@ import asyncio
 import contextlib
 import os
 import shutil
+import socket
 from typing import Any
 
 from platforms.base import TargetError
 from platforms.board_file import UART_COUNT
-from platforms.emulator import EmulatorProcess, Message
-from platforms.qemu.qmp import Qmp
+from platforms.emulator import EmulatorProcess, Message, Streams
+from platforms.qemu.qmp import Qmp, QmpError
 from platforms.qemu.trace import TRACE_EVENTS, TraceReader
 
-START_TIMEOUT = 20.0  # seconds for QEMU to open its sockets (a loaded 2-core machine)
+START_TIMEOUT = 20.0  # seconds for QEMU to connect its sockets (a loaded 2-core machine)
 
 
 class QemuError(TargetError):
@@ -62,9 +67,10 @@ class QemuMachine(EmulatorProcess):
             if name is None:
                 argv += ["-serial", "null"]
                 continue
-            argv += ["-chardev", f"socket,id={name},path={self._sock(name)},server=on,wait=off"]
+            argv += ["-chardev", f"socket,id={name},path={self._sock(name)},server=off"]
             argv += ["-serial", f"chardev:{name}"]
-        argv += ["-qmp", f"unix:{self._sock('qmp')},server=on,wait=off"]
+        argv += ["-chardev", f"socket,id=qmp,path={self._sock('qmp')},server=off"]
+        argv += ["-mon", "chardev=qmp,mode=control"]
         argv += ["-drive", f"if=none,id=ee,file={self.eeprom_image},format=raw"]
         argv += [
             "-device",
@@ -79,41 +85,56 @@ class QemuMachine(EmulatorProcess):
         return argv
 
     async def start(self) -> None:
-        for name in (*self.board.uarts, "qmp"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self._sock(name))
-        await self.spawn(
-            *self.argv(), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
-        )
-        self.tasks = [asyncio.ensure_future(self._read_stderr())]
+        listeners = {name: self._listen(name) for name in (*self.board.uarts, "qmp")}
         try:
-            await asyncio.wait_for(self._connect(), START_TIMEOUT)
-        except (TimeoutError, OSError, QemuError) as exc:
-            tail = "\n".join(self._stderr_tail[-10:])
-            await self.kill()
-            raise QemuError(f"QEMU did not start ({exc!r}); its stderr:\n{tail}") from None
+            await self.spawn(
+                *self.argv(), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+            )
+            self.tasks = [asyncio.ensure_future(self._read_stderr())]
+            try:
+                await asyncio.wait_for(self._connect(listeners), START_TIMEOUT)
+            except (TimeoutError, OSError, QmpError, QemuError) as exc:
+                if not self.running:  # it exited: what it said is all in the pipe
+                    await asyncio.wait(self.tasks, timeout=5.0)
+                tail = "\n".join(self._stderr_tail[-10:])
+                await self.kill()
+                raise QemuError(f"QEMU did not start ({exc!r}); its stderr:\n{tail}") from None
+        finally:
+            for listener in listeners.values():
+                listener.close()
 
-    async def _connect(self) -> None:
+    def _listen(self, name: str) -> socket.socket:
+        """The bench's end of one of QEMU's sockets, listening before QEMU starts."""
+        path = self._sock(name)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(path)
+        listener.listen(1)
+        listener.setblocking(False)
+        return listener
+
+    async def _accept(self, name: str, listener: socket.socket) -> Streams:
+        """QEMU's connection to ``listener``; QemuError if QEMU exits first."""
         assert self.proc is not None
-        qmp_path = self._sock("qmp")
-        while not os.path.exists(qmp_path):
-            if self.proc.returncode is not None:
-                raise QemuError(f"qemu exited with {self.proc.returncode}")
-            await asyncio.sleep(0.005)
-        qmp = await Qmp.connect(qmp_path)
+        accept = asyncio.ensure_future(asyncio.get_running_loop().sock_accept(listener))
+        exited = asyncio.ensure_future(self.proc.wait())
+        await asyncio.wait({accept, exited}, return_when=asyncio.FIRST_COMPLETED)
+        exited.cancel()
+        if not accept.done():
+            accept.cancel()
+            raise QemuError(f"qemu exited with {self.proc.returncode} before connecting {name}")
+        connection, _ = accept.result()
+        return await asyncio.open_unix_connection(sock=connection)
+
+    async def _connect(self, listeners: dict[str, socket.socket]) -> None:
+        """Accept every socket QEMU connects (it does so before the machine is built), then
+        let the firmware run."""
+        qmp = Qmp(*await self._accept("qmp", listeners["qmp"]))
         self.control = qmp
+        await qmp.greet()
         for name in self.board.uarts:
-            self.uarts[name] = await asyncio.open_unix_connection(self._sock(name))
-        while True:
-            chardevs = await qmp.execute("query-chardev")
-            waiting = [
-                c["label"]
-                for c in chardevs
-                if c["label"] in self.board.uarts and c["filename"].startswith("disconnected:")
-            ]
-            if not waiting:
-                break
-            await asyncio.sleep(0.002)
+            self.uarts[name] = await self._accept(name, listeners[name])
         await qmp.execute("cont")
 
     async def _read_stderr(self) -> None:

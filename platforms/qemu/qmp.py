@@ -1,4 +1,4 @@
-"""A small QMP (QEMU Machine Protocol) client over a unix socket.
+"""A small QMP (QEMU Machine Protocol) client on a connected unix socket.
 
 QEMU's QMP reference: a greeting, ``qmp_capabilities``, then one JSON command
 per line answered by ``{"return": ...}`` or ``{"error": ...}``; asynchronous
@@ -23,13 +23,10 @@ class Qmp:
         self._writer = writer
         self._lock = asyncio.Lock()
 
-    @classmethod
-    async def connect(cls, path: str) -> Qmp:
-        reader, writer = await asyncio.open_unix_connection(path)
-        qmp = cls(reader, writer)
-        await qmp._message()  # the greeting
-        await qmp.execute("qmp_capabilities")
-        return qmp
+    async def greet(self) -> None:
+        """Read QEMU's greeting and leave capabilities negotiation."""
+        await self._message()
+        await self.execute("qmp_capabilities")
 
     async def _message(self) -> dict[str, Any]:
         line = await self._reader.readline()

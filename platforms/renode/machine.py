@@ -30,6 +30,7 @@ from platforms.emulator import (
     Message,
     SccReset,
     SccWrite,
+    Streams,
 )
 
 ROOT = Path(__file__).resolve().parents[2]  # Renode's working directory: renode.repl is here
@@ -173,8 +174,20 @@ class RenodeMachine(EmulatorProcess):
         await monitor.execute("include @scripts/dtu.resc", timeout=START_TIMEOUT)
         wanted = {"rs232", "modem", "debug"} & set(self.board.uarts)
         for name in sorted(wanted):
-            self.uarts[name] = await asyncio.open_connection("127.0.0.1", ports[name])
+            self.uarts[name] = await self._open(ports[name])
         await monitor.execute("start")
+
+    async def _open(self, port: int) -> Streams:
+        """Connect to one of Renode's server sockets once it accepts (it may listen a moment
+        after the command that made it returned; START_TIMEOUT bounds the wait)."""
+        while True:
+            try:
+                return await asyncio.open_connection("127.0.0.1", port)
+            except ConnectionRefusedError:
+                if not self.running:
+                    code = self.proc and self.proc.returncode
+                    raise TargetError(f"renode exited with {code}") from None
+                await asyncio.sleep(0.05)
 
     async def _read_output(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None

@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 import threading
 import time
+from typing import Any, Self
 
 import serial
+from pexpect import fdpexpect
 
 # Final result codes of V.25ter / 27.007 / 27.005 and SIMCom's TCP/IP commands.
 FINAL = re.compile(
@@ -22,15 +24,15 @@ FINAL = re.compile(
 )
 
 
-def pexpect_session(port: str, baudrate: int = 115200, timeout: float = 10.0):
+def pexpect_session(
+    port: str, baudrate: int = 115200, timeout: float = 10.0
+) -> fdpexpect.fdspawn[Any]:
     """An interactive pexpect session on a serial port (a pty path, a device, any pyserial URL
     with a file descriptor): ``expect``, ``send``, ``sendline``, ``interact`` as pexpect has them.
     Close it with ``session.close()``; the port closes with it."""
-    from pexpect import fdpexpect
-
     port_obj = serial.serial_for_url(port, baudrate=baudrate, timeout=0)
     session = fdpexpect.fdspawn(port_obj.fileno(), timeout=timeout)
-    session.port = port_obj  # keep the port open as long as the session lives
+    session.port = port_obj  # type: ignore[attr-defined]  # the port lives as long as the session
     return session
 
 
@@ -39,13 +41,18 @@ class ExpectTimeout(AssertionError):
 
 
 class Console:
-    def __init__(self, port: str, baudrate: int = 115200) -> None:
+    def __init__(self, port: str, baudrate: int = 115200, exclusive: bool = False) -> None:
+        """Open ``port``; with ``exclusive`` the port is locked for this process (a
+        ``serial.SerialException`` if another holder has it locked)."""
         self.port = port
-        self._serial = serial.serial_for_url(port, baudrate=baudrate, timeout=0.05)
+        self._serial = serial.serial_for_url(
+            port, baudrate=baudrate, timeout=0.05, exclusive=exclusive or None
+        )
         self._buf = bytearray()
         self._cond = threading.Condition()
         self._closed = False
         self.received = bytearray()  # everything ever received, for reports
+        self.sent = 0  # bytes written so far
         self.before = b""  # what came before the last expect() match, as in pexpect
         self._thread = threading.Thread(target=self._reader, name=f"console {port}", daemon=True)
         self._thread.start()
@@ -72,7 +79,7 @@ class Console:
         self._thread.join(2)
         self._serial.close()
 
-    def __enter__(self) -> Console:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -84,6 +91,7 @@ class Console:
             data = data.encode("latin-1")
         self._serial.write(data)
         self._serial.flush()
+        self.sent += len(data)
 
     # -- input -------------------------------------------------------------
     def expect(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import time
 
+import serial
+
 from dtulab.console import Console, ExpectTimeout
 
 GUARD = 0.3  # more than T1 = 200 ms of silence before "+++"
@@ -59,4 +61,21 @@ class DtuHost(Console):
         self.drain()
 
 
-__all__ = ["DtuHost", "ExpectTimeout"]
+def claim(ports: list[str], baudrate: int = 115200, timeout: float = 600.0) -> DtuHost:
+    """The host on the first of ``ports`` (identical devices) that nobody else holds: each
+    is opened with an exclusive lock, so tests running side by side (pabot) never share a
+    DTU. Waits while all are taken; a clear error after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for port in ports:
+            try:
+                return DtuHost(port, baudrate=baudrate, exclusive=True)
+            except serial.SerialException as exc:
+                if "lock" not in str(exc).lower():
+                    raise  # not busy: missing, or not a serial port
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"every device is in use by another test: {', '.join(ports)}")
+        time.sleep(0.2)
+
+
+__all__ = ["DtuHost", "ExpectTimeout", "claim"]

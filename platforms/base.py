@@ -35,6 +35,7 @@ class TargetError(RuntimeError):
 class Target:
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[str]] = frozenset()  # "leds", "power", "eeprom", "modem"
+    device_port: ClassVar[bool] = False  # the host opens the device's own port (config.port)
 
     def __init__(self, world: World) -> None:
         self.world = world
@@ -60,6 +61,17 @@ class Target:
         model (an emulator reports them a moment after the firmware went on); call on the
         bench loop."""
         return True
+
+    def rs232_backlog(self) -> int:
+        """Bytes the bench has taken from the RS232 link that the firmware's UART has not
+        taken yet (an emulator's socket still holds them); 0 when the firmware reads the link
+        itself. Call on the bench loop."""
+        return 0
+
+    @property
+    def rs232_port(self) -> str:
+        """A port the host opens itself (a real device's), or "" for the bench's RS232 link."""
+        return ""
 
     def status(self) -> str:
         """A few words on the firmware's state for ``dtulab run``'s status line."""

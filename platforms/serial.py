@@ -12,15 +12,21 @@ by ``dtulab run``, so this path is exercised for real.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from platforms.base import Target, register
+
+if TYPE_CHECKING:
+    from dtulab.world import World
 
 
 @register
 class SerialTarget(Target):
     name = "serial"
     capabilities = frozenset()  # the RS232 port only
+    device_port = True
 
-    def __init__(self, world) -> None:
+    def __init__(self, world: World) -> None:
         super().__init__(world)
         if not world.config.port:
             raise ValueError("the serial target needs a port (PORT: a device or pyserial URL)")

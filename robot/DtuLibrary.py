@@ -24,7 +24,7 @@ from robot.libraries.BuiltIn import BuiltIn
 from robot.utils import timestr_to_secs
 
 from dtulab.dialects import DIALECTS, Dialect, dialect
-from dtulab.host import DtuHost
+from dtulab.host import DtuHost, claim
 from dtulab.world import ServerConfig, World, WorldConfig
 from peripherals.eeprom import EepromWrite
 from peripherals.gsm_modem.faults import Fault
@@ -132,7 +132,9 @@ class DtuLibrary:
             raise ValueError(f"unknown AT dialect '{dialect}': expected one of {known}")
         self.target_name = target
         self.dialect_name = dialect
-        self.port = port  # the serial target: the device's port (a pyserial URL)
+        # the serial target: the device's port (a pyserial URL), or several identical devices,
+        # comma-separated: each test takes one no other test holds (pabot runs them at once)
+        self.ports = [p.strip() for p in port.split(",") if p.strip()]
         self.baud = int(baud)
         self.firmware = firmware  # the qemu target: a user's ELF instead of firmware/
         self.board = board  # and its board file
@@ -145,6 +147,7 @@ class DtuLibrary:
         self._terminal: dict[int, dict[str, Any]] = {}
         self._led_testers: dict[int, dict[str, Any]] = {}
         self._last_command_at = 0.0
+        self._rs232_base = 0  # rs232_taken() when this bench's host port was opened
 
     # -- the bench ------------------------------------------------------------------
     @keyword("Start Bench")
@@ -169,13 +172,15 @@ class DtuLibrary:
         if self.target_name not in TARGETS:
             known = ", ".join(sorted(TARGETS))
             raise Unsupported(self.target_name, f"no such target (known: {known})")
+        own_port = TARGETS[self.target_name].device_port and self.ports
+        device = claim(self.ports, self.baud) if own_port else None  # a real DTU's port
         config = WorldConfig(
             target=self.target_name,
             timing=timing,
             servers=_servers(servers),
             power_on=power_on,
             dialect=self.dialect_name,
-            port=self.port,
+            port=device.port if device else "",
             baud=self.baud,
             firmware=self.firmware,
             board=self.board,
@@ -183,13 +188,15 @@ class DtuLibrary:
         self.world = World(config)
         try:
             self.world.start()
-        except ValueError as exc:
+        except (ValueError, Unsupported) as exc:
             self.world = None
+            if device is not None:
+                device.close()
+            if isinstance(exc, Unsupported):  # the target cannot run here (e.g. no Renode)
+                raise SkipExecution(str(exc)) from None
             raise Unsupported(self.target_name, str(exc)) from None
-        except Unsupported as exc:  # the target cannot run here at all (e.g. no Renode)
-            self.world = None
-            raise SkipExecution(str(exc)) from None
-        self._host = DtuHost(self.world.rs232_port, baudrate=self.baud)
+        self._host = device or DtuHost(self.world.rs232_port, baudrate=self.baud)
+        self._rs232_base = self.world.call(self.world.rs232_taken)
         self._dialect = dialect(self.dialect_name, self._host)
         self._command_mode = False
         self._network_fault = None
@@ -370,7 +377,7 @@ class DtuLibrary:
             _line_matches(line, want) for line, want in zip(reply, expected, strict=True)
         ):
             raise AssertionError(f"{command}: expected {list(expected)}, got {reply}")
-        return reply
+        return list(reply)
 
     # -- behaviour, through the dialect ------------------------------------------------
     @keyword("Configure Socket")
@@ -471,6 +478,22 @@ class DtuLibrary:
         if pause:
             time.sleep(pause)
         self._console().write(_bytes(data))
+
+    @keyword("Wait Until DTU Has Read Everything Sent")
+    def wait_until_dtu_has_read_everything_sent(self, timeout: Any = 30) -> None:
+        """Wait until the DTU's UART has taken every byte sent with ``Send To DTU``.
+
+        The bench does not model a baud rate: a burst reaches it at once, and a DTU reads it
+        at its own pace (an emulated UART: about 15 kB/s). Use it before a step that
+        counts on the DTU having seen the data, e.g. before timing the serial silence that
+        ends the last packet.
+
+        | Send To DTU | ${20 KB} |
+        | Wait Until DTU Has Read Everything Sent |
+        | Sleep | 300 ms | reason=silence ends the last packet |
+        """
+        world = self._world()
+        world.wait_rs232_taken(self._rs232_base + self._console().sent, _seconds(timeout))
 
     @keyword("DTU Should Output")
     def dtu_should_output(self, text: str, timeout: Any = 10, regex: bool = False) -> str:
@@ -812,7 +835,10 @@ class DtuLibrary:
         pauseEmulation: bool | None = None,
     ) -> UartResult:
         """Renode's keyword: ``Wait For Line On Uart`` for a line that need not be finished."""
-        return self.wait_for_line_on_uart(prompt, timeout, testerId, treatAsRegex, True)
+        result: UartResult = self.wait_for_line_on_uart(
+            prompt, timeout, testerId, treatAsRegex, True
+        )
+        return result
 
     @keyword("Write Line To Uart")
     def write_line_to_uart(

@@ -29,15 +29,24 @@ _REQUIREMENT_RESULTS: dict[str, dict] = {}
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """Each test's requirement IDs and outcome, for ``dtulab report`` (the conformance summary)."""
+    """Each test's requirement IDs and target travel with its reports (to the pytest-xdist
+    controller too), for ``dtulab report``'s conformance summary."""
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"report_{report.when}", report)  # the world fixture looks at it
     reqs = [req for marker in item.iter_markers("req") for req in marker.args]
+    if reqs:
+        report.user_properties += [("reqs", reqs), ("target", _target(item))]
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Where the run is summed up (the controller under xdist): each requirement's outcome."""
+    properties = dict(report.user_properties)
+    reqs = properties.get("reqs")
     if not reqs or (report.when != "call" and report.passed):
         return
     entry = _REQUIREMENT_RESULTS.setdefault(
-        item.nodeid, {"name": item.nodeid, "reqs": reqs, "target": _target(item)}
+        report.nodeid, {"name": report.nodeid, "reqs": reqs, "target": properties["target"]}
     )
     if report.when == "call" or report.failed:
         entry["outcome"] = report.outcome
@@ -54,7 +63,7 @@ def _target(item: pytest.Item) -> str:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if _REQUIREMENT_RESULTS:
+    if _REQUIREMENT_RESULTS and not hasattr(session.config, "workerinput"):
         path = session.config.rootpath / "build" / "pytest-requirements.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(list(_REQUIREMENT_RESULTS.values()), indent=1))

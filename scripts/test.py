@@ -1,0 +1,259 @@
+"""Run every check and test of dtulab, the independent ones side by side (``scripts/test``).
+
+The suites wait far more than they compute (a DTU's timers, a modem's
+replies, an emulator starting), so they run at the same time: pytest with
+pytest-xdist workers, the Robot suites on each target with pabot, the serial
+target against several devices (``dtulab run`` on ptys) at once. First the
+firmware images are built (the qemu jobs need them); then the checks (ruff,
+ruff format, robocop, mypy, the firmware's host unit tests) and the suites
+run together; then ``dtulab report`` sums up. Each job's output goes to
+``build/logs/<job>.log``; a line is printed as each job ends, the tail of its
+log if it failed, and a table at the end with the wall time and the CPU time
+the run used. The exit status is non-zero if any job failed.
+
+``--quick`` is the developer's inner loop (under a minute): the checks, the
+firmware unit tests and the pytest tests not marked ``slow``. Other arguments
+go to pytest (``scripts/test -k tcpip``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build"
+LOGS = BUILD / "logs"
+BIN = Path(sys.executable).parent  # the venv's tools: ruff, mypy, pabot, robot, dtulab
+JOB_DEADLINE = 20 * 60.0  # a job still running after this is stopped and fails
+PYTEST_WORKERS = 6
+ROBOT_PROCESSES = 3  # pabot runs a robot process per suite, this many at a time
+SERIAL_DEVICES = 3  # `dtulab run` processes the serial target's suites share out
+ALLURE = BUILD / "allure-results"
+UNSUPPORTED_ON_SERIAL = [
+    word for what in ("leds", "power", "network") for word in ("--skiponfailure", f"needs-{what}")
+]
+
+
+@dataclass
+class Job:
+    """One command of the run; ``devices`` > 0 starts that many DTUs on ptys for it first."""
+
+    name: str
+    argv: list[str]
+    cwd: Path = ROOT
+    devices: int = 0
+    code: int | None = None
+    seconds: float = 0.0
+    log: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log = LOGS / f"{self.name}.log"
+
+
+def robot(target: str, *extra: str, processes: int = ROBOT_PROCESSES) -> Job:
+    """The Robot suites on one target with pabot, in a folder of its own (pabot keeps its
+    bookkeeping file in the working directory, so two pabot runs must not share one)."""
+    out = BUILD / "robot" / target
+    return Job(
+        f"robot-{target}",
+        [
+            str(BIN / "pabot"), "--no-pabotlib", "--processes", str(processes),
+            "--variable", f"TARGET:{target}", "--outputdir", str(out), "--xunit", "xunit.xml",
+            "--listener", f"allure_robotframework:{ALLURE}", *extra, str(ROOT / "robot" / "suites"),
+        ],
+        cwd=out,
+    )  # fmt: skip
+
+
+def plan(quick: bool, pytest_args: list[str]) -> tuple[list[Job], list[Job]]:
+    """The jobs before the rest (the firmware images) and the jobs that run side by side."""
+    checks = [
+        Job("ruff", [str(BIN / "ruff"), "check", "."]),
+        Job("ruff-format", [str(BIN / "ruff"), "format", "--check", "."]),
+        Job("mypy", [str(BIN / "mypy")]),
+        Job("firmware-unit", ["make", "-s", "-C", "firmware", "test"]),
+    ]
+    pytest = [str(BIN / "python"), "-m", "pytest", "-n", str(PYTEST_WORKERS), "--dist", "worksteal"]
+    if quick:
+        return [], [*checks, Job("pytest", [*pytest, "-m", "not slow", *pytest_args])]
+    first = [Job("firmware", ["make", "-s", "-C", "firmware", "all", "demo", "variants"])]
+    suites = [
+        Job("robocop", [str(BIN / "robocop"), "check", "--config", "robot/robocop.toml", "robot/"]),
+        *checks,
+        Job("pytest", [*pytest, *pytest_args]),
+        robot("reference"),
+        robot("qemu"),
+        # without RENODE or renode on PATH every test is skipped as "unsupported on renode:
+        # Renode not installed" (the conformance column says so)
+        robot("renode", processes=2),
+        # a real DTU is driven through its port alone; here the devices are `dtulab run` on
+        # ptys, one per pabot process; tests that need LEDs, power or the modelled network
+        # are reported as unsupported (skipped)
+        robot("serial", *UNSUPPORTED_ON_SERIAL, processes=SERIAL_DEVICES),
+    ]
+    suites[-1].devices = SERIAL_DEVICES
+    return first, suites
+
+
+# -- the serial target's devices ---------------------------------------------------------------
+@contextlib.contextmanager
+def devices(count: int, job: str) -> Iterator[list[str]]:
+    """``count`` reference DTUs run by ``dtulab run`` (fast timing), each on its own pty: what
+    a lab's DTUs on serial ports are to the serial target. Yields their ports; each one's
+    output goes to ``build/logs/<job>-device<i>.log``."""
+    folder = Path(tempfile.mkdtemp(prefix="dtulab-devices-"))
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        ports = []
+        for i in range(count):
+            state = folder / f"dtu{i}"
+            state.mkdir()
+            (state / "bench.toml").write_text(f'timing = "fast"\nstate_dir = "{state}"\n')
+            log = LOGS / f"{job}-device{i}.log"
+            with log.open("wb") as out:
+                proc = subprocess.Popen(
+                    [str(BIN / "dtulab"), "run", "--config", str(state / "bench.toml")],
+                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                )  # fmt: skip
+            procs.append(proc)
+            ports.append(_port_of(proc, log))
+        yield ports
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGINT)
+        for proc in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _port_of(proc: subprocess.Popen[bytes], out: Path, timeout: float = 60.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if m := re.search(r"RS232 on (\S+)", out.read_text(errors="replace")):
+            return m.group(1)
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise RuntimeError(f"a device did not start: {out.read_text(errors='replace')[-2000:]}")
+
+
+# -- running ----------------------------------------------------------------------------------
+def run_job(job: Job) -> None:
+    start = time.monotonic()
+    with job.log.open("w") as log:
+        log.write(f"$ {' '.join(job.argv)}\n")
+        log.flush()
+        try:
+            with devices(job.devices, job.name) as ports:
+                argv = list(job.argv)
+                if ports:
+                    argv[-1:-1] = ["--variable", f"PORT:{','.join(ports)}"]
+                job.cwd.mkdir(parents=True, exist_ok=True)
+                proc = subprocess.Popen(
+                    argv, cwd=job.cwd, stdin=subprocess.DEVNULL, stdout=log,
+                    stderr=subprocess.STDOUT, start_new_session=True,
+                    env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"},
+                )  # fmt: skip
+                try:
+                    job.code = proc.wait(JOB_DEADLINE)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                    log.write(f"\n{job.name}: still running after {JOB_DEADLINE:.0f} s: stopped\n")
+                    job.code = -1
+        except (OSError, RuntimeError) as exc:
+            log.write(f"\n{job.name}: {exc}\n")
+            job.code = -1
+    job.seconds = time.monotonic() - start
+
+
+def run_all(jobs: list[Job]) -> None:
+    """Run ``jobs`` side by side; report each as it ends, and every 30 s which still run."""
+    threads = {job.name: threading.Thread(target=run_job, args=(job,)) for job in jobs}
+    for thread in threads.values():
+        thread.start()
+    reported: set[str] = set()
+    last_note = time.monotonic()
+    while len(reported) < len(jobs):
+        time.sleep(0.2)
+        for job in jobs:
+            if job.name not in reported and not threads[job.name].is_alive():
+                reported.add(job.name)
+                report(job)
+        if time.monotonic() - last_note >= 30 and len(reported) < len(jobs):
+            last_note = time.monotonic()
+            running = [j.name for j in jobs if j.name not in reported]
+            print(f"   … still running: {', '.join(running)}", flush=True)
+
+
+def report(job: Job) -> None:
+    verdict = "ok" if job.code == 0 else f"FAILED (exit {job.code})"
+    print(f"== {job.name:15} {verdict:18} {job.seconds:6.1f} s   {job.log.relative_to(ROOT)}")
+    if job.code != 0:
+        lines = job.log.read_text(errors="replace").splitlines()
+        print("\n".join(f"   | {line}" for line in lines[-80:]), flush=True)
+    sys.stdout.flush()
+
+
+def fresh_results(quick: bool) -> None:
+    """Results of this run only: the report must not count an earlier run's tests."""
+    shutil.rmtree(LOGS, ignore_errors=True)
+    LOGS.mkdir(parents=True)
+    if quick:
+        return
+    for folder in (ALLURE, BUILD / "robot", BUILD / "junit", BUILD / "report"):
+        shutil.rmtree(folder, ignore_errors=True)
+    (BUILD / "pytest-requirements.json").unlink(missing_ok=True)
+    ALLURE.mkdir(parents=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scripts/test", description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="checks, firmware unit tests, fast pytest tests"
+    )
+    args, pytest_args = parser.parse_known_args(argv)
+    start = time.monotonic()
+    fresh_results(args.quick)
+    first, rest = plan(args.quick, pytest_args)
+    run_all(first)
+    run_all(rest)
+    jobs = first + rest
+    if not args.quick:
+        conformance = Job("report", [str(BIN / "dtulab"), "report"])
+        run_all([conformance])
+        print(conformance.log.read_text(errors="replace"), end="")
+        jobs.append(conformance)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    failed = [job.name for job in jobs if job.code != 0]
+    wall = time.monotonic() - start
+    print(
+        f"test: {len(jobs) - len(failed)} of {len(jobs)} jobs passed in {wall:.0f} s "
+        f"(CPU {usage.ru_utime:.0f} s user, {usage.ru_stime:.0f} s system)"
+        + (f"; FAILED: {', '.join(failed)}" if failed else "")
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

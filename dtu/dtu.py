@@ -33,6 +33,7 @@ from dtu.store import Memory, SettingsStore
 from peripherals.clock import Clock
 from peripherals.eeprom import PowerLost
 from peripherals.links import Link
+from peripherals.loop_thread import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class Dtu:
         self._downlink: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue()
         self._end: asyncio.Future[str] | None = None
         self._tasks: set[asyncio.Task[object]] = set()
-        self._blink_task: asyncio.Task[None] | None = None
+        self._blink_task: asyncio.Task[object] | None = None
         self.replying = 0  # remote commands whose reply is still on its way
 
     # -- life -------------------------------------------------------------------
@@ -120,18 +121,21 @@ class Dtu:
         self.settings = self.store.load()
         if self.settings.boot_message:
             await self.board.rs232.write(f"\r\n{self.settings.boot_message}\r\n".encode("latin-1"))
-        jobs = (self.modem.run(), self.serial.pump(), self.serial.run(), self._network())
-        jobs += (self._serial_heartbeat(),)
-        for job in (*jobs, self._deliver_downlink()):
+        for job in (
+            self.modem.run(),
+            self.serial.pump(),
+            self.serial.run(),
+            self._network(),
+            self._serial_heartbeat(),
+            self._deliver_downlink(),
+        ):
             self.spawn(job)
         self.apply_sockets()
         self.spawn(self.services.run())
         try:
             return await self._end
         finally:
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await cancel_and_wait(*self._tasks)
 
     def spawn(self, coro: Awaitable[object]) -> asyncio.Task[object]:
         """Run a job for this boot of the firmware (cancelled at power-off or restart)."""
@@ -189,7 +193,7 @@ class Dtu:
                     self.spawn(self.modem.command(f"AT+CIPCLOSE={sock.link}", check=False))
             if target is not None and not running:
                 sock.target = target
-                sock.task = self.spawn(sock.run())  # type: ignore[assignment]
+                sock.task = self.spawn(sock.run())
         self.update_leds()
 
     def leave_command_mode(self) -> None:
@@ -387,5 +391,5 @@ class Dtu:
             self.board.leds["DATA"].set(True)
             await self.clock.sleep(self.timing.blink)
 
-        self._blink_task = self.spawn(blink())  # type: ignore[assignment]
-        self._blink_task.add_done_callback(lambda _: self.update_leds())
+        self._blink_task = task = self.spawn(blink())
+        task.add_done_callback(lambda _: self.update_leds())

@@ -103,7 +103,7 @@ class ModemClient:
                 del buf[:take]
                 self._raw_left -= take
                 continue
-            while buf[:1] in (b"\r", b"\n"):
+            while bytes(buf[:1]) in (b"\r", b"\n"):
                 del buf[:1]
             if not buf:
                 return
@@ -185,7 +185,7 @@ class ModemClient:
             waiter = asyncio.ensure_future(pending.prompted.wait())
             try:
                 await asyncio.wait(
-                    {waiter, pending.done}, timeout=timeout, return_when="FIRST_COMPLETED"
+                    (waiter, pending.done), timeout=timeout, return_when="FIRST_COMPLETED"
                 )
             finally:
                 waiter.cancel()

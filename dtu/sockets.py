@@ -50,7 +50,7 @@ class DtuSocket:
         self._wake = asyncio.Event()
         self._outcome: asyncio.Future[str] | None = None
         self._closed = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
+        self.task: asyncio.Task[object] | None = None
         self.target: tuple[str, str, int] | None = None  # (proto, host, port) the task serves
 
     @property
@@ -200,14 +200,14 @@ class DtuSocket:
         room = MAX_SEND - len(prefix)
         packet = self.queue[0]
         if self.cfg.proto == "TCP" and not prefix:  # a stream: fill the segment
-            chunk = bytearray()
+            stream = bytearray()
             for item in self.queue:
-                chunk += item
-                if len(chunk) >= room:
+                stream += item
+                if len(stream) >= room:
                     break
-            chunk = bytes(chunk[:room])
+            chunk = bytes(stream[:room])
         else:
-            chunk = packet[:room]
+            chunk = bytes(packet[:room])
         if not await self._send(prefix + chunk):
             return False
         self._consume(len(chunk))

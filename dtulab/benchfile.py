@@ -167,9 +167,8 @@ def _identity(raw: Any) -> ModemIdentity:
     for key in ("imei", "iccid", "imsi"):
         if key in raw and not str(raw[key]).isdigit():
             raise BenchFileError(f"sim.{key}: expected digits")
-    return replace(
-        ModemIdentity(), **{k: (v if k == "sim_inserted" else str(v)) for k, v in raw.items()}
-    )
+    fields: dict[str, Any] = {k: (v if k == "sim_inserted" else str(v)) for k, v in raw.items()}
+    return replace(ModemIdentity(), **fields)
 
 
 def _fault(i: int, raw: Any) -> tuple[str, dict[str, Any]]:

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from dtulab import __version__, benchfile, report
 from dtulab.control import HELP, execute, parse_params
@@ -30,6 +30,9 @@ from peripherals.gsm_modem.timing import PROFILES
 from peripherals.links import LinkSpecError, check_link_spec
 from platforms import TARGETS
 from platforms.base import TargetError, Unsupported
+
+if TYPE_CHECKING:
+    Subcommands = argparse._SubParsersAction["Parser"]
 
 
 class UsageError(Exception):
@@ -176,7 +179,7 @@ def cmd_faults(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_modem(sub: argparse._SubParsersAction) -> None:
+def _add_modem(sub: Subcommands) -> None:
     p = sub.add_parser("modem", help=cmd_modem.__doc__, description=cmd_modem.__doc__)
     p.add_argument(
         "--link",
@@ -204,7 +207,7 @@ def _add_modem(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_modem)
 
 
-def _add_run(sub: argparse._SubParsersAction) -> None:
+def _add_run(sub: Subcommands) -> None:
     p = sub.add_parser("run", help=cmd_run.__doc__, description=cmd_run.__doc__)
     p.add_argument("--target", choices=sorted(TARGETS), help="the DTU target (default: reference)")
     p.add_argument(
@@ -238,7 +241,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_report(sub: argparse._SubParsersAction) -> None:
+def _add_report(sub: Subcommands) -> None:
     p = sub.add_parser("report", help=cmd_report.__doc__, description=cmd_report.__doc__)
     p.add_argument("--build", default="build", help="where scripts/test left its results")
     p.add_argument("--out", default="build/report", help="where to write the summary")
@@ -246,7 +249,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_report)
 
 
-def _add_faults(sub: argparse._SubParsersAction) -> None:
+def _add_faults(sub: Subcommands) -> None:
     p = sub.add_parser("faults", help=cmd_faults.__doc__, description=cmd_faults.__doc__)
     p.set_defaults(func=cmd_faults)
 
@@ -289,7 +292,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     return 1 if any(o.status == FAILED for o in outcomes) else 0
 
 
-def _add_campaign(sub: argparse._SubParsersAction) -> None:
+def _add_campaign(sub: Subcommands) -> None:
     from dtulab.campaign import CAMPAIGNS
     from dtulab.campaign.power import SCENARIOS
 
@@ -314,7 +317,7 @@ def _add_campaign(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_campaign)
 
 
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+SUBCOMMANDS: list[Callable[[Subcommands], None]] = [
     _add_run,
     _add_modem,
     _add_faults,
@@ -334,8 +337,9 @@ def build_parser() -> Parser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return args.func(args)
+        return func(args)
     except UsageError as exc:
         print(f"dtulab: error: {exc}", file=sys.stderr)
         return 2

@@ -160,13 +160,13 @@ def _timeline(r: Bench, args: list[str]) -> str:
     _needs(r, "timeline", "timeline")
     if len(args) > 1:
         raise UsageError("usage: timeline [<file.svg>]")
-    text = r.timeline(args[0] if args else None)
+    text = str(r.timeline(args[0] if args else None))
     return text + (f"\npicture written to {args[0]}" if args else "")
 
 
 @command("status")
 def _status(r: Bench, args: list[str]) -> str:
-    return r.status_line()
+    return str(r.status_line())
 
 
 @command("transcript")

@@ -64,9 +64,10 @@ def read_pytest(path: Path, results: Results) -> None:
 
 def read_robot(output: Path, target: str, results: Results) -> None:
     from robot.api import ExecutionResult, ResultVisitor
+    from robot.result import TestCase
 
-    class Collect(ResultVisitor):
-        def visit_test(self, test) -> None:
+    class Collect(ResultVisitor):  # type: ignore[misc]  # robot.api is untyped
+        def visit_test(self, test: TestCase) -> None:
             for tag in test.tags:
                 if not REQ.match(str(tag)):
                     continue

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from dtulab.datacenter import Server
 from peripherals.clock import Clock
@@ -34,7 +34,7 @@ from peripherals.links import Link, PtyLink, TcpServerLink, memory_pair, open_li
 from peripherals.loop_thread import LoopService, LoopThread
 from peripherals.power import PowerSupply
 from peripherals.timeline import render_text, write_svg
-from peripherals.transcript import Transcript, TranscriptLink
+from peripherals.transcript import Entry, Transcript, TranscriptLink
 from platforms import TARGETS, Target
 from platforms.base import TargetError
 
@@ -168,9 +168,7 @@ class World(LoopService):
             ("rs232", self.rs232_transcript),
             ("modem", self.modem_transcript),
         ):
-            transcript.listeners.append(
-                lambda e, n=name: self.power.notify(LinkTraffic(n, e.direction, e.data))
-            )
+            transcript.listeners.append(self._traffic_to_power(name))
         self._raw_rs232 = await open_link(cfg.rs232)
         self.rs232_link = TranscriptLink(self._raw_rs232, self.rs232_transcript)
         self.target = TARGETS[cfg.target](self)
@@ -186,6 +184,14 @@ class World(LoopService):
             await self.faults.inject(name, **params)
         if cfg.power_on:
             await self._switch(self.power.restore, check=False)  # a failure: the status line
+
+    def _traffic_to_power(self, link: str) -> Callable[[Entry], None]:
+        """Each chunk on a link offered to the supply's armed cuts."""
+
+        def notify(entry: Entry) -> None:
+            self.power.notify(LinkTraffic(link, entry.direction, entry.data))
+
+        return notify
 
     async def _power_worker(self) -> None:
         """Power transitions reach the modem and the target one at a time, in order."""
@@ -218,14 +224,16 @@ class World(LoopService):
         if check and self.target_error:
             raise TargetError(self.target_error)
 
-    def start(self, timeout: float = POWER_TIMEOUT) -> World:
+    def start(self, timeout: float = POWER_TIMEOUT) -> Self:
         """Build the bench; with ``power_on`` it returns once the target has been powered."""
         return super().start(timeout)
 
-    def stop(self) -> None:
-        super().stop()
-        if self._tmp is not None:
-            self._tmp.cleanup()
+    def stop(self, timeout: float = 20.0) -> None:
+        try:
+            super().stop(timeout)
+        finally:
+            if self._tmp is not None:
+                self._tmp.cleanup()
 
     async def _stop(self) -> None:
         await self.target.stop()
@@ -250,7 +258,7 @@ class World(LoopService):
     @property
     def rs232_port(self) -> str:
         """What the host opens: the pty path or ``socket://HOST:PORT`` (or a device's port)."""
-        own = getattr(self.target, "rs232_port", None)
+        own = self.target.rs232_port
         if own:
             return own
         raw = self._raw_rs232
@@ -266,6 +274,23 @@ class World(LoopService):
             return self.servers[name]
         except KeyError:
             raise ValueError(f"no server '{name}' (have: {', '.join(self.servers)})") from None
+
+    def rs232_taken(self) -> int:
+        """Bytes hosts have written to the RS232 port since the bench started that the firmware
+        has taken (or lost, while it was off); call on the bench loop."""
+        return self.rs232_transcript.bytes["rx"] - self.target.rs232_backlog()
+
+    def wait_rs232_taken(self, total: int, timeout: float = 30.0) -> None:
+        """Wait until ``rs232_taken()`` reaches ``total``: the links do not model a baud rate,
+        so a burst reaches the bench at once and an emulated UART takes it at its own pace.
+        Nothing to wait for on a device the host opens itself: its serial driver sent them."""
+        if self.target.rs232_port:
+            return
+        self.wait(
+            lambda: self.rs232_taken() >= total,
+            timeout,
+            f"the firmware taking {total} bytes from its RS232 port",
+        )
 
     def server_received(self, name: str = "dc1") -> bytes:
         return self.call(lambda: self.server(name).received)
@@ -371,7 +396,9 @@ class World(LoopService):
         allure.attach(
             self.call(self.modem_transcript.text), "modem transcript", allure.attachment_type.TEXT
         )
-        allure.attach.file(str(svg_path), "LED/power timeline", allure.attachment_type.SVG)
+        allure.attach.file(  # type: ignore[no-untyped-call]  # allure is untyped
+            str(svg_path), "LED/power timeline", allure.attachment_type.SVG
+        )
 
     # -- status -------------------------------------------------------------------------
     def status_line(self) -> str:

@@ -3,18 +3,55 @@
 Every model of a bench runs on one such loop, so models never race each
 other; synchronous callers (pytest, the CLI, Robot keywords) use ``run``
 (a coroutine) and ``call`` (a plain function), which execute on the loop and
-wait for the result.
+wait for the result. ``cancel_and_wait`` is how everything on the loop stops
+its tasks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 T = TypeVar("T")
+GRACE = 1.0  # seconds a cancelled task gets to end before it is cancelled again
+
+
+async def cancel_and_wait(*tasks: asyncio.Future[Any] | None, grace: float = GRACE) -> None:
+    """Cancel ``tasks`` and return once each has ended, whatever it raised. None, and the
+    task calling (it cannot wait for its own end: a task that closes what it runs in), are
+    skipped.
+
+    A task still running ``grace`` seconds after its cancel is cancelled again: Python
+    3.11's ``asyncio.wait_for`` swallows a cancellation that arrives as its inner future
+    completes, and such a task runs on; awaiting it once, as ``gather`` does, would wait
+    forever (a bench that would not stop, seen under load). A cancellation of the caller
+    is not swallowed here.
+    """
+    current = asyncio.current_task()
+    pending = {t for t in tasks if t is not None and t is not current and not t.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=grace)
+    for ended in tasks:  # what they raised is theirs; retrieved so asyncio does not log it
+        if ended is not None and ended.done() and not ended.cancelled():
+            ended.exception()
+
+
+def running_tasks() -> str:
+    """The loop's tasks and the line each is waiting on (call on the loop)."""
+    lines = []
+    for task in asyncio.all_tasks():
+        if task is asyncio.current_task():
+            continue
+        frames = task.get_stack(limit=1)
+        where = f"{frames[-1].f_code.co_filename}:{frames[-1].f_lineno}" if frames else "?"
+        lines.append(f"  {task.get_coro()!r} at {where}")
+    return "\n".join(sorted(lines))
 
 
 class LoopThread:
@@ -56,10 +93,8 @@ class LoopThread:
             return
 
         async def cancel_all() -> None:
-            leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in leftovers:
-                task.cancel()
-            await asyncio.gather(*leftovers, return_exceptions=True)
+            current = asyncio.current_task()
+            await cancel_and_wait(*(t for t in asyncio.all_tasks() if t is not current))
 
         try:
             self.run(cancel_all(), 10.0)
@@ -84,7 +119,7 @@ class LoopService:
     async def _stop(self) -> None:
         raise NotImplementedError
 
-    def start(self, timeout: float = 30.0) -> Any:
+    def start(self, timeout: float = 30.0) -> Self:
         self.thread.start()
         try:
             self.run(self._start(), timeout)
@@ -93,10 +128,17 @@ class LoopService:
             raise
         return self
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 20.0) -> None:
+        """Run ``_stop``; if it has not finished within ``timeout``, say which tasks were
+        still running and where (then the loop is stopped all the same)."""
         if self.thread.running:
             try:
-                self.run(self._stop(), 20.0)
+                self.run(self._stop(), timeout)
+            except concurrent.futures.TimeoutError:
+                tasks = self.call(running_tasks, 5.0)
+                raise RuntimeError(
+                    f"{type(self).__name__} did not stop within {timeout} s; running:\n{tasks}"
+                ) from None
             finally:
                 self.thread.stop()
 
@@ -106,7 +148,7 @@ class LoopService:
     def call(self, fn: Callable[[], T], timeout: float = 30.0) -> T:
         return self.thread.call(fn, timeout)
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -174,6 +174,11 @@ class PowerSupply:
         if cut_trigger in self.triggers:
             self.triggers.remove(cut_trigger)
 
+    def disarm_all(self) -> None:
+        """Forget every armed cut."""
+        for cut_trigger in list(self.triggers):
+            self.disarm(cut_trigger)
+
     def notify(self, event: Any) -> bool:
         """Offer an event to the armed triggers; True if one fired and power was cut.
 

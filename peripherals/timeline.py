@@ -38,7 +38,7 @@ def _check_window(since: float, until: float) -> float:
 def nice_step(span: float, target: int = 6) -> float:
     """A 1-2-5 step that cuts ``span`` into about ``target`` parts."""
     raw = span / max(1, target)
-    power = 10 ** math.floor(math.log10(raw))
+    power = 10.0 ** math.floor(math.log10(raw))
     for factor in (1, 2, 5, 10):
         if raw <= factor * power:
             return factor * power
@@ -123,7 +123,7 @@ def render_text(
         lines.append(row("V in", spark, f"  0–{top:g} V"))
         lines.append(row("power", led_cells(power.on_intervals(since, until))))
     for name, transcript in (links or {}).items():
-        cells = [set() for _ in range(width)]
+        cells: list[set[str]] = [set() for _ in range(width)]
         for t, direction in _link_times(transcript, since, until):
             cells[min(width - 1, int((t - since) / cell))].add(direction)
         marks = "".join(

@@ -33,10 +33,12 @@ class Transcript:
     def __post_init__(self) -> None:
         self.start = self.clock.now()
         self.listeners: list[Callable[[Entry], None]] = []  # told of every entry
+        self.bytes = {"rx": 0, "tx": 0}  # every byte each way, also those no longer kept
 
     def record(self, direction: str, data: bytes) -> None:
         entry = Entry(self.clock.now() - self.start, direction, bytes(data))
         self.entries.append(entry)
+        self.bytes[direction] += len(data)
         for listener in list(self.listeners):
             listener(entry)
         if len(self.entries) > self.limit:

@@ -77,7 +77,9 @@ def load_board(path: str | Path | None = None) -> Board:
     uarts.update({n: _int(uart_table, n, f"{path}: uarts", 0, UART_COUNT - 1) for n in uart_table})
     if len(set(uarts.values())) != len(uarts):
         raise BoardFileError(f"{path}: uarts must name different UARTs, got {uarts}")
-    led_table = _table(raw, "leds", path) if "leds" in raw else dict(Board().leds)
+    led_table: dict[str, object] = (
+        _table(raw, "leds", path) if "leds" in raw else dict(Board().leds)
+    )
     unknown = set(led_table) - set(LED_NAMES)
     if unknown:
         raise BoardFileError(f"{path}: unknown LED(s) {sorted(unknown)}; the DTU has {LED_NAMES}")

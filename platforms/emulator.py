@@ -19,24 +19,31 @@ its links are dropped, as on a real UART.
 
 from __future__ import annotations
 
+import array
 import asyncio
 import contextlib
 import ctypes
+import fcntl
 import logging
 import os
 import shutil
 import signal
 import tempfile
+import termios
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from peripherals.eeprom import PowerLost
 from peripherals.links import Link
+from peripherals.loop_thread import cancel_and_wait
 from platforms.base import Target
 from platforms.board_file import Board, load_board
 from platforms.firmware import project_firmware, user_firmware
+
+if TYPE_CHECKING:
+    from dtulab.world import World
 
 log = logging.getLogger(__name__)
 SCC_CFG1 = 0x4
@@ -146,9 +153,7 @@ class EmulatorProcess:
                 os.killpg(self.proc.pid, signal.SIGKILL)
         if self.proc is not None:
             await self.proc.wait()
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await cancel_and_wait(*self.tasks)
         for _, writer in self.uarts.values():
             writer.close()
         self.uarts.clear()
@@ -175,7 +180,7 @@ class EmulatorProcess:
 class EmulatorTarget(Target):
     capabilities = frozenset({"leds", "power", "eeprom", "modem"})
 
-    def __init__(self, world) -> None:
+    def __init__(self, world: World) -> None:
         super().__init__(world)
         cfg = world.config
         self.board: Board = load_board(cfg.board or None)
@@ -211,9 +216,7 @@ class EmulatorTarget(Target):
 
     async def stop(self) -> None:
         await self._kill()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(*self._tasks)
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
 
@@ -226,6 +229,21 @@ class EmulatorTarget(Target):
             return (self._workdir / "eeprom.bin").read_bytes() == self.world.eeprom.snapshot()
         except OSError:
             return True
+
+    def rs232_backlog(self) -> int:
+        """What is still in the bench's buffer for the UART and in its socket: QEMU reads a
+        UART's socket only as fast as the guest takes bytes (about 15 kB/s)."""
+        m = self.machine
+        if m is None or not self._live(m) or "rs232" not in m.uarts:
+            return 0  # the MCU is off: what reaches its pin now is lost, not waiting
+        transport = m.uarts["rs232"][1].transport
+        queued = transport.get_write_buffer_size()
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            outq = array.array("i", [0])
+            fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, outq)  # unread by the peer
+            queued += outq[0]
+        return queued
 
     def status(self) -> str:
         m = self.machine
@@ -372,7 +390,5 @@ class EmulatorTarget(Target):
         self._held = False
         if machine is not None:
             await machine.kill()
-        for task in self._machine_tasks:
-            task.cancel()
-        await asyncio.gather(*self._machine_tasks, return_exceptions=True)
+        await cancel_and_wait(*self._machine_tasks)
         self._machine_tasks = []

@@ -11,12 +11,16 @@ is not running, bytes arriving on its links are lost, as on a real UART.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 from dtu.dtu import TIMINGS, Board, Dtu
 from peripherals.links import Link
+from peripherals.loop_thread import cancel_and_wait
 from platforms.base import Target, register
+
+if TYPE_CHECKING:
+    from dtulab.world import World
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +30,7 @@ class ReferenceTarget(Target):
     name = "reference"
     capabilities = frozenset({"leds", "power", "eeprom", "modem"})
 
-    def __init__(self, world) -> None:
+    def __init__(self, world: World) -> None:
         super().__init__(world)
         self.dtu: Dtu | None = None
         self.boots = 0
@@ -45,9 +49,7 @@ class ReferenceTarget(Target):
         self._drains = [asyncio.ensure_future(discard(x)) for x in (w.rs232_link, w.dtu_modem_link)]
 
     async def _undrain(self) -> None:
-        for task in self._drains:
-            task.cancel()
-        await asyncio.gather(*self._drains, return_exceptions=True)
+        await cancel_and_wait(*self._drains)
         self._drains = []
 
     async def power(self, on: bool, volts: float) -> None:
@@ -58,11 +60,8 @@ class ReferenceTarget(Target):
             self._main = asyncio.ensure_future(self._firmware())
             await asyncio.sleep(0)  # the firmware's first step: it has booted when we return
             return
-        if self._main is not None:
-            self._main.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._main
-            self._main = None
+        await cancel_and_wait(self._main)
+        self._main = None
         self.dtu = None
         self.world.leds.all_off()
         if not self._drains:

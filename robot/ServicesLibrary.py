@@ -259,7 +259,7 @@ class ServicesLibrary:
             self._http.close()
         self._http = servers.HttpServer(servers.Site(files={path: body.encode("latin-1")}))
         self._http_seen = 0
-        return self._http.url("")
+        return str(self._http.url(""))
 
     @keyword("HTTP Server Should Receive")
     def http_server_should_receive(

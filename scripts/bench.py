@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -47,6 +48,7 @@ from dtulab.world import ServerConfig, World, WorldConfig
 from peripherals.gsm_modem.runner import ModemRunner
 from platforms import Unsupported
 
+Result = dict[str, Any]  # one line of build/bench.json
 LIMIT_BPS = 40_000  # GPRS class 10, about 40 kbit/s
 TOLERANCE = 0.05
 PROGRESS = Progress(sys.stdout)
@@ -107,7 +109,7 @@ def bring_up(console: Console, sink: Sink) -> None:
     sink.ready.wait(10)
 
 
-def round_trips(label: str, count: int, command: Callable[[], object]) -> dict:
+def round_trips(label: str, count: int, command: Callable[[], object]) -> Result:
     """``count`` timed calls of ``command`` (one AT round trip each): median, p99, max in ms."""
     samples = []
     for i in range(count):
@@ -125,7 +127,7 @@ def round_trips(label: str, count: int, command: Callable[[], object]) -> dict:
     }
 
 
-def bench_at_latency(count: int) -> dict:
+def bench_at_latency(count: int) -> Result:
     with ModemRunner("pty", profile="fast") as runner, Console(runner.port) as console:
         console.sync()
         console.command("ATE0")
@@ -133,7 +135,7 @@ def bench_at_latency(count: int) -> dict:
     return {"name": "at-latency", **stats}
 
 
-def uplink(total: int, limit_bps: float | None) -> dict:
+def uplink(total: int, limit_bps: float | None) -> Result:
     """RS232 side → AT+CIPSEND (quick send) → server; rate seen by the server."""
     sink = Sink()
     with ModemRunner("pty", profile="fast") as runner, Console(runner.port) as console:
@@ -159,7 +161,7 @@ def uplink(total: int, limit_bps: float | None) -> dict:
     return _rate(name, total, elapsed, limit_bps)
 
 
-def downlink(total: int, limit_bps: float | None) -> dict:
+def downlink(total: int, limit_bps: float | None) -> Result:
     """Server → +RECEIVE → RS232 side; rate seen on the RS232 side."""
     sink = Sink()
     name = "tcp-down-limited" if limit_bps else "tcp-down"
@@ -169,6 +171,7 @@ def downlink(total: int, limit_bps: float | None) -> dict:
             runner.inject("bandwidth", bps=limit_bps, direction="down")
         payload = bytes(i % 251 for i in range(total))
         start = time.monotonic()
+        assert sink.conn is not None  # bring_up waited for the connection
         threading.Thread(target=sink.conn.sendall, args=(payload,), daemon=True).start()
         got = bytearray()
         timeout = total / (limit_bps / 8) * 3 + 30 if limit_bps else 60
@@ -183,8 +186,8 @@ def downlink(total: int, limit_bps: float | None) -> dict:
     return _rate(name, total, elapsed, limit_bps)
 
 
-def _rate(name: str, total: int, elapsed: float, limit_bps: float | None) -> dict:
-    result = {
+def _rate(name: str, total: int, elapsed: float, limit_bps: float | None) -> Result:
+    result: Result = {
         "name": name,
         "bytes": total,
         "seconds": round(elapsed, 3),
@@ -204,7 +207,7 @@ def dtu_world(servers: int = 1, target: str = "reference") -> World:
     return World(WorldConfig(target=target, timing="fast", servers=names)).start()
 
 
-def bench_dtu_boot(rounds: int, target: str = "reference") -> dict:
+def bench_dtu_boot(rounds: int, target: str = "reference") -> Result:
     """Power-on to ready (the DTU's boot message, AT+CIMODID, on the RS232 port), then
     command mode answering (``+++`` … ``+ok``), and to GPRS up, over several cold boots."""
     ready, gprs = [], []
@@ -252,7 +255,7 @@ def _dtu_link(world: World, host: DtuHost, sockets: int = 1) -> None:
         world.wait_connections(1, f"dc{n}")
 
 
-def bench_dtu_at(count: int, target: str = "reference") -> dict:
+def bench_dtu_at(count: int, target: str = "reference") -> Result:
     """Round trip of ``AT`` → ``OK`` in the DTU's command mode (RS232 → firmware → RS232)."""
     world = dtu_world(target=target)
     try:
@@ -266,7 +269,7 @@ def bench_dtu_at(count: int, target: str = "reference") -> dict:
     return {"name": "dtu-at", "target": target, **stats}
 
 
-def bench_dtu_transparent(total: int, target: str = "reference") -> list[dict]:
+def bench_dtu_transparent(total: int, target: str = "reference") -> list[Result]:
     world = dtu_world(target=target)
     try:
         with DtuHost(world.rs232_port) as host:
@@ -323,7 +326,7 @@ def bench_dtu_transparent(total: int, target: str = "reference") -> list[dict]:
     ]
 
 
-def bench_dtu_soak(seconds: float) -> dict:
+def bench_dtu_soak(seconds: float) -> Result:
     """Four sockets, both directions, for ``seconds``: byte-exact delivery."""
     world = dtu_world(servers=4)
     sent = bytearray()
@@ -370,11 +373,11 @@ def bench_dtu_soak(seconds: float) -> dict:
     }
 
 
-def bench_targets(quick: bool) -> list[dict]:
+def bench_targets(quick: bool) -> list[Result]:
     """The firmware under QEMU (and under Renode where installed) beside the reference DTU,
     the same measurements in one run, and each one's ratio to the reference (above 1 = slower
     for times, faster for rates)."""
-    measured: dict[str, list[dict]] = {}
+    measured: dict[str, list[Result]] = {}
     for target in ("reference", "qemu", "renode"):
         try:
             boot = bench_dtu_boot(3 if quick else 10, target)
@@ -418,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     at_count = 300 if args.quick else 2000
     free = 200_000 if args.quick else 2_000_000
     limited = 25_000 if args.quick else 60_000  # at 5 kB/s: 5 s / 12 s per direction
-    plan: list[tuple[str, Callable[[], dict]]] = [
+    plan: list[tuple[str, Callable[[], Result | list[Result]]]] = [
         ("at-latency", lambda: bench_at_latency(at_count)),
         ("tcp", lambda: uplink(free, None)),
         ("tcp", lambda: downlink(free, None)),

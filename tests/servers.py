@@ -140,7 +140,8 @@ class HttpServer:
         self.server.site = site or Site()
         self.server.requests = []
         self.server.lock = threading.Lock()
-        self.host, self.port = self.server.server_address[:2]
+        host, self.port = self.server.server_address[:2]
+        self.host = str(host)
         self._thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

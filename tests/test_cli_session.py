@@ -62,6 +62,7 @@ def control(child: pexpect.spawn, line: str, reply: str, timeout: float = 30) ->
     """Type a control command on dtulab's terminal and wait for its reply."""
     child.sendline(line)
     child.expect(reply, timeout)
+    assert isinstance(child.match, re.Match)
     return child.match
 
 

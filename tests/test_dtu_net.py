@@ -71,6 +71,7 @@ def test_buffer_keeps_the_newest_15_kb(world, host):
     for i in range(0, len(data), 1024):
         host.write(data[i : i + 1024])
         time.sleep(0.05)
+    world.wait_rs232_taken(host.sent)  # all of it in the DTU while the network is down
     time.sleep(0.3)  # the last packet is formed
     world.clear(fault)
     got = world.wait_server_received(15 * 1024, timeout=40)

@@ -66,7 +66,7 @@ def test_a_cut_at_every_eeprom_write_of_atw_leaves_old_or_new_settings(world, ho
         world.call(lambda k=k, keep=keep: world.power.arm_cut(cut_at(world.eeprom, k, keep)))
         host.write("ATW\r")
         world.wait(lambda: not world.power.on, 20, f"the cut at write {k}")
-        world.call(lambda: [world.power.disarm(t) for t in list(world.power.triggers)])
+        world.call(world.power.disarm_all)
         boot_to_command_mode(world, host)
         after = snapshot(host)
         assert after in (old, new), f"cut at write {k} (keep={keep}) left {after}"

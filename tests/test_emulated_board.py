@@ -28,6 +28,7 @@ from dtulab.console import Console
 from dtulab.world import World, WorldConfig
 from peripherals.eeprom import EepromWrite as ModelWrite
 from platforms.base import TargetError, Unsupported
+from platforms.emulator import EmulatorTarget
 from platforms.firmware import FIRMWARE_DIR
 from platforms.renode.machine import find_renode
 
@@ -76,9 +77,14 @@ def bench(emulator: str, demo_elf: Path, tmp_path: Path) -> Iterator[tuple[World
         yield bench
 
 
+def emulated(world: World) -> EmulatorTarget:
+    assert isinstance(world.target, EmulatorTarget)
+    return world.target
+
+
 def debug(world: World, line: str, reply: str | None = "ok", timeout: float = 20) -> None:
     """A command on the demo's debug console; wait for its reply line."""
-    target = world.target
+    target = emulated(world)
     seen = len(target.console)
     world.run(target.console_write(line.encode() + b"\r\n"))
     if reply is not None:
@@ -90,7 +96,19 @@ def test_rs232_is_wired_both_ways(bench):
     burst = bytes(range(32, 127)) * 40  # 3800 bytes in one write
     host.write(burst)
     assert host.read_exactly(len(burst), 20) == burst
-    assert world.target.console[0] == "board-demo ready"
+    assert emulated(world).console[0] == "board-demo ready"
+
+
+def test_the_bench_knows_when_the_uart_has_taken_a_burst(bench):
+    """A burst reaches the bench at once and the emulated UART takes it at its own pace:
+    wait_rs232_taken() returns once the firmware has every byte (its echo is all back)."""
+    world, host = bench
+    burst = bytes(range(32, 127)) * 320  # 30 kB: two seconds at QEMU's 15 kB/s
+    host.write(burst)
+    assert world.call(world.rs232_taken) < host.sent  # still on its way in
+    world.wait_rs232_taken(host.sent, timeout=120)
+    assert world.call(world.target.rs232_backlog) == 0
+    assert host.read_exactly(len(burst), 60) == burst
 
 
 def test_leds_follow_the_scc_register(bench):
@@ -171,15 +189,15 @@ def test_the_pwrkey_bit_powers_the_modem_on(emulator, demo_elf, tmp_path):
         modem = world.modem
         world.run(modem.power_off("UNDER-VOLTAGE POWER DOWN"))
         boots = modem.boot_count
-        assert not modem.power.on and world.target.pwrkey_presses == 0
+        assert not modem.power.on and emulated(world).pwrkey_presses == 0
         debug(world, "led 2 1")  # pressed
         world.wait(lambda: modem.power.on, 10, "the modem on")
-        assert modem.boot_count == boots + 1 and world.target.pwrkey_presses == 1
+        assert modem.boot_count == boots + 1 and emulated(world).pwrkey_presses == 1
         assert not world.leds["DATA"].on  # the bit is the key, not an LED
         debug(world, "led 2 1")  # still held: no new press
         debug(world, "led 2 0")  # released
         debug(world, "led 2 1")  # a press while the modem is on changes nothing
-        assert world.target.pwrkey_presses == 2 and modem.boot_count == boots + 1
+        assert emulated(world).pwrkey_presses == 2 and modem.boot_count == boots + 1
         assert modem.power.on
 
 

@@ -7,7 +7,14 @@ import socket
 import pytest
 
 from peripherals.clock import Clock
-from peripherals.links import LinkSpecError, check_link_spec, memory_pair, open_link
+from peripherals.links import (
+    LinkSpecError,
+    PtyLink,
+    TcpServerLink,
+    check_link_spec,
+    memory_pair,
+    open_link,
+)
 from peripherals.transcript import Transcript, TranscriptLink
 
 
@@ -31,6 +38,7 @@ def test_memory_pair_carries_bytes_both_ways_and_closes():
 def test_pty_is_raw_and_binary_clean():
     async def scenario():
         link = await open_link("pty")
+        assert isinstance(link, PtyLink)
         fd = os.open(link.slave_path, os.O_RDWR | os.O_NOCTTY)
         try:
             payload = bytes(range(256))
@@ -51,6 +59,7 @@ def test_pty_is_raw_and_binary_clean():
 def test_tcp_link_serves_one_client_at_a_time():
     async def scenario():
         link = await open_link("tcp:127.0.0.1:0")
+        assert isinstance(link, TcpServerLink)
         await link.write(b"dropped: nobody is connected")
         first = await asyncio.to_thread(socket.create_connection, (link.host, link.port))
         await asyncio.wait_for(link.client_connected.wait(), 10)

@@ -94,14 +94,18 @@ class _Array:
 def dotnet(monkeypatch, tmp_path) -> Path:
     """The .NET names the scripts import, and their files (image, events) in tmp_path."""
     system = types.ModuleType("System")
-    system.Environment = types.SimpleNamespace(
-        GetEnvironmentVariable=lambda n: __import__("os").environ.get(n)
+    system.__dict__.update(
+        Environment=types.SimpleNamespace(
+            GetEnvironmentVariable=lambda n: __import__("os").environ.get(n)
+        ),
+        Convert=types.SimpleNamespace(ToUInt32=lambda text, base: int(text, base)),
+        Array=_Array,
+        Byte=int,
     )
-    system.Convert = types.SimpleNamespace(ToUInt32=lambda text, base: int(text, base))
-    system.Array, system.Byte = _Array, int
     io = types.ModuleType("System.IO")
-    io.File, io.FileStream = _File, _FileStream
-    io.FileMode = types.SimpleNamespace(Open="r+b")
+    io.__dict__.update(
+        File=_File, FileStream=_FileStream, FileMode=types.SimpleNamespace(Open="r+b")
+    )
     monkeypatch.setitem(sys.modules, "System", system)
     monkeypatch.setitem(sys.modules, "System.IO", io)
     (tmp_path / "ee.bin").write_bytes(b"\xff" * 4096)
@@ -222,8 +226,8 @@ def test_the_strap_reads_the_benchs_word(dotnet, monkeypatch):
 class _LimitTimer:
     """Renode's LimitTimer as the watchdog script uses it; ``reach_zero`` is its clock."""
 
-    class _Event(list):
-        def __iadd__(self, handler: Any) -> _LimitTimer._Event:
+    class _Event(list[Any]):
+        def __iadd__(self, handler: Any) -> _LimitTimer._Event:  # type: ignore[misc]
             self.append(handler)
             return self
 
@@ -249,7 +253,7 @@ def renode_runtime(monkeypatch) -> types.SimpleNamespace:
     machine = types.SimpleNamespace(ClockSource=object(), resets=0)
     machine.RequestReset = lambda: setattr(machine, "resets", machine.resets + 1)
     emulation = types.SimpleNamespace(Machines=[machine])
-    modules = {
+    modules: dict[str, dict[str, Any]] = {
         "Antmicro.Renode.Core": {
             "EmulationManager": types.SimpleNamespace(
                 Instance=types.SimpleNamespace(CurrentEmulation=emulation)

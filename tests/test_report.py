@@ -3,7 +3,7 @@
 import io
 import json
 
-import robot
+from robot.run import run as run_robot
 
 from dtulab import report
 
@@ -25,7 +25,7 @@ def test_verdicts_per_requirement_and_target(tmp_path):
     (build / "robot" / "serial").mkdir(parents=True)
     suite = tmp_path / "suite.robot"
     suite.write_text(SUITE)
-    robot.run(str(suite), outputdir=str(build / "robot" / "serial"), output="output.xml",
+    run_robot(str(suite), outputdir=str(build / "robot" / "serial"), output="output.xml",
               log="NONE", report="NONE", stdout=io.StringIO())  # fmt: skip
     (build / "pytest-requirements.json").write_text(
         json.dumps([

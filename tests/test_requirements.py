@@ -21,7 +21,7 @@ def tagged_ids() -> set[str]:
                 and isinstance(node.func, ast.Attribute)
                 and node.func.attr == "req"
             ):
-                found |= {a.value for a in node.args if isinstance(a, ast.Constant)}
+                found |= {str(a.value) for a in node.args if isinstance(a, ast.Constant)}
     return found
 
 

@@ -80,8 +80,9 @@ def test_svg_is_xml_with_one_rect_per_on_span(tmp_path: Path) -> None:
     pow_rect = next(r for r in on if r.get("data-led") == "POW")
     net_rect = next(r for r in on if r.get("data-led") == "NET")
     # POW spans 0..8 s, NET 2..8 s: NET starts later and is 3/4 as wide
-    assert float(net_rect.get("x")) > float(pow_rect.get("x"))
-    assert float(net_rect.get("width")) == pytest.approx(float(pow_rect.get("width")) * 0.75, 0.01)
+    assert float(net_rect.get("x", "nan")) > float(pow_rect.get("x", "nan"))
+    net_width, pow_width = float(net_rect.get("width", "nan")), float(pow_rect.get("width", "nan"))
+    assert net_width == pytest.approx(pow_width * 0.75, 0.01)
     assert len([p for p in root.iter(f"{SVG}polyline") if p.get("class") == "voltage"]) == 1
     dashed = [line for line in root.iter(f"{SVG}line") if line.get("class") == "threshold"]
     assert len(dashed) >= 2  # 9 V and 7.5 V (24 V too when the scale reaches it)

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from dtulab.progress import Progress
 from dtulab.world import ServerConfig, World, WorldConfig
@@ -67,7 +67,7 @@ class Outcome:
     reproduce: str = ""
     evidence: dict[str, str] = field(default_factory=dict)  # transcripts, timeline, console
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {**asdict(self), "point": asdict(self.point)}
 
 

@@ -41,6 +41,7 @@ could avoid. So latency is 300 ms and the rate 20 kbit/s (GPRS class 10 up).
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import re
 import threading
@@ -437,7 +438,7 @@ class PointRun:
                     at = start + LED_MARGIN
                     check(
                         LEDS,
-                        not world.call(lambda led=led, at=at: led.state_at(at)),
+                        not world.call(functools.partial(led.state_at, at)),
                         f"{name} on {at - self.fault_at:.2f} s after the fault while the "
                         f"modem had the {'link' if name == 'DATA' else 'PDP context'} down "
                         f"({start - self.fault_at:.2f}–{end - self.fault_at:.2f} s)",

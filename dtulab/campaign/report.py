@@ -9,6 +9,7 @@ import json
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from dtulab.campaign.core import FAILED, NOT_REACHED, PASSED, Outcome
 
@@ -86,7 +87,7 @@ def _allure_result(
 
 
 def write(
-    out: Path, allure_dir: Path | None, title: str, meta: dict, outcomes: list[Outcome]
+    out: Path, allure_dir: Path | None, title: str, meta: dict[str, Any], outcomes: list[Outcome]
 ) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "campaign.json").write_text(

@@ -48,7 +48,9 @@ _SREG = re.compile(r"[Ss](\d+)(=\d*|\?)?")
 
 def _split_raw(raw: str) -> list[str]:
     """Split on commas outside double quotes."""
-    parts, cur, quoted = [], [], False
+    parts: list[str] = []
+    cur: list[str] = []
+    quoted = False
     for ch in raw:
         if ch == '"':
             quoted = not quoted

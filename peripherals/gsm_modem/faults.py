@@ -220,7 +220,7 @@ def _coerce(name: str, value: object, default: object) -> object:
     """Text from a command line becomes the parameter's type (link numbers for None)."""
     if not isinstance(value, str) or isinstance(default, str):
         return value
-    kind = type(default) if default not in (None, MISSING) else int
+    kind: type = type(default) if default not in (None, MISSING) else int
     try:
         return kind(value)
     except ValueError:

@@ -29,6 +29,7 @@ from peripherals.gsm_modem.part import ModemPart, P
 from peripherals.gsm_modem.registry import COMMANDS, NO_FINAL
 from peripherals.gsm_modem.timing import TimingProfile, get_profile
 from peripherals.links import Link
+from peripherals.loop_thread import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -145,10 +146,7 @@ class Modem:
     async def stop(self) -> None:
         await self.power_off(None)
         self.network.unsubscribe(self._on_network)
-        if self._pump_task is not None:
-            self._pump_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pump_task
+        await cancel_and_wait(self._pump_task)
 
     async def power_on(self) -> None:
         """Press PWRKEY: boot and print the power-up URCs."""
@@ -167,14 +165,7 @@ class Modem:
             await self.urc(urc)
         self.power = Power(on=False)
         self.ready_event.clear()
-        current = asyncio.current_task()
-        for task in list(self._life):
-            if task is not current:
-                task.cancel()
-        for task in list(self._life):
-            if task is not current:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        await cancel_and_wait(*self._life)
         self.reg = Registration()
         parts, self._parts = self._parts, {}
         for part in parts.values():

@@ -18,6 +18,7 @@ Pure functions, no I/O. References:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -137,6 +138,11 @@ def unpack_septets(data: bytes, count: int, fill_bits: int = 0) -> list[int]:
 def ucs2_encode(text: str) -> bytes:
     """UCS2 big-endian (TS 23.038 §6.2.3); characters outside the BMP become UTF-16 pairs."""
     return text.encode("utf-16-be", "surrogatepass")
+
+
+def ucs2_units(text: str) -> int:
+    """UTF-16 code units: a character outside the BMP is two (a surrogate pair)."""
+    return len(ucs2_encode(text)) // 2
 
 
 def ucs2_decode(data: bytes) -> str:
@@ -435,20 +441,19 @@ def segments(text: str, alphabet: str) -> list[str]:
     7-bit parts hold 153 septets (an ESC pair is never split), UCS2 parts 67
     characters (a surrogate pair is never split), 8-bit parts 134 octets.
     """
+    cost: Callable[[str], int]
     if alphabet == "gsm7":
         size, single, cost = 153, SINGLE_SEPTETS, gsm7_length
     elif alphabet == "ucs2":
         size, single = 67, 70
-
-        def cost(s: str) -> int:
-            return len(ucs2_encode(s)) // 2
-
+        cost = ucs2_units
     else:
         size, single, cost = 134, SINGLE_OCTETS, len
     if cost(text) <= single:
         return [text]
     parts: list[str] = []
-    cur, used = [], 0
+    cur: list[str] = []
+    used = 0
     for ch in text:
         c = cost(ch)
         if used + c > size:

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from peripherals.gsm_modem import pdu
+from peripherals.gsm_modem.pdu import Concat
 
 if TYPE_CHECKING:
     from peripherals.gsm_modem.modem import Modem
@@ -48,7 +49,7 @@ class SentSms:
     dcs: int = 0
     smsc: str = ""
     data: bytes = b""  # the payload octets (septet values for gsm7), header excluded
-    concat: pdu.Concat | None = None  # part of a concatenated message
+    concat: Concat | None = None  # part of a concatenated message
 
 
 @dataclass

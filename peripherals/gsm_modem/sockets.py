@@ -20,6 +20,7 @@ from typing import Any
 
 from peripherals.clock import Clock
 from peripherals.gsm_modem.network import Path, PathConditions
+from peripherals.loop_thread import cancel_and_wait
 
 PIECE = 256  # bytes per step when a rate limit applies: smooth enough for GPRS rates
 IDLE = 0.05  # seconds a rate-limited pipe may fall behind before it restarts its schedule
@@ -42,6 +43,7 @@ class ShapedPipe:
             asyncio.Queue()
         )
         self._next_free = 0.0
+        self._closed = False
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     def put(self, data: bytes | None, done: asyncio.Future[bool] | None = None) -> None:
@@ -49,7 +51,7 @@ class ShapedPipe:
         self._queue.put_nowait((self._clock.now(), data, done))
 
     async def _run(self) -> None:
-        while True:
+        while not self._closed:
             t0, data, done = await self._queue.get()
             path = self._path()
             await self._clock.sleep_until(t0 + path.latency)
@@ -72,9 +74,10 @@ class ShapedPipe:
                 done.set_result(True)
 
     async def close(self) -> None:
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        """Stop moving chunks: at once, or after this one when the pipe's own delivery closes
+        the connection (end of stream)."""
+        self._closed = True
+        await cancel_and_wait(self._task)
 
 
 class _Udp(asyncio.DatagramProtocol):
@@ -132,7 +135,8 @@ class Connection:
                 self.port,
                 type=socket.SOCK_STREAM if self.proto == "TCP" else socket.SOCK_DGRAM,
             )
-            family, _, _, _, addr = infos[0]
+            family, _, _, _, sockaddr = infos[0]
+            addr = (str(sockaddr[0]), int(sockaddr[1]))
             self.remote_ip = addr[0]
             if self.proto == "TCP":
                 reader, writer = await asyncio.wait_for(
@@ -144,7 +148,7 @@ class Connection:
                 self._reader_task = loop.create_task(self._read_tcp(reader))
             else:
                 transport, _ = await loop.create_datagram_endpoint(
-                    lambda: _Udp(self._from_network), remote_addr=addr[:2], family=family
+                    lambda: _Udp(self._from_network), remote_addr=addr, family=family
                 )
                 self._udp = transport
         except (OSError, TimeoutError, UnicodeError):

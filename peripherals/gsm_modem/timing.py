@@ -84,4 +84,4 @@ def get_profile(name: str, **overrides: float) -> TimingProfile:
     except KeyError:
         known = ", ".join(sorted(PROFILES))
         raise ValueError(f"unknown timing profile '{name}': expected one of {known}") from None
-    return replace(profile, **overrides) if overrides else profile
+    return replace(profile, **overrides) if overrides else profile  # type: ignore[arg-type]

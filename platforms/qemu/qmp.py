@@ -32,7 +32,8 @@ class Qmp:
         line = await self._reader.readline()
         if not line:
             raise QmpError("QEMU closed its QMP socket")
-        return json.loads(line)
+        message: dict[str, Any] = json.loads(line)
+        return message
 
     async def execute(self, command: str, **arguments: Any) -> Any:
         request: dict[str, Any] = {"execute": command}

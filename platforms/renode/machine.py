@@ -54,7 +54,8 @@ def find_renode() -> str:
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def parse_event(line: str) -> SccWrite | SccReset | EepromWrite | Message | None:

@@ -20,6 +20,7 @@ The Buffer Keeps The Newest 15 KB
     FOR    ${kb}    IN RANGE    20
         Send To DTU    ${{ f"[{${kb}:02d}]" * 256 }}    after=50 ms
     END
+    Wait Until DTU Has Read Everything Sent
     Sleep    300 ms    reason=Serial silence longer than the packing time ends the last packet.
     Restore Network
     Server Should Be Connected    dc1    count=2    timeout=30

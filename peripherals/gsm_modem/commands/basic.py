@@ -160,7 +160,8 @@ _CCLK = re.compile(r"^(\d\d)/(\d\d)/(\d\d),(\d\d):(\d\d):(\d\d)([+-]\d\d)$")
 
 def clock_offset(m: Modem) -> tuple[timedelta, int]:
     """(offset of the module's RTC from host UTC, time zone in quarter hours)."""
-    return m.extra.setdefault("cclk", (timedelta(0), 0))
+    offset: tuple[timedelta, int] = m.extra.setdefault("cclk", (timedelta(0), 0))
+    return offset
 
 
 @at_command("+CCLK")

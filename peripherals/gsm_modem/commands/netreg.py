@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from peripherals.gsm_modem.atparse import Command, Kind
 from peripherals.gsm_modem.errors import AtError, CmeError
-from peripherals.gsm_modem.registry import Final, at_command, int_arg, nargs, only
+from peripherals.gsm_modem.registry import Final, Handler, at_command, int_arg, nargs, only
 
 if TYPE_CHECKING:
     from peripherals.gsm_modem.modem import Modem
@@ -29,7 +29,7 @@ async def csq(m: Modem, cmd: Command) -> Final:
     return None
 
 
-def _registration(attr_n: str, stat_attr: str, name: str):
+def _registration(attr_n: str, stat_attr: str, name: str) -> Handler:
     async def handler(m: Modem, cmd: Command) -> Final:
         if cmd.kind is Kind.READ:
             n, stat = getattr(m.settings, attr_n), getattr(m.reg, stat_attr)

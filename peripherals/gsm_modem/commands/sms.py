@@ -63,7 +63,7 @@ def storage(m: Modem, memory: str) -> list[StoredSms | None]:
     name = "ME" if memory.startswith("ME") else "SM"
     if name == "SM" and not m.identity.sim_inserted:
         raise CmsError(SIM_MISSING)
-    banks = m.extra.setdefault("sms_storage", {})
+    banks: dict[str, list[StoredSms | None]] = m.extra.setdefault("sms_storage", {})
     return banks.setdefault(name, [None] * CAPACITY)
 
 
@@ -131,7 +131,8 @@ class SmsState(ModemPart):
     @property
     def csca(self) -> tuple[str, int]:
         default = (self.center.number, 145) if self.center is not None else ("", 129)
-        return self.modem.extra.get("sms_csca", default)
+        csca: tuple[str, int] = self.modem.extra.get("sms_csca", default)
+        return csca
 
     # -- character sets (TS 27.007 §5.5, TS 27.005 Annex A) ------------------
     def text_from_te(self, raw: bytes) -> str:
@@ -181,15 +182,17 @@ class SmsState(ModemPart):
 
     # -- message reference (TP-MR, kept on the SIM like EF-SMSS) ----------------
     def next_mr(self) -> int:
-        mr = (self.modem.extra.get("sms_mr", 0) + 1) & 0xFF
-        self.modem.extra["sms_mr"] = mr
-        return mr
+        return self._next("sms_mr")
 
     def next_ref(self) -> int:
         """The reference of the next concatenated message (TS 23.040 §9.2.3.24.1)."""
-        ref = (self.modem.extra.get("sms_ref", 0) + 1) & 0xFF
-        self.modem.extra["sms_ref"] = ref
-        return ref
+        return self._next("sms_ref")
+
+    def _next(self, counter: str) -> int:
+        """The next value of an 8-bit counter kept on the SIM."""
+        value = (int(self.modem.extra.get(counter, 0)) + 1) & 0xFF
+        self.modem.extra[counter] = value
+        return value
 
     # -- incoming messages -------------------------------------------------------
     def accept(self, tpdu: bytes, smsc: str) -> list[str] | None:
@@ -657,7 +660,10 @@ async def _send_text(m: Modem, st: SmsState, cmd: Command) -> Final:
             if alphabet == "gsm7":
                 data = bytes(pdu.gsm7_encode(part))
             elif alphabet == "ucs2":
-                data = pdu.ucs2_encode(part) if len(parts) > 1 else bytes(payload)
+                if len(parts) == 1 and isinstance(payload, bytes):
+                    data = payload  # the octets as the host typed them
+                else:
+                    data = pdu.ucs2_encode(part)
             else:
                 data = part.encode("latin-1")
             messages.append(

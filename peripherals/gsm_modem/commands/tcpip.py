@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from peripherals.gsm_modem.atparse import Command, Kind
@@ -132,7 +133,7 @@ class IpStack(ModemPart):
         self.links.clear()
 
     # -- data ------------------------------------------------------------
-    def _receiver(self, n: int):
+    def _receiver(self, n: int) -> Callable[[bytes], Awaitable[None]]:
         async def on_receive(data: bytes) -> None:
             conn = self.links.get(n)
             if self.rxget:
@@ -155,7 +156,7 @@ class IpStack(ModemPart):
 
         return on_receive
 
-    def _closer(self, n: int):
+    def _closer(self, n: int) -> Callable[[], Awaitable[None]]:
         async def on_remote_close() -> None:
             conn = self.links.get(n)
             if conn is not None:

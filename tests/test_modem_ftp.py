@@ -60,10 +60,14 @@ def start_get(console: Console) -> None:
     console.expect("\r\nOK\r\n")
 
 
-def read_all(console: Console) -> bytes:
-    """What a host does after AT+FTPGET=1: read on every +FTPGET: 1,1 until +FTPGET: 1,0."""
+def read_all(console: Console, opened: bool = False) -> bytes:
+    """What a host does after AT+FTPGET=1: read on every +FTPGET: 1,1 until +FTPGET: 1,0
+    (``opened``: the first +FTPGET: 1,1 was taken already)."""
     data = bytearray()
     inflight = done = False
+    if opened:
+        console.write(READ)
+        inflight = True
     while True:
         event = console.expect(EVENT)
         if event.group(3):  # the read sent just before the session ended
@@ -155,8 +159,9 @@ def test_ftp_get_binary_passive(console: Console, ftp_server: FtpServer) -> None
     open_bearer(console)
     setup_ftp(console, ftp_server, "/fw/", "image.bin", mode=1)
     start_get(console)
-    assert console.command("AT+FTPSTATE")[0] == "+FTPSTATE: 1"
-    data = read_all(console)
+    console.expect("\r\n+FTPGET: 1,1\r\n", 30)  # the session is open: data waits
+    assert console.command("AT+FTPSTATE") == ["+FTPSTATE: 1", "OK"]
+    data = read_all(console, opened=True)
     assert len(data) == len(BIG)
     assert sha(data) == sha(BIG)
     assert console.command("AT+FTPSTATE") == ["+FTPSTATE: 0", "OK"]

@@ -34,7 +34,7 @@ from peripherals.links import Link, PtyLink, TcpServerLink, memory_pair, open_li
 from peripherals.loop_thread import LoopService, LoopThread
 from peripherals.power import PowerSupply
 from peripherals.timeline import render_text, write_svg
-from peripherals.transcript import Entry, Transcript, TranscriptLink
+from peripherals.transcript import Entry, StreamSearch, Transcript, TranscriptLink
 from platforms import TARGETS, Target
 from platforms.base import TargetError
 
@@ -57,19 +57,19 @@ class LinkTraffic:
 
 
 def on_bytes(link: str, pattern: bytes, direction: str | None = None) -> Callable[[Any], bool]:
-    """A cut trigger: true when ``pattern`` shows up in a chunk on ``link``.
+    """A cut trigger: true when ``pattern`` has crossed ``link`` (in one chunk or several).
 
     ``world.power.arm_cut(on_bytes("modem", b"AT+CIICR"))`` cuts the power as the DTU
     sends that command to its modem.
     """
+    streams: dict[str, StreamSearch] = {}  # one per direction: they interleave on a link
 
     def predicate(event: Any) -> bool:
-        return (
-            isinstance(event, LinkTraffic)
-            and event.link == link
-            and (direction is None or event.direction == direction)
-            and pattern in event.data
-        )
+        if not isinstance(event, LinkTraffic) or event.link != link:
+            return False
+        if direction is not None and event.direction != direction:
+            return False
+        return streams.setdefault(event.direction, StreamSearch(pattern)).feed(event.data)
 
     return predicate
 

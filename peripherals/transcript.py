@@ -51,6 +51,24 @@ class Transcript:
         return b"".join(e.data for e in self.entries if e.direction == direction)
 
 
+class StreamSearch:
+    """A byte pattern in a stream that arrives in chunks of any size (a UART hands over a
+    command wherever it likes: ``A``, then ``T+CIPSTART...``): each chunk is searched together
+    with the end of the chunks before it."""
+
+    def __init__(self, pattern: bytes) -> None:
+        if not pattern:
+            raise ValueError("an empty pattern is in every stream")
+        self.pattern = pattern
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> bool:
+        """True if the pattern ends in this chunk (or began before it)."""
+        data = self._tail + chunk
+        self._tail = data[-(len(self.pattern) - 1) :] if len(self.pattern) > 1 else b""
+        return self.pattern in data
+
+
 class TranscriptLink:
     """A link that records its traffic into a transcript."""
 

@@ -15,7 +15,7 @@ from peripherals.links import (
     memory_pair,
     open_link,
 )
-from peripherals.transcript import Transcript, TranscriptLink
+from peripherals.transcript import StreamSearch, Transcript, TranscriptLink
 
 
 def run(coro):
@@ -111,3 +111,29 @@ def test_transcript_records_both_directions_in_order():
     assert transcript.data("tx") == b"AT\r"
     assert transcript.entries[0].time <= transcript.entries[1].time
     assert "tx  b'AT\\r'" in transcript.text()
+
+
+def test_a_pattern_split_across_chunks_is_found():
+    """A UART hands a command over in pieces of any size (seen: b'A', then b'T+CIPSTART=...')."""
+    stream = StreamSearch(b"AT+CIPSTART")
+    assert [stream.feed(c) for c in (b"OK\r\nA", b"T+CIPS", b"TART=0,", b"x")] == [
+        False,
+        False,
+        True,
+        False,
+    ]
+    assert StreamSearch(b"\x00").feed(b"a\x00")
+
+
+def test_a_cut_trigger_on_bytes_sees_a_command_in_pieces():
+    from dtulab.world import LinkTraffic, on_bytes
+
+    trigger = on_bytes("modem", b"AT+CIICR", "rx")
+    seen = [
+        trigger(LinkTraffic("modem", "rx", b"A")),
+        trigger(LinkTraffic("modem", "tx", b"\r\nOK\r\n")),  # the other way: its own stream
+        trigger(LinkTraffic("rs232", "rx", b"T+CIICR")),  # another link
+        trigger(LinkTraffic("modem", "rx", b"T+CI")),
+        trigger(LinkTraffic("modem", "rx", b"ICR\r")),
+    ]
+    assert seen == [False, False, False, False, True]

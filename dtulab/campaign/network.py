@@ -61,7 +61,7 @@ from dtulab.host import DtuHost
 from dtulab.world import World
 from peripherals.gsm_modem.faults import Fault
 from peripherals.gsm_modem.timing import get_profile
-from peripherals.transcript import Entry
+from peripherals.transcript import Entry, StreamSearch
 
 RECONNECTS = "reconnects"
 NO_LOSS = "no loss, in order, no duplicates"
@@ -316,9 +316,10 @@ class PointRun:
         world = self.world
         listeners = world.modem_transcript.listeners
         fired: list[asyncio.Task[Fault]] = []
+        stream = StreamSearch(pattern)
 
         def listener(entry: Entry) -> None:
-            if entry.direction == direction and pattern in entry.data:
+            if entry.direction == direction and stream.feed(entry.data):
                 listeners.remove(listener)
                 fired.append(asyncio.ensure_future(self._inject()))
 

@@ -1,20 +1,31 @@
-"""The project's firmware image (firmware/), built on demand with ``make -C firmware``.
+"""The project's firmware images (firmware/), built on demand with ``make -C firmware``.
 
-scripts/setup builds it once; the emulator targets call ``project_firmware()``
+scripts/setup builds them once; the emulator targets call ``project_firmware()``
 before its first boot in a process, so an edited source is rebuilt (make is a
-no-op when nothing changed). A user's own image (``--firmware PATH``) is used
-as it is.
+no-op when nothing changed), and tests build the image they run with
+``make_firmware(goal)``. Builds hold a lock on the tree: pytest-xdist workers
+and scripts/test's jobs may ask for one at the same moment. A user's own image
+(``--firmware PATH``) is used as it is.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import subprocess
 from pathlib import Path
 
 from platforms.base import TargetError
 
 FIRMWARE_DIR = Path(__file__).resolve().parents[1] / "firmware"
-PROJECT_ELF = FIRMWARE_DIR / "build" / "dtu.elf"
+BUILD = FIRMWARE_DIR / "build"
+PROJECT_ELF = BUILD / "dtu.elf"
+IMAGES = {  # make goal -> the image it builds (firmware/Makefile)
+    "all": PROJECT_ELF,
+    "demo": BUILD / "board-demo.elf",
+    "UNSAFE_STORE=1": BUILD / "dtu-unsafe.elf",
+    "NO_RESEND=1": BUILD / "dtu-noresend.elf",
+}
 
 _built: Path | None = None
 
@@ -23,18 +34,27 @@ class FirmwareError(TargetError):
     """The firmware did not build (the message has make's output)."""
 
 
+def make_firmware(goal: str = "all") -> Path:
+    """``make -C firmware <goal>``, one build of the tree at a time; the image it built."""
+    BUILD.mkdir(parents=True, exist_ok=True)
+    with (BUILD / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = subprocess.run(
+            ["make", "-s", "-C", str(FIRMWARE_DIR), goal],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    if done.returncode != 0:
+        tail = "\n".join(done.stdout.splitlines()[-15:])
+        raise FirmwareError(f"make -C firmware {goal} failed (exit {done.returncode}):\n{tail}")
+    return IMAGES[goal]
+
+
 async def project_firmware() -> Path:
     global _built
     if _built is None:
-        proc = await asyncio.create_subprocess_exec(
-            "make", "-s", "-C", str(FIRMWARE_DIR), "all",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
-        output, _ = await proc.communicate()
-        if proc.returncode != 0:
-            tail = "\n".join(output.decode(errors="replace").splitlines()[-15:])
-            raise FirmwareError(f"make -C firmware failed (exit {proc.returncode}):\n{tail}")
-        _built = PROJECT_ELF
+        _built = await asyncio.to_thread(make_firmware, "all")
     return _built
 
 

@@ -88,9 +88,9 @@ def plan(quick: bool, pytest_args: list[str]) -> tuple[list[Job], list[Job]]:
         Job("firmware-unit", ["make", "-s", "-C", "firmware", "test"]),
     ]
     pytest = [str(BIN / "python"), "-m", "pytest", "-n", str(PYTEST_WORKERS), "--dist", "worksteal"]
-    if quick:
-        return [], [*checks, Job("pytest", [*pytest, "-m", "not slow", *pytest_args])]
     first = [Job("firmware", ["make", "-s", "-C", "firmware", "all", "demo", "variants"])]
+    if quick:
+        return first, [*checks, Job("pytest", [*pytest, "-m", "not slow", *pytest_args])]
     suites = [
         Job("robocop", [str(BIN / "robocop"), "check", "--config", "robot/robocop.toml", "robot/"]),
         *checks,

@@ -18,6 +18,14 @@ from dtulab.world import ServerConfig, World, WorldConfig
 from peripherals.gsm_modem.runner import ModemRunner
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that boots a bench of its own (the ``world`` fixture) takes a second or more:
+    it is ``slow``, left out of ``scripts/test --quick`` like those marked by hand."""
+    for item in items:
+        if "world" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for marker in item.iter_markers("req"):
         for req in marker.args:

@@ -4,7 +4,6 @@ The short campaign on the reference runs from the command line (test_cli_session
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import allure
@@ -12,9 +11,7 @@ import pytest
 
 from dtulab.campaign.core import FAILED, PASSED, Options, Outcome, run_campaign
 from dtulab.campaign.network import NO_LOSS, NetworkCampaign
-
-ROOT = Path(__file__).resolve().parents[1]
-NO_RESEND = ROOT / "firmware" / "build" / "dtu-noresend.elf"
+from platforms.firmware import make_firmware
 
 
 def short_campaign(tmp_path: Path, target: str, firmware: str = "") -> list[Outcome]:
@@ -54,7 +51,7 @@ def test_short_campaign_on_qemu(tmp_path):
 @pytest.mark.slow
 @pytest.mark.timeout(400)
 def test_a_dtu_that_drops_its_buffer_is_caught(tmp_path):
-    subprocess.run(["make", "-s", "-C", str(ROOT / "firmware"), "NO_RESEND=1"], check=True)
-    outcomes = short_campaign(tmp_path, target="qemu", firmware=str(NO_RESEND))
+    no_resend = make_firmware("NO_RESEND=1")
+    outcomes = short_campaign(tmp_path, target="qemu", firmware=str(no_resend))
     lost = [o for o in outcomes if o.status == FAILED and o.invariant == NO_LOSS]
     assert lost, f"no point caught the lost data:\n{summary(outcomes)}"

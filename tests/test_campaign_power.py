@@ -10,7 +10,6 @@ written in place) must be caught, and the failing point must reproduce with
 from __future__ import annotations
 
 import json
-import subprocess
 
 import allure
 import pytest
@@ -18,15 +17,12 @@ import pytest
 from dtulab.campaign import Options
 from dtulab.campaign.core import FAILED, PASSED, run_campaign
 from dtulab.cli import main
-from platforms.firmware import FIRMWARE_DIR
-
-UNSAFE = FIRMWARE_DIR / "build" / "dtu-unsafe.elf"
+from platforms.firmware import make_firmware
 
 
 @pytest.fixture(scope="module")
 def unsafe_elf() -> str:
-    subprocess.run(["make", "-s", "-C", str(FIRMWARE_DIR), "UNSAFE_STORE=1"], check=True)
-    return str(UNSAFE)
+    return str(make_firmware("UNSAFE_STORE=1"))
 
 
 @pytest.mark.slow

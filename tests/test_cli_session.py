@@ -78,6 +78,7 @@ def interrupt(child: pexpect.spawn, farewell: str) -> str:
     return printed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", ["reference", "qemu", "renode"])
 def test_run_the_first_session_of_the_readme(target, terminal):
     """`dtulab run`, a terminal on the RS232 pty, a socket to the data centre, data both

@@ -17,7 +17,6 @@ tested by the Robot suites with TARGET:qemu and TARGET:renode.
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,10 +28,9 @@ from dtulab.world import World, WorldConfig
 from peripherals.eeprom import EepromWrite as ModelWrite
 from platforms.base import TargetError, Unsupported
 from platforms.emulator import EmulatorTarget
-from platforms.firmware import FIRMWARE_DIR
+from platforms.firmware import make_firmware
 from platforms.renode.machine import find_renode
 
-DEMO = FIRMWARE_DIR / "build" / "board-demo.elf"
 READY = b"board-demo ready\r\n"
 START = 60  # Renode (mono) takes seconds to start on a loaded 2-core machine
 
@@ -49,8 +47,7 @@ def emulator(request) -> str:
 
 @pytest.fixture(scope="module")
 def demo_elf() -> Path:
-    subprocess.run(["make", "-s", "-C", str(FIRMWARE_DIR), "demo"], check=True)
-    return DEMO
+    return make_firmware("demo")
 
 
 @contextlib.contextmanager
@@ -99,6 +96,7 @@ def test_rs232_is_wired_both_ways(bench):
     assert emulated(world).console[0] == "board-demo ready"
 
 
+@pytest.mark.slow
 def test_the_bench_knows_when_the_uart_has_taken_a_burst(bench):
     """A burst reaches the bench at once and the emulated UART takes it at its own pace:
     wait_rs232_taken() returns once the firmware has every byte (its echo is all back)."""
@@ -168,6 +166,7 @@ def test_a_cut_restored_at_once_is_still_a_cut(bench):
     assert world.target.machine is not machine and not machine.running  # a new process
 
 
+@pytest.mark.slow
 def test_software_reset_and_watchdog_restart_the_firmware(bench):
     world, host = bench
     debug(world, "reset", reply=None)

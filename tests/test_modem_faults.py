@@ -91,6 +91,7 @@ def test_socket_reset_of_one_link(console, runner, tcp_server):
     assert tcp_server.wait_data(5, index=1) == b"still"
 
 
+@pytest.mark.slow
 def test_blackhole_swallows_traffic_then_send_fails(console, runner, tcp_server):
     bring_up_gprs(console)
     client = open_link(console, tcp_server)

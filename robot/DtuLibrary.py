@@ -84,12 +84,14 @@ class DtuLibrary:
 
     | Library | DtuLibrary.py | target=${TARGET} | dialect=usr721 |
 
-    ``target`` names a dtulab target (``--variable TARGET:reference``). Only
-    ``reference`` runs today; ``qemu``, ``renode`` and ``serial`` fail every
-    test with ``unsupported on <target>: <reason>``, as does any keyword whose
-    capability (LEDs, power, modelled network) the target lacks — tag such
-    tests ``needs-leds``, ``needs-power``, ``needs-network`` so a conformance
-    run can exclude them knowingly.
+    ``target`` names a dtulab target (``--variable TARGET:reference``):
+    ``reference``, ``qemu``, ``renode`` (where Renode is installed; without it
+    every test is skipped with the reason) or ``serial`` (a real DTU on
+    ``PORT``; several identical devices, comma-separated, are shared out among
+    tests running side by side). A keyword whose capability (LEDs, power,
+    modelled network) the target lacks fails with ``unsupported on <target>:
+    <reason>`` — tag such tests ``needs-leds``, ``needs-power``,
+    ``needs-network`` so a conformance run can skip them knowingly.
 
     Each test gets a fresh bench: ``Start Bench`` in the test setup builds the
     world (the target on its board, the data-centre servers, the modem and its
@@ -148,6 +150,7 @@ class DtuLibrary:
         self._led_testers: dict[int, dict[str, Any]] = {}
         self._last_command_at = 0.0
         self._rs232_base = 0  # rs232_taken() when this bench's host port was opened
+        self._last_send_at = 0.0  # time.monotonic() of the last Send To DTU
 
     # -- the bench ------------------------------------------------------------------
     @keyword("Start Bench")
@@ -478,6 +481,7 @@ class DtuLibrary:
         if pause:
             time.sleep(pause)
         self._console().write(_bytes(data))
+        self._last_send_at = time.monotonic()
 
     @keyword("Wait Until DTU Has Read Everything Sent")
     def wait_until_dtu_has_read_everything_sent(self, timeout: Any = 30) -> None:
@@ -568,14 +572,28 @@ class DtuLibrary:
 
     @keyword("Server Should Not Receive Anything")
     def server_should_not_receive_anything(
-        self, server: str = "dc1", duration: Any = "500 ms"
+        self, server: str = "dc1", duration: Any = "500 ms", since: str = "now"
     ) -> None:
         """Fail if ``server`` receives anything beyond the bytes already checked with
-        ``Server Should Receive`` within ``duration`` (``0``: check once, now)."""
+        ``Server Should Receive`` within ``duration`` (``0``: check once, now).
+
+        ``since=sent`` counts ``duration`` from the last ``Send To DTU`` instead of from
+        now: a DTU's timer started by those bytes is then checked however long the steps
+        in between took.
+
+        | Send To DTU | +++ | after=300 ms |
+        | DTU Should Output | a |
+        | Server Should Not Receive Anything | dc1 | duration=2.5 s | since=sent |
+        """
+        if since not in ("now", "sent"):
+            raise ValueError(f"since: expected now or sent, not {since!r}")
         world = self._world()
         seen = self._server_seen.get(server, 0)
+        window = _seconds(duration)
+        if since == "sent":
+            window = max(0.0, self._last_send_at + window - time.monotonic())
         try:
-            got = world.wait_server_received(seen + 1, server, _seconds(duration))
+            got = world.wait_server_received(seen + 1, server, window)
         except AssertionError:
             return
         raise AssertionError(

@@ -23,15 +23,20 @@ Benchmarks:
   transparent throughput on the reference DTU and on the firmware under QEMU
   (and under Renode where it is installed: ``RENODE``), in one run, and each
   one's ratio to the reference (``qemu-vs-reference``, ``renode-vs-reference``).
+- ``suite``: ``scripts/test`` (``--quick`` with --quick) as a process: its wall
+  time and the CPU time of everything it ran, against the goal (5 minutes on a
+  2-core machine; 1 minute for ``--quick``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -48,9 +53,11 @@ from dtulab.world import ServerConfig, World, WorldConfig
 from peripherals.gsm_modem.runner import ModemRunner
 from platforms import Unsupported
 
+ROOT = Path(__file__).resolve().parents[1]
 Result = dict[str, Any]  # one line of build/bench.json
 LIMIT_BPS = 40_000  # GPRS class 10, about 40 kbit/s
 TOLERANCE = 0.05
+SUITE_GOAL_S = {"full": 300.0, "quick": 60.0}  # scripts/test on a 2-core machine
 PROGRESS = Progress(sys.stdout)
 
 
@@ -409,13 +416,38 @@ def bench_targets(quick: bool) -> list[Result]:
     return rows
 
 
+def bench_suite(quick: bool) -> Result:
+    """``scripts/test`` as a developer runs it: wall time, and the CPU time of every process
+    it started and waited for (its jobs and theirs), from the kernel's accounting."""
+    kind = "quick" if quick else "full"
+    argv = [str(ROOT / "scripts" / "test"), *(["--quick"] if quick else [])]
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:  # the job lines are the progress
+        if line.startswith(("== ", "test: ")):
+            print("  " + line.rstrip(), flush=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    return {
+        "name": f"suite-{kind}",
+        "passed": os.waitstatus_to_exitcode(status) == 0,
+        "wall_s": round(wall, 1),
+        "cpu_user_s": round(usage.ru_utime, 1),
+        "cpu_system_s": round(usage.ru_stime, 1),
+        "cores_busy": round((usage.ru_utime + usage.ru_stime) / wall, 2),
+        "goal_s": SUITE_GOAL_S[kind],
+        "within_goal": wall <= SUITE_GOAL_S[kind],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller runs (about 30 s in all)")
     parser.add_argument("--json", default="build/bench.json", help="where to write the results")
     parser.add_argument(
         "--only",
-        help="run one group: at-latency, tcp, tcp-limited, dtu-boot, dtu, dtu-soak, targets",
+        help="run one group: at-latency, tcp, tcp-limited, dtu-boot, dtu, dtu-soak, targets, suite",
     )
     args = parser.parse_args(argv)
     at_count = 300 if args.quick else 2000
@@ -431,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         ("dtu", lambda: bench_dtu_transparent(100_000 if args.quick else 500_000)),
         ("dtu-soak", lambda: bench_dtu_soak(20 if args.quick else 120)),
         ("targets", lambda: bench_targets(args.quick)),
+        ("suite", lambda: bench_suite(args.quick)),
     ]
     results = []
     failed = False
@@ -444,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
             if result.get("within_5_percent") is False:
                 failed = True
                 print(f"  FAIL: {result['name']} missed the bandwidth limit by more than 5 %")
+            if result.get("within_goal") is False or result.get("passed") is False:
+                failed = True
+                print(f"  FAIL: {result['name']} failed or took longer than its goal")
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     print(f"results written to {args.json}")

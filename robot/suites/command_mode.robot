@@ -19,7 +19,7 @@ Plus Not Confirmed Within 3 s Is Data That Reaches The Server
     Discard DTU Output
     Send To DTU    +++    after=300 ms
     DTU Should Output    a    timeout=1
-    Server Should Not Receive Anything    dc1    duration=2.5 s
+    Server Should Not Receive Anything    dc1    duration=2.5 s    since=sent
     Server Should Receive    +++    dc1    timeout=10
     DTU Should Not Output Anything    300 ms
     Send To DTU    next

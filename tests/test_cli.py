@@ -64,7 +64,11 @@ def test_modem_on_a_pty_with_control_commands(tmp_path):
     transcript = tmp_path / "link.txt"
     proc, port = start_modem("--fault", "signal:rssi=7", "--transcript", str(transcript))
     try:
-        with Console(port) as console:
+        with Console(port) as console:  # opening a port drops what it held: the boot URCs
+            for word in ("off", "on"):  # so the modem boots again, with the port open
+                proc.stdin.write(f"power {word}\n")
+                proc.stdin.flush()
+                assert proc.stdout.readline().strip() == f"power {word}"
             console.expect("SMS Ready")
             assert console.command("ATE0") == ["ATE0", "OK"]
             assert console.command("AT+CSQ") in (["+CSQ: 7,0", "OK"], ["+CSQ: 99,99", "OK"])

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -28,7 +28,7 @@ from dtu import services, usr721
 from dtu.modem_client import ModemClient, ModemError
 from dtu.serial_port import SerialPort
 from dtu.settings import Settings
-from dtu.sockets import DtuSocket
+from dtu.sockets import Cache, DtuSocket
 from dtu.store import Memory, SettingsStore
 from peripherals.clock import Clock
 from peripherals.eeprom import PowerLost
@@ -89,7 +89,14 @@ TIMINGS = {
 
 
 class Dtu:
-    def __init__(self, board: Board, timing: DtuTiming | None = None) -> None:
+    def __init__(
+        self,
+        board: Board,
+        timing: DtuTiming | None = None,
+        kept: Sequence[Cache | None] = (),
+    ) -> None:
+        """``kept``: the socket caches the previous boot left in RAM (a restart, not a cold
+        boot: ``Dtu.kept()`` of the run that restarted)."""
         self.board = board
         self.clock = board.clock
         self.timing = timing or TIMINGS["realistic"]
@@ -109,6 +116,8 @@ class Dtu:
         self._end: asyncio.Future[str] | None = None
         self._tasks: set[asyncio.Task[object]] = set()
         self._blink_task: asyncio.Task[object] | None = None
+        self._kept = list(kept)
+        self.crashed = False  # an unexpected exception ended the run (no RAM is trusted)
         self.replying = 0  # remote commands whose reply is still on its way
 
     # -- life -------------------------------------------------------------------
@@ -119,6 +128,9 @@ class Dtu:
         self.board.leds["NET"].set(False)
         self.board.leds["DATA"].set(False)
         self.settings = self.store.load()
+        for sock, cache in zip(self.sockets, self._kept, strict=False):
+            if cache is not None:
+                sock.adopt(cache)
         if self.settings.boot_message:
             await self.board.rs232.write(f"\r\n{self.settings.boot_message}\r\n".encode("latin-1"))
         for job in (
@@ -153,11 +165,18 @@ class Dtu:
             return  # the supply went mid-write: the platform is already stopping the firmware
         except Exception as exc:  # an exception in the firmware: restart, as a watchdog would
             log.exception("DTU task failed")
+            self.crashed = True
             self.request_restart(f"exception: {exc!r}")
 
     def request_restart(self, reason: str, delay: float = 0.0) -> None:
         log.info("DTU restart: %s", reason)
         self._finish("restart", delay)
+
+    def kept(self) -> list[Cache | None]:
+        """What a restart keeps: each socket's buffered data (R-NET-3: the restart "for
+        exception handling" must not lose the cache). Nothing after a crash: like a watchdog
+        reset, it trusts no RAM."""
+        return [] if self.crashed else [sock.cache() for sock in self.sockets]
 
     def request_shutdown(self) -> None:
         self._finish("shutdown", 0.1)
@@ -343,9 +362,8 @@ class Dtu:
         if await self.services.ftp_frame(packet):
             return
         command = self.password_command(packet)
-        if command is not None and self.settings.com_at:
-            if command.partition("#")[0] != self.settings.password:
-                return  # wrong password on the serial port: no action, no reply
+        right = command is not None and command.partition("#")[0] == self.settings.password
+        if command is not None and right and self.settings.com_at:  # else data (R-AT-3)
             reply = await self.run_remote(command, "serial")
             await self.board.rs232.write(b"".join(b"\r\n" + r.encode() + b"\r\n" for r in reply))
             return

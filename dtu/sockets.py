@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dtu.modem_client import ModemError
@@ -33,6 +34,16 @@ log = logging.getLogger(__name__)
 
 MAX_SEND = 1460
 HEARTBEAT_FAILURES = 3  # R-HB-3: more than this many in a row = broken
+
+
+@dataclass(frozen=True)
+class Cache:
+    """What a socket buffered for its server, as it stands in RAM: a restart keeps it (RAM
+    survives a reset, not a power cut; behaviour.md R-NET-3), for the same server only."""
+
+    target: tuple[str, str, int]  # (proto, host, port)
+    packets: tuple[bytes, ...]
+    dropped: int
 
 
 class DtuSocket:
@@ -80,6 +91,23 @@ class DtuSocket:
                 self.dropped += len(oldest)
         self.last_data = self.dtu.clock.now()
         self._wake.set()
+
+    def cache(self) -> Cache | None:
+        """The buffered data, for the next boot after a restart (None: nothing buffered)."""
+        if not self.queue:
+            return None
+        cfg = self.cfg  # the server the data was buffered for
+        return Cache((cfg.proto, cfg.host, cfg.port), tuple(self.queue), self.dropped)
+
+    def adopt(self, cache: Cache) -> None:
+        """Take back what this socket buffered before a restart, if it still serves the same
+        server (a socket pointed elsewhere, or disabled, starts empty)."""
+        cfg = self.cfg
+        if cfg.enabled and (cfg.proto, cfg.host, cfg.port) == cache.target:
+            self.queue.extend(cache.packets)
+            self.queued += sum(len(p) for p in cache.packets)
+            self.dropped += cache.dropped
+            log.info("socket %d: %d bytes kept over the restart", self.index + 1, self.queued)
 
     # -- modem events --------------------------------------------------------
     def on_urc(self, event: str) -> None:

@@ -42,15 +42,15 @@ class Server:
         return b"".join(bytes(c.received) for c in self.connections)
 
     async def start(self) -> None:
+        """Listen; a server started again listens on the port it had (a data centre back)."""
         loop = asyncio.get_running_loop()
+        port = self.port or self.requested_port
         if self.proto == "TCP":
-            self._server = await asyncio.start_server(
-                self._client, "127.0.0.1", self.requested_port
-            )
+            self._server = await asyncio.start_server(self._client, "127.0.0.1", port)
             self.port = self._server.sockets[0].getsockname()[1]
         else:
             self._udp, _ = await loop.create_datagram_endpoint(
-                lambda: _Udp(self), local_addr=("127.0.0.1", self.requested_port)
+                lambda: _Udp(self), local_addr=("127.0.0.1", port)
             )
             self.port = self._udp.get_extra_info("sockname")[1]
 

@@ -2,7 +2,8 @@
 
 Power on starts ``Dtu.run()`` (a cold boot: settings from the EEPROM, RAM
 empty); a restart the DTU asks for (AT+CIRESET, AT+CIRELOAD, repeated
-failures) is a new ``Dtu`` on the same board; AT+CISHUTDOWN leaves the board
+failures) is a new ``Dtu`` on the same board that keeps what RAM keeps over a
+reset, the socket buffers (``Dtu.kept``); AT+CISHUTDOWN leaves the board
 idle until the power comes back. Power off cancels the firmware at once —
 mid-command, mid-EEPROM-write — and turns the LEDs off. While the firmware
 is not running, bytes arriving on its links are lost, as on a real UART.
@@ -15,6 +16,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from dtu.dtu import TIMINGS, Board, Dtu
+from dtu.sockets import Cache
 from peripherals.links import Link
 from peripherals.loop_thread import cancel_and_wait
 from platforms.base import Target, register
@@ -77,11 +79,13 @@ class ReferenceTarget(Target):
             clock=w.clock,
             modem_pwrkey=w.modem.power_on,
         )
+        kept: list[Cache | None] = []  # RAM a restart keeps: the socket buffers
         while True:
             self.boots += 1
-            self.dtu = Dtu(board, TIMINGS[w.config.timing])
+            self.dtu = Dtu(board, TIMINGS[w.config.timing], kept)
             how = await self.dtu.run()
             log.info("reference DTU: %s", how)
+            kept = self.dtu.kept()
             if how == "shutdown":
                 self.dtu = None
                 w.leds.all_off()

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tests.conftest import configure
+from tests.conftest import ON_EVERY_TARGET, configure
 
 
 def socket_line(n: int, world, server: str, proto: str = "TCP", enabled: int = 1) -> str:
@@ -89,6 +89,29 @@ def test_broken_connection_is_reestablished(world, host):
     world.wait_connections(3, timeout=30)
     host.write("after the resets")
     world.wait(lambda: connections(world)[-1] == b"after the resets", 20, "data on the new link")
+
+
+@ON_EVERY_TARGET
+@pytest.mark.req("R-NET-2", "R-NET-3")
+def test_data_cached_before_a_self_restart_reaches_the_server_after_it(world, host):
+    """Manual 2.1.1: the cache "guarantees the integrity of the data", and the DTU restarts
+    itself "for exception handling": a billing record cached while the server is down must
+    survive that restart and reach the server once it is back (behaviour.md R-NET-3)."""
+    server = world.server("dc2")
+    world.run(server.stop())  # the data centre is down
+    configure(
+        host,
+        'AT+CIMODID="[BOOTMARK]"',
+        f'AT+CIPSCONT=1,"TCP","127.0.0.1",{server.port},1',
+        save=True,
+    )
+    record = b"BILL-RECORD-" + b"x" * 1000 + b"-END"
+    host.write(record)
+    host.expect("\r\n[BOOTMARK]\r\n", timeout=60)  # 8 failed connects: the DTU restarted
+    world.run(server.start())  # back, on the same port
+    assert world.wait_server_received(len(record), "dc2", timeout=60) == record
+    assert host.quiet(0.5) == b"", "nothing but the record"
+    assert world.server_received("dc2") == record, "once, whole"
 
 
 @pytest.mark.req("R-NET-3")

@@ -2,8 +2,11 @@
 
 ``<password>#AT...``: on the serial port when AT+CICOMAT=1 (the reply on the
 serial port, nothing to the server), from the server when AT+CINETAT=1 (the
-reply over the same socket). A wrong password: no reply and no action on the
-serial port, ``ERROR`` on the network. With the switch off it is plain data.
+reply over the same socket). On the serial port only a packet that is exactly
+``<right password>#AT...`` is a command: a wrong password, or pile data that
+merely contains ``#AT``, is ordinary data for the server (behaviour.md R-AT-3).
+A wrong password from the network gets ``ERROR``. With the switch off it is
+plain data.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import re
 
 import pytest
 
-from tests.conftest import configure
+from tests.conftest import ON_EVERY_TARGET, configure
 
 VERSION = re.compile(rb"\r\n\+CIVER: [^\r]+\r\n\r\nOK\r\n")
 
@@ -47,12 +50,20 @@ def test_serial_password_command_is_data_when_disabled(world, host):
     assert host.quiet(0.5) == b""
 
 
+@ON_EVERY_TARGET
 @pytest.mark.req("R-AT-3")
-def test_serial_wrong_password_gets_no_reply_and_no_action(world, host):
+def test_serial_data_that_is_not_a_command_with_the_right_password_is_data(world, host):
+    """A pile's data must never be swallowed: a wrong password, or data that merely contains
+    ``#AT``, goes to the server like any other packet; no reply, nothing changes."""
     connect_dc1(world, host, "AT+CICOMAT=1", "AT+CIPNUM=10086")
     host.drain()
-    host.write("wrong#AT+CIPNUM=12345\r")
-    assert host.quiet(1.0) == b""
+    packets = [b"wrong#AT+CIPNUM=12345\r", b"bad#AT+CIVER?\r", b"meter#ATTN-LOW"]
+    sent = b""
+    for packet in packets:  # one packet each: the packing time (100 ms) of silence between
+        host.write(packet)
+        sent += packet
+        assert world.wait_server_received(len(sent)) == sent
+    assert host.quiet(0.5) == b""
     assert host.query("AT+CIPNUM?") == ["+CIPNUM: 10086"]
 
 

@@ -97,6 +97,9 @@ NEW_SETTINGS = [
 QUERIES = ["AT+CIPSCONT?", "AT+ICF?", "AT+CIPR?", "AT+CIMODID?", "AT+CIHTTP?", "AT+CIFTP?"]
 SETTLE = 1.0  # seconds a cut may trail the action's end (QEMU's trace is read asynchronously)
 BOOT = 30.0  # seconds for a cold boot to answer the escape (QEMU on a loaded machine)
+# seconds for ATW's 48 EEPROM page writes: a part takes 5 ms each, Renode's bit-banged I2C
+# (a Python peripheral runs for every register access) 3-9 s in all
+SAVE = 60.0
 
 
 def snapshot(host: DtuHost) -> list[str]:
@@ -108,7 +111,7 @@ def apply(host: DtuHost, lines: list[str], save: bool) -> None:
     for line in lines:
         host.at_ok(line)
     if save:
-        host.at_ok("ATW")
+        host.at_ok("ATW", SAVE)
 
 
 def boot_to_command_mode(world: World, host: DtuHost) -> None:

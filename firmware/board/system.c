@@ -1,6 +1,7 @@
 /* Board bring-up, restart, idle and the bench's timing strap (hal.h).
- * Restart is the ARMv7-M SCB AIRCR SYSRESETREQ (QEMU resets the whole machine,
- * RAM kept); idle is WFI, woken by the 1 kHz SysTick or a UART. The strap word
+ * Restart is the ARMv7-M SCB AIRCR SYSRESETREQ (QEMU and Renode reset the whole
+ * machine, RAM kept: the retained region, which no linker section covers, comes
+ * through unchanged); idle is WFI, woken by the 1 kHz SysTick or a UART. The strap word
  * at 0x203FFF00 (outside every linker section) is "TIM" + profile byte
  * (0x54494D00 | profile), put there by QEMU's -device loader before each start. */
 #include "board.h"
@@ -29,6 +30,10 @@ void hal_restart(void)
     for (;;)
         ;
 }
+
+extern uint8_t __retained_start[];
+
+void *hal_retained(void) { return __retained_start; }
 
 void hal_idle(void)
 {

@@ -282,6 +282,16 @@ bool at_password_command(const char *text, size_t len, const char **cmd)
     return true;
 }
 
+bool at_password_right(const char *text, size_t len)
+{
+    const char *cmd;
+    if (!at_password_command(text, len, &cmd))
+        return false;
+    text = trim_crlf(text, &len);
+    size_t pw = (size_t)(cmd - 1 - text);
+    return pw == strlen(g_settings.password) && memcmp(text, g_settings.password, pw) == 0;
+}
+
 static void framed(void *ctx, const char *line)
 {
     (void)ctx;

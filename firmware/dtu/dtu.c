@@ -90,6 +90,7 @@ void dtu_background(void)
     modem_poll();
     if (restart_due && !replying && (int32_t)(hal_millis() - restart_at) >= 0) {
         dtu_log("dtu: restart");
+        net_keep(); /* the cache survives the restart (R-NET-3) */
         hal_restart();
     }
 }
@@ -110,7 +111,9 @@ void dtu_serial_packet(const uint8_t *data, size_t len)
         return;
     char text[300];
     const char *cmd;
-    if (g_settings.com_at && len < sizeof text && at_password_command((const char *)data, len, &cmd)) {
+    /* R-AT-3: only "<the password>#AT..." is a command; a wrong password is pile data */
+    if (g_settings.com_at && len < sizeof text && at_password_command((const char *)data, len, &cmd) &&
+        at_password_right((const char *)data, len)) {
         memcpy(text, data, len);
         text[len] = 0;
         at_run_remote(text, AT_FROM_SERIAL, NULL, NULL); /* NULL: framed reply to the host */

@@ -74,10 +74,14 @@ bool at_execute(const char *line, enum at_origin origin, at_reply_fn reply, void
  * characters; at_run_remote checks it), point *cmd at the "AT..." part and
  * return true. */
 bool at_password_command(const char *text, size_t len, const char **cmd);
+/* text[0..len) is "<the password>#AT..." with the running password (R-AT-3: on the
+ * serial port anything else is data). */
+bool at_password_right(const char *text, size_t len);
 /* "<pw>#AT..." from the serial port, the network or SMS: a right password runs
  * the command(s) (socket changes apply at once unless the host is in command
- * mode); a wrong one gets "ERROR" (network, SMS) or nothing at all (serial).
- * reply == NULL (serial): each line goes to the host framed "\r\n<line>\r\n". */
+ * mode); a wrong one gets "ERROR" (network, SMS; the serial port never passes
+ * one: it is data there). reply == NULL (serial): each line goes to the host
+ * framed "\r\n<line>\r\n". */
 bool at_run_remote(const char *text, enum at_origin origin, at_reply_fn reply, void *ctx);
 
 /* ---- net.c: GPRS and the four sockets ------------------------------------------ */
@@ -88,6 +92,7 @@ bool net_gprs_up(void);
 const char *net_local_ip(void);                       /* "0.0.0.0" before GPRS is up */
 void net_send_packet(const uint8_t *data, size_t len);/* NET mode: to every enabled socket */
 void net_apply_settings(void);                        /* socket settings changed */
+void net_keep(void); /* seal the socket buffers for the restart about to happen */
 bool net_open(int n);                                 /* AT+CIOPEN (n 0-based); false: no GPRS */
 void net_close(int n);                                /* AT+CICLOSE */
 bool net_send_now(int n, const uint8_t *data, size_t len); /* AT+CISEND: true on SEND OK */

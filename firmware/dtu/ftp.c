@@ -41,7 +41,7 @@
 #include "hex.h"
 #include "modem.h"
 #include "services.h"
-#include "store.h"
+#include "crc32.h"
 
 #define QUEUE 16                 /* frames waiting for ftp_task (the host pipelines 8 GETs) */
 #define BUF_CAP 4096             /* frame reassembly */

@@ -26,6 +26,7 @@
 #include "hal.h"
 #include "modem.h"
 #include "net_hooks.h"
+#include "crc32.h"
 
 #define MAX_SEND 1460
 #define HEARTBEAT_FAILURES 3   /* R-HB-3: more than this many in a row = broken */
@@ -61,7 +62,7 @@ struct sock {
     uint8_t proto;      /* the target the task serves */
     uint16_t port;
     char host[65];
-    fifo_t q;
+    fifo_t *q;          /* in the kept RAM (struct kept): a restart keeps it */
     uint32_t failures, hb_failures;
     uint32_t last_tx, last_data;
     bool closed;        /* "<n>, CLOSED" or the network went */
@@ -73,6 +74,59 @@ struct sock {
 };
 
 static struct sock socks[DTU_SOCKETS];
+
+/* The socket buffers live in RAM a warm reset keeps (hal_retained): a restart of the DTU
+ * (8 failed connects, AT+CIRESET) must not lose the cache (behaviour.md R-NET-3; the
+ * reference twin is Dtu.kept). net_keep() seals them just before the restart; net_init()
+ * takes each back if the seal holds and the socket still goes to the same server. A cold
+ * boot, a watchdog or fault reset, finds no seal: the buffers start empty. */
+#define KEPT_MAGIC 0x4B455054u /* "KEPT" */
+
+struct kept_target {
+    uint8_t enabled, proto;
+    uint16_t port;
+    char host[65];
+};
+
+struct kept {
+    uint32_t magic; /* KEPT_MAGIC while sealed */
+    uint32_t crc;   /* CRC-32 of target and q */
+    struct kept_target target[DTU_SOCKETS];
+    fifo_t q[DTU_SOCKETS];
+};
+
+_Static_assert(sizeof(struct kept) <= HAL_RETAINED_SIZE, "the socket buffers fit the kept RAM");
+
+static struct kept *kept;
+
+static uint32_t kept_crc(void)
+{
+    uint32_t crc = crc32_update(0, (const uint8_t *)kept->target, sizeof kept->target);
+    return crc32_update(crc, (const uint8_t *)kept->q, sizeof kept->q);
+}
+
+static bool kept_for(int n) /* socket n still goes where its kept buffer was for */
+{
+    const struct kept_target *t = &kept->target[n];
+    const socket_cfg_t *cfg = &g_settings.sock[n];
+    return t->enabled && cfg->enabled && t->proto == cfg->proto && t->port == cfg->port &&
+           strncmp(t->host, cfg->host, sizeof t->host) == 0;
+}
+
+void net_keep(void)
+{
+    for (int i = 0; i < DTU_SOCKETS; i++) {
+        const socket_cfg_t *cfg = &g_settings.sock[i];
+        struct kept_target *t = &kept->target[i];
+        memset(t, 0, sizeof *t);
+        t->enabled = cfg->enabled;
+        t->proto = cfg->proto;
+        t->port = cfg->port;
+        strncpy(t->host, cfg->host, sizeof t->host - 1);
+    }
+    kept->crc = kept_crc();
+    kept->magic = KEPT_MAGIC;
+}
 
 /* ---- server data, in arrival order --------------------------------------------------- */
 static uint8_t down[DOWNLINK_SIZE];
@@ -154,8 +208,17 @@ void net_init(void)
     next_at = hal_millis();
     hb_serial_at = hal_millis();
     memset(socks, 0, sizeof socks);
-    for (int i = 0; i < DTU_SOCKETS; i++)
-        fifo_init(&socks[i].q);
+    kept = hal_retained();
+    bool sealed = kept->magic == KEPT_MAGIC && kept->crc == kept_crc();
+    kept->magic = 0; /* a reset from now on (watchdog, fault) keeps nothing */
+    for (int i = 0; i < DTU_SOCKETS; i++) {
+        socks[i].q = &kept->q[i];
+        if (sealed && kept_for(i) && fifo_len(socks[i].q))
+            dtu_log("net: socket %d: %u bytes kept over the restart", i + 1,
+                    (unsigned)fifo_len(socks[i].q));
+        else
+            fifo_init(socks[i].q);
+    }
     down_head = down_len = 0;
     down_dropped = 0;
     blinking = false;
@@ -485,11 +548,11 @@ static bool sock_send(int n, const uint8_t *data, size_t len)
 static void drop_buffered(int n, const char *why)
 {
     struct sock *s = &socks[n];
-    size_t len = fifo_len(&s->q);
+    size_t len = fifo_len(s->q);
     if (len)
         dtu_log("net: socket %d: %u buffered bytes dropped (%s, NET_NO_RESEND)", n + 1,
                 (unsigned)len, why);
-    fifo_init(&s->q);
+    fifo_init(s->q);
 }
 
 /* The connection broke or failed: the build that forgets what it buffered. */
@@ -594,10 +657,10 @@ static bool send_next(int n)
     if (plen)
         memcpy(buf, prefix, plen);
     bool stream = g_settings.sock[n].proto == PROTO_TCP && !plen; /* TCP: fill the segment */
-    size_t chunk = fifo_peek(&s->q, buf + plen, MAX_SEND - plen, stream);
+    size_t chunk = fifo_peek(s->q, buf + plen, MAX_SEND - plen, stream);
     if (!sock_send(n, buf, plen + chunk))
         return false;
-    fifo_consume(&s->q, chunk);
+    fifo_consume(s->q, chunk);
     data_moved();
     return true;
 }
@@ -618,7 +681,7 @@ static void serve(int n)
         sock_send(n, reg, len);
         return;
     }
-    if (fifo_len(&s->q)) {
+    if (fifo_len(s->q)) {
         if (!send_next(n)) {
             connection_broke(n);
             sock_close(n);
@@ -668,7 +731,7 @@ static void sock_step(int n)
     case P_WAIT:
         if (!gprs_up)
             return;
-        if (!g_settings.sock[n].long_link && !fifo_len(&s->q))
+        if (!g_settings.sock[n].long_link && !fifo_len(s->q))
             return; /* a short link opens when there is data */
         sock_connect(n);
         return;
@@ -751,11 +814,11 @@ void net_send_packet(const uint8_t *data, size_t len)
     for (int i = 0; i < DTU_SOCKETS; i++) {
         if (!g_settings.sock[i].enabled)
             continue;
-        uint32_t before = socks[i].q.dropped;
-        fifo_put(&socks[i].q, data, len);
-        if (socks[i].q.dropped != before)
+        uint32_t before = socks[i].q->dropped;
+        fifo_put(socks[i].q, data, len);
+        if (socks[i].q->dropped != before)
             dtu_log("net: socket %d buffer full: %u bytes dropped so far", i + 1,
-                    (unsigned)socks[i].q.dropped);
+                    (unsigned)socks[i].q->dropped);
         socks[i].last_data = now;
     }
 }

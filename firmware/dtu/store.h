@@ -14,7 +14,6 @@
 
 #include "settings.h"
 
-uint32_t crc32_update(uint32_t crc, const uint8_t *data, uint32_t len);
 /* Load the newest valid record into *s; false (and factory settings) if none. */
 bool store_load(settings_t *s);
 bool store_save(const settings_t *s);

@@ -25,6 +25,7 @@ static uint32_t pwrkey_pressed_at, pwrkey_held;
 static uint8_t eeprom[HAL_EEPROM_SIZE];
 static int transactions, fail_from = -1;
 static jmp_buf *restart_to;
+static _Alignas(8) uint8_t retained[HAL_RETAINED_SIZE];
 static enum hal_timing timing = TIMING_REALISTIC;
 
 static void queue_put(queue_t *q, const void *data, size_t len)
@@ -90,6 +91,8 @@ uint8_t *host_eeprom(void) { return eeprom; }
 int host_eeprom_transactions(void) { return transactions; }
 void host_eeprom_fail_from(int n) { fail_from = n; }
 void host_on_restart(jmp_buf *where) { restart_to = where; }
+void *hal_retained(void) { return retained; }
+void host_power_cut_ram(uint8_t fill) { memset(retained, fill, sizeof retained); }
 void host_set_timing(enum hal_timing t) { timing = t; }
 
 /* ---- hal.h ---------------------------------------------------------------------- */

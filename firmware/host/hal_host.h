@@ -32,6 +32,9 @@ int host_eeprom_transactions(void);           /* write transactions done since h
 void host_eeprom_fail_from(int n);
 /* hal_restart() longjmps here when set (else it aborts the test). */
 void host_on_restart(jmp_buf *where);
+/* A power cut: the retained RAM (hal_retained) holds this byte everywhere afterwards;
+ * host_reset leaves it alone, like a warm reset. */
+void host_power_cut_ram(uint8_t fill);
 void host_set_timing(enum hal_timing timing);
 
 #endif

@@ -46,6 +46,13 @@ bool hal_eeprom_write(uint16_t addr, const uint8_t *buf, size_t len);
 
 /* Restart the MCU (a warm reset: the firmware starts again from its reset vector). */
 void hal_restart(void) __attribute__((noreturn));
+
+/* RAM that keeps its contents over hal_restart() but not over a power cut:
+ * HAL_RETAINED_SIZE bytes, 8-byte aligned, outside every linker section (so neither
+ * the start-up code nor a loader touches it). After a cold boot it holds anything
+ * (zeros on the emulators, noise on silicon): its user validates what it finds. */
+#define HAL_RETAINED_SIZE (128u * 1024u)
+void *hal_retained(void);
 /* Sleep until the next interrupt (or return at once on the host). */
 void hal_idle(void);
 void hal_watchdog_kick(void);

@@ -470,6 +470,12 @@ static void test_remote(void)
     CHECK(!at_password_command("usr.cn#hello", 12, &cmd));
     CHECK(!at_password_command("usr.cnAT+CIVER?", 15, &cmd));
     CHECK(!at_password_command("12345678901234567#AT", 20, &cmd));
+    /* R-AT-3: only the running password makes a serial packet a command */
+    CHECK(at_password_right("usr.cn#AT+CIVER?\r", 17));
+    CHECK(!at_password_right("bad#AT+CIVER?\r", 14));
+    CHECK(!at_password_right("meter#ATTN-LOW", 14));
+    CHECK(!at_password_right("usr.cnx#AT", 10) && !at_password_right("usr.c#AT", 8));
+    CHECK(!at_password_right("usr.cn#hello", 12));
 
     CHECK_STR(remote("usr.cn#AT+CIVER?", AT_FROM_NETWORK), "+CIVER: " FIRMWARE_VERSION "|OK");
     CHECK(fp_applies == 1);

@@ -8,7 +8,7 @@
 #include "hal_host.h"
 #include "modem.h"
 #include "services.h"
-#include "store.h"
+#include "crc32.h"
 #include "unit.h"
 
 static size_t unhex(const char *text, uint8_t *out)

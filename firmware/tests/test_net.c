@@ -233,6 +233,7 @@ static void setup(void)
     data_left = 0;
     send_fail = silent = unregistered = false;
     fake_background_hook = fake_modem;
+    host_power_cut_ram(0); /* a cold boot: nothing kept from a test before */
     modem_init();
     net_init();
 }
@@ -659,8 +660,86 @@ static void test_apply_and_leds(void)
     CHECK(count("AT+CIPSEND=0,2") == 0);
 }
 
+/* The firmware starts again after hal_restart (the settings and the kept RAM stay). */
+static void warm_restart(void)
+{
+    host_reset();
+    fake_reset();
+    for (int i = 0; i < DTU_SOCKETS; i++)
+        srv_len[i] = 0;
+    mline_len = 0;
+    data_left = 0;
+    fake_background_hook = fake_modem;
+    modem_init();
+    net_init();
+    net_apply_settings();
+}
+
+static void cache_one_record(void) /* socket 1 cannot connect: the record waits in its buffer */
+{
+    connect_reply[0] = "CONNECT FAIL";
+    net_send_packet((const uint8_t *)"BILL-RECORD", 11);
+    run(300);
+    CHECK(srv_len[0] == 0 && starts[0] >= 1);
+    connect_reply[0] = "CONNECT OK";
+}
+
+static bool record_arrives(void)
+{
+    if (!run_until(connected0, 3000))
+        return false;
+    run(200);
+    return srv_len[0] == 11 && memcmp(srv[0], "BILL-RECORD", 11) == 0;
+}
+
+static void test_buffers_kept_over_a_restart(void)
+{
+    /* R-NET-3: the restart (net_keep, then hal_restart) keeps the cache */
+    setup();
+    enable(0, PROTO_TCP, "1.2.3.4", 5000);
+    net_apply_settings();
+    cache_one_record();
+    net_keep();
+    warm_restart();
+    CHECK(record_arrives());
+
+    /* a reset nobody prepared (a watchdog, a fault) right after the boot that took the
+     * buffers back: the seal was used up by that boot, nothing is trusted */
+    setup();
+    enable(0, PROTO_TCP, "1.2.3.4", 5000);
+    net_apply_settings();
+    cache_one_record();
+    net_keep();
+    connect_reply[0] = "CONNECT FAIL";
+    warm_restart();
+    warm_restart();
+    connect_reply[0] = "CONNECT OK";
+    CHECK(run_until(connected0, 3000) && (run(200), srv_len[0] == 0));
+
+    /* a power cut: whatever the RAM holds afterwards, nothing is kept */
+    setup();
+    enable(0, PROTO_TCP, "1.2.3.4", 5000);
+    net_apply_settings();
+    cache_one_record();
+    net_keep();
+    host_power_cut_ram(0xA5);
+    warm_restart();
+    CHECK(run_until(connected0, 3000) && (run(200), srv_len[0] == 0));
+
+    /* the socket goes to another server after the restart: its old buffer is dropped */
+    setup();
+    enable(0, PROTO_TCP, "1.2.3.4", 5000);
+    net_apply_settings();
+    cache_one_record();
+    net_keep();
+    enable(0, PROTO_TCP, "1.2.3.4", 5001);
+    warm_restart();
+    CHECK(run_until(connected0, 3000) && (run(200), srv_len[0] == 0));
+}
+
 int main(void)
 {
+    test_buffers_kept_over_a_restart();
     test_fifo();
     test_bring_up();
     test_bring_up_retries();

@@ -4,6 +4,7 @@
 
 #include "hal_host.h"
 #include "settings.h"
+#include "crc32.h"
 #include "store.h"
 #include "unit.h"
 

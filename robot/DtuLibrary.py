@@ -675,6 +675,12 @@ class DtuLibrary:
         world = self._world()
         world.run(world.server(server).stop())
 
+    @keyword("Start Server")
+    def start_server(self, server: str) -> None:
+        """Start a stopped ``server`` again, on the port it had (the data centre is back)."""
+        world = self._world()
+        world.run(world.server(server).start())
+
     # -- the cell network ------------------------------------------------------------------
     @keyword("Drop Network")
     def drop_network(self) -> None:

@@ -47,17 +47,23 @@ A Connection The Network Resets Is Re-Established
     Send To DTU    after the reset
     Server Connection Should Receive    after the reset    connection=1    server=dc1
 
-The DTU Restarts After Repeated Failed Connects
+The DTU Restarts After Repeated Failed Connects And Keeps Its Cache
     [Documentation]    Nothing listens at the server's address: after repeated failed
-    ...    connects the DTU restarts itself (its boot message shows it).
-    [Tags]    R-NET-3
+    ...    connects the DTU restarts itself (its boot message shows it). The restart is
+    ...    "for exception handling" (manual 2.1.1) and the cache "guarantees the integrity
+    ...    of the data": a record written before the restart reaches the server once it is
+    ...    back.
+    [Tags]    R-NET-2    R-NET-3
     Stop Server    dc2
     Enter Command Mode
     Send AT Command    AT+CIMODID="DTU BOOTED"
     Configure Socket    1    dc2
     Save Settings
     Leave Command Mode
+    Send To DTU    BILL-RECORD-0001-END
     DTU Should Output    \r\nDTU BOOTED\r\n    timeout=60
+    Start Server    dc2
+    Server Should Receive    BILL-RECORD-0001-END    dc2    timeout=60
 
 A Short Connection Closes When Idle And Reopens For Data
     [Documentation]    A short connection closes after its idle time; new serial data

@@ -13,11 +13,14 @@ detail), which changes nothing.
 
 Frames are recognised in every transparent mode (``handle`` sees each serial
 packet first). In FTP mode (AT+CIMOD=1) every packet is protocol: bytes
-outside frames are skipped. In the other modes a packet is protocol only if it
-begins with a frame header (sync, a host command, a length ≤ 512); the rest
-is ordinary data. A frame split over packets is reassembled; a fragment
-left alone for REASSEMBLY_TIMEOUT is dropped (FTP mode) or passed on as data.
-The work mode never changes.
+outside frames are skipped. In the other modes the port stays transparent
+(behaviour.md R-FTP-1): a packet is protocol only if it begins with a
+complete, well-formed frame (sync, length ≤ 512, CRC) that starts a download
+(START), or, once a START has been taken, a GET or END of that download; a
+frame that follows it in the packet likewise, and everything else is ordinary
+data, forwarded untouched and never answered. A frame split over packets is
+reassembled; a fragment left alone for REASSEMBLY_TIMEOUT is dropped (FTP
+mode) or passed on as data. The work mode never changes.
 
 The file comes through the modem's FTP client (SIM800 manual §12): bearer
 (AT+SAPBR), AT+FTPCID/SERV/PORT/UN/PW/MODE/TYPE/GETPATH/GETNAME, AT+FTPSIZE,
@@ -264,26 +267,36 @@ class _State:
     expiry: asyncio.Task[object] | None = None
     passthrough: bytes | None = None  # a packet handed back to the DTU as ordinary data
     session: Session | None = None
+    download: bool = False  # outside FTP mode: a START was taken, its GETs and END count
 
     # -- framing -----------------------------------------------------------------
     def parse(self, ftp_mode: bool) -> bytes:
         """Queue every complete frame in ``buf``; return bytes that are ordinary data."""
         buf = self.buf
         while buf:
-            if ftp_mode:
-                start = buf.find(SYNC)
-                if start < 0:  # no frame here: skip, but keep a trailing 0x55 (a sync's half)
-                    del buf[: len(buf) - (buf[-1] == SYNC[0])]
+            if not ftp_mode:
+                verdict = self.front(buf)
+                if verdict == "data":
+                    data = bytes(buf)
+                    buf.clear()
+                    return data
+                if verdict == "wait":
                     return b""
-                del buf[:start]
-            elif _header_state(bytes(buf[:HEADER])) == "bad":
-                data = bytes(buf)
-                buf.clear()
-                return data
+                size = int.from_bytes(buf[3:5], "big")
+                cmd, payload = buf[2], bytes(buf[HEADER : HEADER + size])
+                del buf[: OVERHEAD + size]
+                self.download = cmd != END  # END closes the download (for recognition)
+                self.put(cmd, payload)
+                continue
+            start = buf.find(SYNC)
+            if start < 0:  # no frame here: skip, but keep a trailing 0x55 (a sync's half)
+                del buf[: len(buf) - (buf[-1] == SYNC[0])]
+                return b""
+            del buf[:start]
             if len(buf) < HEADER:
                 return b""
             cmd, size = buf[2], int.from_bytes(buf[3:5], "big")
-            if size > MAX_PAYLOAD:  # only in FTP mode (else the header is "bad")
+            if size > MAX_PAYLOAD:
                 self.put(NAK, bytes([cmd, BAD_LENGTH, 0]))
                 del buf[:2]
                 continue
@@ -299,6 +312,23 @@ class _State:
             else:
                 self.put(cmd, body[3:])
         return b""
+
+    def front(self, buf: bytes | bytearray) -> str:
+        """Outside FTP mode: "frame" if ``buf`` begins with a complete, well-formed frame the
+        port takes (START; GET or END while a download runs), "wait" while it may still
+        become one, else "data"."""
+        commands = (START, GET, END) if self.download else (START,)
+        if not SYNC.startswith(bytes(buf[:2])) or (len(buf) > 2 and buf[2] not in commands):
+            return "data"
+        if len(buf) < HEADER:
+            return "wait"
+        size = int.from_bytes(buf[3:5], "big")
+        if size > MAX_PAYLOAD:
+            return "data"
+        if len(buf) < OVERHEAD + size:
+            return "wait"
+        crc = int.from_bytes(buf[HEADER + size : OVERHEAD + size], "big")
+        return "frame" if crc16(bytes(buf[2 : HEADER + size])) == crc else "data"
 
     def put(self, cmd: int, payload: bytes) -> None:
         if self.worker is None or self.worker.done():
@@ -336,6 +366,8 @@ class _State:
             except Exception:  # never a DTU restart for one frame
                 log.exception("FTP download frame 0x%02x failed", cmd)
                 reply = frame(NAK, bytes([cmd, FTP_FAILED, 0]))
+            if cmd == START and self.session is None:
+                self.download = False  # no download runs: GET and END frames are data again
             await self.dtu.board.rs232.write(reply)
 
     async def run(self, cmd: int, payload: bytes) -> bytes:
@@ -395,17 +427,6 @@ class _State:
         return session.window[start : start + end - offset]
 
 
-def _header_state(head: bytes) -> str:
-    """Outside FTP mode: "bad" unless ``head`` is (the start of) sync, host command, len ≤ 512."""
-    if not SYNC.startswith(head[:2]):
-        return "bad"
-    if len(head) >= 3 and head[2] not in HOST_COMMANDS:
-        return "bad"
-    if len(head) >= HEADER and int.from_bytes(head[3:5], "big") > MAX_PAYLOAD:
-        return "bad"
-    return "ok" if len(head) >= HEADER else "partial"
-
-
 _states: weakref.WeakKeyDictionary[Dtu, _State] = weakref.WeakKeyDictionary()
 
 
@@ -417,7 +438,7 @@ async def handle(dtu: Dtu, packet: bytes) -> bool:
     if packet is state.passthrough:
         return False
     ftp_mode = dtu.settings.mode_name == "FTP"
-    if not state.buf and not ftp_mode and _header_state(packet[:HEADER]) == "bad":
+    if not state.buf and not ftp_mode and state.front(packet) == "data":
         return False
     if state.expiry is not None:
         state.expiry.cancel()

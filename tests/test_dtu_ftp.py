@@ -16,7 +16,7 @@ import pytest
 
 from dtulab.host import DtuHost
 from dtulab.world import World
-from tests.conftest import configure
+from tests.conftest import ON_EVERY_TARGET, configure
 from tests.servers import FtpServer
 
 IMAGE = random.Random(721).randbytes(50 * 1024)
@@ -214,3 +214,31 @@ def test_unreachable_server_and_missing_file(host: DtuHost, ftp_server: FtpServe
     host.write(get(0))
     expect_nak(host, GET, NO_SESSION)
     assert start(host, url(ftp_server, "/fw/image.bin"))[0] == len(IMAGE)
+
+
+@ON_EVERY_TARGET
+@pytest.mark.req("R-FTP-1", "R-NET-1")
+def test_binary_pile_data_in_net_mode_is_data_not_a_frame(world: World, host: DtuHost) -> None:
+    """Charging-pile protocols are binary and transparent mode must stay transparent (manual
+    2.1.1): only a complete, well-formed frame that starts a download switches to the FTP
+    protocol (behaviour.md R-FTP-1). Everything else - a well-formed GET with no download,
+    a START with a bad check, a frame-like header with a length > 512, half a START that
+    never completes - reaches the server whole, and nothing is answered on the serial port."""
+    port = world.server("dc1").port
+    configure(host, "AT+CIMOD=0", FAST_PACKING, f'AT+CIPSCONT=1,"TCP","127.0.0.1",{port},1')
+    world.wait_connections(1)
+    host.drain()
+    bad_start = bytearray(frame(START))
+    bad_start[-1] ^= 0x01
+    packets = [
+        bytes.fromhex("55AA020004000001002B1A1020"),  # a GET frame + 10 20: the audit found it taken
+        bytes(bad_start) + b"meter",
+        bytes.fromhex("55AA01FFFF") + b"\x00" * 8,
+        frame(START)[:4],  # what may still become a START waits 3 s, then is data
+    ]
+    sent = b""
+    for packet in packets:
+        host.write(packet)
+        sent += packet
+        assert world.wait_server_received(len(sent), timeout=20) == sent
+    assert host.quiet(0.5) == b"", "no NAK, nothing at all on the serial port"

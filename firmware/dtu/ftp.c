@@ -16,11 +16,13 @@
  *
  * Recognition (ftp_serial_packet): in FTP mode every byte is protocol (bytes
  * outside frames are skipped, a length > 512 gets NAK 02); in NET, HTTPD and
- * SMS modes a packet is protocol only if it begins with a frame header (sync,
- * command 01..03, length <= 512), and what follows the last frame, if it is not
- * a frame header, goes on as ordinary data (dtu_serial_packet again). A frame
- * split over packets is reassembled; a fragment left alone for 3 s is dropped
- * (FTP mode) or handed on as data.
+ * SMS modes the port stays transparent: a packet is protocol only if it begins
+ * with a complete, well-formed frame (ftp_front: sync, length <= 512, CRC) that
+ * starts a download (START), or, once a START was taken, a GET or END of it;
+ * frames following it in the packet likewise, and the rest goes on as ordinary
+ * data (dtu_serial_packet again), never answered. A frame split over packets is
+ * reassembled; a fragment left alone for 3 s is dropped (FTP mode) or handed on
+ * as data.
  *
  * Frames are queued and answered one at a time, in order, by ftp_task (replies
  * straight to the RS232 port with serial_write). START reads the whole file
@@ -87,17 +89,21 @@ static bool host_command(uint8_t cmd)
     return cmd == FTP_START || cmd == FTP_GET || cmd == FTP_END;
 }
 
-int ftp_header_state(const uint8_t *head, size_t len)
+int ftp_front(const uint8_t *buf, size_t len, bool download)
 {
-    if (len >= 1 && head[0] != FTP_SYNC0)
-        return FTP_HEAD_BAD;
-    if (len >= 2 && head[1] != FTP_SYNC1)
-        return FTP_HEAD_BAD;
-    if (len >= 3 && !host_command(head[2]))
-        return FTP_HEAD_BAD;
-    if (len >= FTP_HEADER && ((size_t)head[3] << 8 | head[4]) > FTP_MAX_PAYLOAD)
-        return FTP_HEAD_BAD;
-    return len >= FTP_HEADER ? FTP_HEAD_OK : FTP_HEAD_PARTIAL;
+    if ((len >= 1 && buf[0] != FTP_SYNC0) || (len >= 2 && buf[1] != FTP_SYNC1))
+        return FTP_FRONT_DATA;
+    if (len >= 3 && buf[2] != FTP_START && !(download && (buf[2] == FTP_GET || buf[2] == FTP_END)))
+        return FTP_FRONT_DATA;
+    if (len < FTP_HEADER)
+        return FTP_FRONT_WAIT;
+    size_t size = (size_t)buf[3] << 8 | buf[4];
+    if (size > FTP_MAX_PAYLOAD)
+        return FTP_FRONT_DATA;
+    if (len < FTP_OVERHEAD + size)
+        return FTP_FRONT_WAIT;
+    uint16_t crc = (uint16_t)(buf[FTP_HEADER + size] << 8 | buf[FTP_HEADER + size + 1]);
+    return ftp_crc16(buf + 2, size + 3) == crc ? FTP_FRONT_FRAME : FTP_FRONT_DATA;
 }
 
 /* ---- the source (pure) ------------------------------------------------------------------- */
@@ -270,6 +276,7 @@ static size_t blen;
 static bool expiry_armed, expiry_ftp_mode;
 static uint32_t expiry_since;
 static bool passing; /* a packet handed back to dtu_serial_packet as ordinary data */
+static bool downloading; /* outside FTP mode: a START was taken, its GETs and END count */
 static uint8_t pass_buf[BUF_CAP];
 
 static struct {
@@ -309,7 +316,23 @@ static void drop(size_t n)
 static size_t parse(bool ftp_mode)
 {
     while (blen) {
-        if (ftp_mode) {
+        if (!ftp_mode) {
+            int front = ftp_front(buf, blen, downloading);
+            if (front == FTP_FRONT_WAIT)
+                return 0;
+            if (front == FTP_FRONT_DATA) {
+                size_t n = blen;
+                memcpy(pass_buf, buf, n);
+                blen = 0;
+                return n;
+            }
+            size_t size = (size_t)buf[3] << 8 | buf[4];
+            downloading = buf[2] != FTP_END; /* END closes the download (for recognition) */
+            put(buf[2], buf + FTP_HEADER, size);
+            drop(FTP_OVERHEAD + size);
+            continue;
+        }
+        {
             size_t start = 0;
             while (start + 1 < blen && !(buf[start] == FTP_SYNC0 && buf[start + 1] == FTP_SYNC1))
                 start++;
@@ -319,17 +342,12 @@ static size_t parse(bool ftp_mode)
                 return 0;
             }
             drop(start);
-        } else if (ftp_header_state(buf, blen < FTP_HEADER ? blen : FTP_HEADER) == FTP_HEAD_BAD) {
-            size_t n = blen;
-            memcpy(pass_buf, buf, n);
-            blen = 0;
-            return n;
         }
         if (blen < FTP_HEADER)
             return 0;
         uint8_t cmd = buf[2];
         size_t size = (size_t)buf[3] << 8 | buf[4];
-        if (size > FTP_MAX_PAYLOAD) { /* only in FTP mode (else the header is bad) */
+        if (size > FTP_MAX_PAYLOAD) {
             nak_later(cmd, FTP_BAD_LENGTH);
             drop(2);
             continue;
@@ -362,8 +380,7 @@ bool ftp_serial_packet(const uint8_t *data, size_t len)
     if (passing)
         return false;
     bool ftp_mode = g_settings.mode == MODE_FTP;
-    if (!blen && !ftp_mode &&
-        ftp_header_state(data, len < FTP_HEADER ? len : FTP_HEADER) == FTP_HEAD_BAD)
+    if (!blen && !ftp_mode && ftp_front(data, len, downloading) == FTP_FRONT_DATA)
         return false;
     expiry_armed = false;
     size_t pass = 0;
@@ -745,8 +762,11 @@ void ftp_task(void)
         return;
     busy = true;
     static uint8_t reply[FTP_OVERHEAD + 4 + FTP_PACKET + 8];
-    size_t n = run(queue[q_head].cmd, queue[q_head].payload, queue[q_head].len, reply);
+    uint8_t cmd = queue[q_head].cmd;
+    size_t n = run(cmd, queue[q_head].payload, queue[q_head].len, reply);
     if (n) {
+        if (cmd == FTP_START && !session.active)
+            downloading = false; /* no download runs: GET and END frames are data again */
         network_deferred = false;
         q_head = (q_head + 1) % QUEUE;
         q_count--;

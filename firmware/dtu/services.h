@@ -98,7 +98,7 @@ enum {
     FTP_FAILED = 0x06,
     FTP_BAD_SOURCE = 0x07,
 };
-enum { FTP_HEAD_BAD = 0, FTP_HEAD_PARTIAL = 1, FTP_HEAD_OK = 2 };
+enum { FTP_FRONT_DATA = 0, FTP_FRONT_WAIT = 1, FTP_FRONT_FRAME = 2 };
 
 typedef struct {
     char host[50];
@@ -112,9 +112,11 @@ typedef struct {
 uint16_t ftp_crc16(const uint8_t *data, size_t len);
 /* The frame 55 AA cmd len payload crc into out (len + 7 bytes); returns its length. */
 size_t ftp_build_frame(uint8_t cmd, const uint8_t *payload, size_t len, uint8_t *out);
-/* Outside FTP mode: FTP_HEAD_BAD unless head[0..len) is (the start of) sync, a host
- * command (01..03) and a length <= 512; FTP_HEAD_OK once all 5 header bytes are there. */
-int ftp_header_state(const uint8_t *head, size_t len);
+/* Outside FTP mode (the port stays transparent, behaviour.md R-FTP-1): FTP_FRONT_FRAME if
+ * buf[0..len) begins with a complete, well-formed frame (sync, length <= 512, CRC) that
+ * the port takes - START, or GET and END while a download runs (download) -;
+ * FTP_FRONT_WAIT while it may still become one; else FTP_FRONT_DATA. */
+int ftp_front(const uint8_t *buf, size_t len, bool download);
 /* ftp_download.py source_from: 0, or FTP_BAD_SOURCE (no host or file name, a '"'
  * or control character, too long for the modem, port not 1..65535). */
 int ftp_source_from(ftp_source_t *src, const char *path, const char *host, unsigned long port,

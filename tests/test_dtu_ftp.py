@@ -231,7 +231,7 @@ def test_binary_pile_data_in_net_mode_is_data_not_a_frame(world: World, host: Dt
     bad_start = bytearray(frame(START))
     bad_start[-1] ^= 0x01
     packets = [
-        bytes.fromhex("55AA020004000001002B1A1020"),  # a GET frame + 10 20: the audit found it taken
+        bytes.fromhex("55AA020004000001002B1A1020"),  # a whole GET frame, then 10 20
         bytes(bad_start) + b"meter",
         bytes.fromhex("55AA01FFFF") + b"\x00" * 8,
         frame(START)[:4],  # what may still become a START waits 3 s, then is data

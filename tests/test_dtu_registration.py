@@ -9,11 +9,12 @@ Each connection's bytes are checked on their own.
 
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
 
-from tests.conftest import configure
+from tests.conftest import ON_EVERY_TARGET, configure
 
 LOGIN = b"LOGIN:1001"
 
@@ -110,3 +111,33 @@ def test_registration_and_heartbeat_given_as_text(world, host):
     host.leave_command_mode()
     world.wait_server_received(10)
     assert world.server_received().startswith(b"LOGIN:1001")
+
+
+@ON_EVERY_TARGET
+@pytest.mark.req("R-REG-1")
+@pytest.mark.parametrize("proto", ["UDP", "TCP"])
+def test_registration_before_every_packet_at_the_modems_send_limit(world, host, proto):
+    """Manual 2.2 wants the registration and the data "as one data packet", but a SIM800 sends
+    at most 1460 bytes per AT+CIPSEND: a packet longer than 1460 minus the registration is
+    split, each piece behind its own registration, in order (behaviour.md "Registration").
+    At the boundary with a 5-byte registration: 1455 bytes go whole, 1456 as 1455 + 1."""
+    name = "udp" if proto == "UDP" else "dc1"
+    server = world.server(name)
+    reg = b"REG01"
+    configure(
+        host,
+        f'AT+CIPPACK=1,"{reg.hex().upper()}","1"',
+        f'AT+CIPSCONT=1,"{proto}","127.0.0.1",{server.port},1',
+    )
+    if proto == "TCP":
+        world.wait_connections(1, name)
+    sent = b""
+    for size in (1455, 1456):  # the packing length is the packet's: one packet each
+        configure(host, f"AT+CIPCFG=1,0,0,2000,{size},0")
+        data = bytes(random.Random(size).randrange(256) for _ in range(size))
+        host.write(data)
+        sent += reg + data if size == 1455 else reg + data[:1455] + reg + data[1455:]
+        assert world.wait_server_received(len(sent), name, timeout=30) == sent
+    if proto == "UDP":
+        datagrams = world.call(lambda: [d for c in server.connections for d in c.datagrams])
+        assert [len(d) for d in datagrams] == [1460, 1460, 6]

@@ -5,8 +5,13 @@ so any text (Chinese too) goes out and comes in unchanged; new messages are
 announced with ``+CMTI`` (AT+CNMI=2,1), read with AT+CMGR and deleted.
 A message ``<password>#AT...`` runs as an SMS AT command (when enabled) and
 the reply goes back by SMS to its sender; in SMS passthrough mode every other
-message goes to the serial port. Incoming calls are answered when
-AT+CIRINGSTA=1. HTTPD client mode is httpd.py, FTP download ftp_download.py.
+message goes to the serial port. In AT work mode the serial port owns the
+module and the DTU leaves the SMS store alone (nothing read, nothing deleted:
+the host's AT+CMGL finds every message). After the host's AT+CMGF=0 (PDU mode)
+the DTU's own SMS functions stop — nothing read (the indices wait), nothing
+sent (AT+CISMSEND answers ERROR) — until AT+CMGF=1 or the next modem setup.
+Incoming calls are answered when AT+CIRINGSTA=1. HTTPD client mode is
+httpd.py, FTP download ftp_download.py.
 """
 
 from __future__ import annotations
@@ -45,12 +50,15 @@ class Services:
         self.iccid = ""
         self._inbox: asyncio.Queue[int] = asyncio.Queue()
         self._waiters: list[tuple[re.Pattern[str], asyncio.Future[str]]] = []
+        self.text_mode = asyncio.Event()  # clear after AT+CMGF=0 by the host (PDU mode)
+        self.text_mode.set()
 
     # -- URCs ------------------------------------------------------------------
     def on_urc(self, line: str) -> None:
         match = re.fullmatch(r'\+CMTI: "\w+",(\d+)', line)
         if match:
-            self._inbox.put_nowait(int(match.group(1)))
+            if not self.at_mode():
+                self._inbox.put_nowait(int(match.group(1)))
             return
         if line == "RING" and self.dtu.settings.ring_answer:
             self.dtu.spawn(self.dtu.modem.command("ATA", check=False))
@@ -74,14 +82,31 @@ class Services:
             self._waiters.remove(entry)
 
     # -- SMS ----------------------------------------------------------------------
+    def at_mode(self) -> bool:
+        """AT work mode: the serial port owns the module, its SMS store is the host's."""
+        return self.dtu.settings.mode_name == "AT"
+
+    def set_text_mode(self, on: bool) -> None:
+        """The host switched the modem with AT+CMGF: the DTU's SMS functions follow."""
+        if on != self.text_mode.is_set():
+            mode, functions = ("text", "back") if on else ("PDU", "stopped")
+            log.info("the host set %s mode: SMS functions %s", mode, functions)
+        if on:
+            self.text_mode.set()
+        else:
+            self.text_mode.clear()
+
     async def setup_sms(self) -> None:
         m = self.dtu.modem
         self.imei = (await m.command("AT+CGSN")).lines[0]
         self.iccid = (await m.command("AT+CCID")).lines[0]
         await m.command("AT+CMGF=1")
+        self.text_mode.set()
         await m.command('AT+CSCS="UCS2"')
         await m.command("AT+CSMP=17,167,0,8")
         await m.command("AT+CNMI=2,1,0,0,0")
+        if self.at_mode():
+            return  # the stored messages are the host's
         # messages that arrived while the DTU was down are waiting in storage
         reply = await m.command('AT+CMGL="ALL"', timeout=30, check=False)
         for line in reply.lines:
@@ -90,6 +115,8 @@ class Services:
                 self._inbox.put_nowait(int(found.group(1)))
 
     async def send_sms(self, number: str, text: str) -> None:
+        if not self.text_mode.is_set():
+            raise ModemError("the host put the modem in PDU mode (AT+CMGF=0)")
         for start in range(0, max(len(text), 1), SMS_TEXT_LIMIT):
             part = text[start : start + SMS_TEXT_LIMIT]
             await self.dtu.modem.send_data(
@@ -101,6 +128,9 @@ class Services:
         """Read and handle incoming SMS, one at a time, in arrival order."""
         while True:
             index = await self._inbox.get()
+            if self.at_mode():
+                continue  # left in the store for the host (a switch to AT mode came between)
+            await self.text_mode.wait()  # PDU mode (AT+CMGF=0): the message waits
             try:
                 reply = await self.dtu.modem.command(f"AT+CMGR={index}", timeout=30)
                 await self.dtu.modem.command(f"AT+CMGD={index}", timeout=30, check=False)
@@ -134,7 +164,10 @@ class Services:
         if not number:
             log.warning("SMS passthrough: no number set (AT+CIPNUM)")
             return
-        await self.send_sms(number, packet.decode("utf-8", "replace"))
+        try:
+            await self.send_sms(number, packet.decode("utf-8", "replace"))
+        except ModemError as exc:  # the packet is not sent: said, and the DTU goes on
+            log.warning("SMS passthrough: %s", exc)
 
     # -- HTTP and FTP --------------------------------------------------------------
     async def http_request(self, packet: bytes) -> None:

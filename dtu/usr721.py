@@ -595,6 +595,8 @@ def _modem_line(cmd: Command) -> str:
 async def _passthrough(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     form(cmd, *PASSTHROUGH[cmd.name])
     reply = await dtu.modem.command(_modem_line(cmd), timeout=90, check=False)
+    if cmd.name == "+CMGF" and cmd.kind is Kind.SET and reply.final == "OK":
+        dtu.services.set_text_mode(cmd.raw.strip() == "1")  # PDU mode stops the DTU's SMS
     return [*reply.lines, reply.final]
 
 

@@ -134,3 +134,47 @@ def test_socket_set_by_sms_takes_effect_at_once(world, host):
     world.sms_center.deliver(PHONE, f"usr.cn#AT+CIPSCONT=1,TCP,127.0.0.1,{port},1")
     assert replies(world, 1) == [(PHONE, "OK")]
     world.wait_connections(1, timeout=10)
+
+
+# -- the host owns the module (AT mode, PDU mode) -------------------------------------------
+@ON_EVERY_TARGET
+@pytest.mark.req("R-AT-6", "R-MODE-1")
+def test_in_at_mode_the_sms_store_is_the_hosts(world, host):
+    """In AT command mode (2.1.5) the host drives the module itself: an SMS that arrives stays
+    in the store for the host's AT+CMGL and AT+CMGR; the DTU neither reads nor deletes it."""
+    configure(host, "AT+CIMOD=2", save=False)  # the port stays in command mode
+    host.drain()
+    world.sms_center.deliver(PHONE, "meter 0042")
+    deadline = time.monotonic() + 30
+    while not any(line.startswith("+CMGL: ") for line in host.at('AT+CMGL="ALL"')):
+        assert time.monotonic() < deadline, "the SMS never reached the store"
+        time.sleep(0.2)
+    time.sleep(1.0)  # a DTU that reads its SMS would have read (and deleted) it by now
+    listing = host.at_ok('AT+CMGL="ALL"')
+    index = next(re.match(r"\+CMGL: (\d+),", x).group(1) for x in listing if "+CMGL:" in x)
+    message = host.at_ok(f"AT+CMGR={index}")
+    assert message[-1] == "meter 0042".encode("utf-16-be").hex().upper()  # UCS2 (usr721.md)
+    assert host.at("AT+CMGL=4") == ["+CMS ERROR: 305"]  # a PDU-mode stat in text mode
+
+
+@ON_EVERY_TARGET
+@pytest.mark.req("R-SMS-1", "R-SMS-2", "R-AT-6")
+def test_pdu_mode_stops_the_dtus_sms_until_text_mode_is_back(world, host):
+    """usr721.md: the host's AT+CMGF=0 switches the modem to PDU mode and stops the DTU's own
+    SMS functions until AT+CMGF=1: nothing forwarded (no raw PDUs on the serial port),
+    AT+CISMSEND refused; the DTU does not restart. Back in text mode the waiting SMS comes."""
+    sms_mode(host)
+    boots = world.call(lambda: world.target.boots)
+    host.enter_command_mode()
+    host.at_ok("AT+CMGF=0")
+    assert host.at('AT+CISMSEND=10086,"hello"') == ["ERROR"]
+    host.leave_command_mode()
+    host.drain()
+    world.sms_center.deliver(PHONE, "while in PDU mode")
+    assert host.quiet(2.0) == b"", "nothing reaches the serial port in PDU mode"
+    host.enter_command_mode()
+    host.at_ok("AT+CMGF=1")
+    host.leave_command_mode()
+    host.expect(b"while in PDU mode", 30)
+    assert world.call(lambda: world.target.boots) == boots, "no restart"
+    assert world.sms_center.sent == []

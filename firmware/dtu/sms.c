@@ -18,7 +18,9 @@
  *
  * AT+CMGF=0 through the passthrough (sms_set_text_mode(false)) stops all of
  * this until AT+CMGF=1 or the next modem setup; +CMTI indices are kept
- * meanwhile and read afterwards. */
+ * meanwhile and read afterwards. In AT work mode the serial port owns the
+ * module: the DTU leaves the SMS store alone (no AT+CMGL at setup, +CMTI not
+ * read, nothing deleted), so the host finds every message itself. */
 #include <stdio.h>
 #include <string.h>
 
@@ -340,7 +342,8 @@ void sms_modem_setup(void)
     }
     ready = true;
     text_mode = true;
-    list_stored();
+    if (g_settings.mode != MODE_AT) /* in AT mode the stored messages are the host's */
+        list_stored();
 }
 
 void sms_set_text_mode(bool on)
@@ -495,6 +498,10 @@ void sms_task(void)
         ring_due = false;
         modem_cmd("ATA", 10000, NULL, NULL);
     }
+    if (g_settings.mode == MODE_AT) { /* left in the store for the host */
+        inbox_count = 0;
+        relist = false;
+    }
     if (ready && text_mode) {
         if (inbox_count) {
             unsigned index = inbox[inbox_head];
@@ -516,7 +523,8 @@ bool sms_on_urc(const char *line)
         const char *end;
         long index = p && p[1] == ',' ? number_at(p + 2, &end) : -1;
         if (index >= 0 && *end == 0) {
-            inbox_put((unsigned)index);
+            if (g_settings.mode != MODE_AT)
+                inbox_put((unsigned)index);
             return true;
         }
     }

@@ -267,6 +267,20 @@ static void test_passthrough_in(void)
     run(3);
     CHECK(fsp_delivered_len == 0);
     CHECK(stored[8] == NULL); /* read and deleted all the same */
+
+    /* AT mode: the serial port owns the module, the DTU leaves the store alone */
+    g_settings.mode = MODE_AT;
+    fsp_commands[0] = 0;
+    stored[9] = "+CMGR: \"REC UNREAD\",\"0031\",\"\",\"24/05/01,10:00:00+32\"\r\n0061";
+    fsp_modem_say("\r\n+CMTI: \"SM\",9\r\n");
+    run(3);
+    CHECK(fsp_commands[0] == 0 && stored[9] != NULL && fsp_delivered_len == 0);
+    sms_modem_setup(); /* a boot in AT mode lists nothing either */
+    CHECK(strstr(fsp_commands, "CMGL") == NULL && strstr(fsp_commands, "CMGR") == NULL);
+    run(3);
+    CHECK(strstr(fsp_commands, "CMGR") == NULL && stored[9] != NULL);
+    stored[9] = NULL;
+    g_settings.mode = MODE_NET;
 }
 
 static void test_sms_commands(void)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -220,15 +221,22 @@ class Dtu:
         self.apply_sockets()
 
     async def _serial_heartbeat(self) -> None:
-        """R-HB-2: the heartbeat goes to the serial port when the host has been quiet."""
+        """R-HB-2 (behaviour.md "Heartbeat"): written to the serial port once the host has
+        been quiet for the heartbeat time, then every heartbeat time while it stays quiet
+        (due at the later of its last byte and the last heartbeat, plus the heartbeat time);
+        never in command mode."""
+        last = -math.inf
         while True:
-            s = self.settings
-            period = s.heartbeat_s if s.heartbeat_s and s.heartbeat_to_serial else 1.0
-            await self.clock.sleep(period)
-            s = self.settings
-            quiet = self.clock.now() - self.serial.last_rx >= s.heartbeat_s
-            if s.heartbeat_s and s.heartbeat_to_serial and quiet and not self.serial.command_mode:
-                await self.serial.to_host(bytes.fromhex(s.heartbeat_data))
+            s, now = self.settings, self.clock.now()
+            if not (s.heartbeat_s and s.heartbeat_to_serial) or self.serial.command_mode:
+                await self.clock.sleep(0.1)
+                continue
+            due = max(self.serial.heard_at, last) + s.heartbeat_s
+            if now < due:
+                await self.clock.sleep(min(due - now, 0.1))  # the host may speak meanwhile
+                continue
+            last = now
+            await self.serial.to_host(bytes.fromhex(s.heartbeat_data))
 
     # -- the modem and GPRS ------------------------------------------------------------
     async def _network(self) -> None:

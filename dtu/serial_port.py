@@ -32,13 +32,15 @@ class SerialPort:
         self.command_mode = False
         self._chunks: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
         self._pending = bytearray()  # command-mode input not yet consumed
-        self.last_rx = -1e9  # when the host last sent something
+        self.last_rx = -1e9  # the last byte the transparent side has looked at (guard times)
+        self.heard_at = -1e9  # when the last byte from the host arrived, in any mode
         self.held = bytearray()  # server data that arrived during command mode
 
     # -- input ---------------------------------------------------------------
     async def pump(self) -> None:
         while data := await self.link.read():
-            self._chunks.put_nowait((self.dtu.clock.now(), data))
+            self.heard_at = self.dtu.clock.now()
+            self._chunks.put_nowait((self.heard_at, data))
 
     async def _next(self, timeout: float | None) -> tuple[float, bytes] | None:
         try:

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.conftest import configure
+from tests.conftest import ON_EVERY_TARGET, configure
 
 HB = b"\x00HB\xff"  # any bytes
 
@@ -81,3 +81,44 @@ def test_failed_heartbeats_close_and_reconnect(world, host):
     assert reconnected < 14, f"new connection {reconnected:.1f} s after"
     world.wait(lambda: len(server.connections[1].received) >= len(HB), 10, "heartbeats again")
     assert world.call(lambda: bytes(server.connections[1].received)).startswith(HB)
+
+
+# -- the timing rule, the same on every target (behaviour.md "Heartbeat") --------------------
+@ON_EVERY_TARGET
+@pytest.mark.req("R-HB-3")
+def test_failed_heartbeats_close_the_link_at_the_documented_time(world, host):
+    """A heartbeat is due N s after the socket last sent anything, each next one N s after
+    the previous attempt began; the 4th failure in a row closes the link. A black hole makes
+    each send fail after the modem's send timeout F (1 s in the fast profile): with N = 2 s
+    the link closes 4N + F = 9 s after the last heartbeat that went through."""
+    setup(world, host, 2)
+    server = world.server("dc1")
+    world.wait_server_received(len(HB), timeout=10)
+    last_ok = world.call(lambda: server.connections[0].last_rx)  # time.monotonic() of arrival
+    fault = world.inject("blackhole", link=0)
+    try:
+        world.wait(lambda: not server.connections[0].open, 30, "the DTU closing the link")
+        closed = time.monotonic() - last_ok
+    finally:
+        world.clear(fault)
+    assert 8.0 < closed < 10.5, f"closed {closed:.2f} s after the last heartbeat (rule: 9 s)"
+
+
+@ON_EVERY_TARGET
+@pytest.mark.req("R-HB-2")
+def test_the_serial_heartbeat_comes_a_heartbeat_time_after_the_host_fell_quiet(world, host):
+    """To the serial port the heartbeat comes N s after the host's last byte (here the end
+    of AT+ENTM), then every N s while the host stays quiet."""
+    host.enter_command_mode()
+    host.at_ok("AT+CIPCFG=1,2,0,100,1460,0")
+    host.at_ok(f'AT+CIPPACK=0,"{HB.hex().upper()}","1"')
+    host.write("AT+ENTM\r")
+    quiet_since = time.monotonic()
+    host.expect(b"OK\r\n")
+    host.expect(HB, 10)
+    first = time.monotonic()
+    host.expect(HB, 10)
+    second = time.monotonic()
+    # seen by the host, a moment late each time: never early, and the gap as long on average
+    assert 1.9 < first - quiet_since < 2.6, f"first after {first - quiet_since:.2f} s (rule: 2)"
+    assert 1.5 < second - first < 2.5, f"then every {second - first:.2f} s (rule: 2)"

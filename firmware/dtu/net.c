@@ -138,7 +138,8 @@ static bool blinking;
 static bool blink_on_phase;
 static uint32_t blink_t;
 
-static uint32_t hb_serial_at;
+static uint32_t hb_serial_at; /* the last heartbeat to the serial port */
+static bool hb_serial_sent;
 
 static modem_reply_t reply;
 
@@ -206,7 +207,7 @@ void net_init(void)
     key_pressed = false;
     poll_started = false;
     next_at = hal_millis();
-    hb_serial_at = hal_millis();
+    hb_serial_sent = false;
     memset(socks, 0, sizeof socks);
     kept = hal_retained();
     bool sealed = kept->magic == KEPT_MAGIC && kept->crc == kept_crc();
@@ -703,7 +704,7 @@ static void serve(int n)
             s->hb_failures = 0;
         } else {
             s->hb_failures++;
-            s->last_tx = hal_millis();
+            s->last_tx = now; /* the next attempt one heartbeat time after this one began */
             if (s->hb_failures > HEARTBEAT_FAILURES) {
                 dtu_log("net: socket %d: %u heartbeats failed", n + 1, (unsigned)s->hb_failures);
                 connection_broke(n);
@@ -772,21 +773,23 @@ static void network_lost(void)
     next_at = hal_millis() + g_timing->network_retry_ms;
 }
 
-/* R-HB-2: the heartbeat to the serial port every heartbeat time while the host is quiet. */
+/* R-HB-2 (behaviour.md "Heartbeat"): to the serial port once the host has been quiet for
+ * the heartbeat time, then every heartbeat time while it stays quiet - due at the later of
+ * its last byte and the last heartbeat, plus the heartbeat time; never in command mode. */
 static void serial_heartbeat(void)
 {
     const settings_t *st = &g_settings;
-    bool on = st->heartbeat_s && st->heartbeat_to_serial;
-    uint32_t period = on ? (uint32_t)st->heartbeat_s * 1000u : 1000u;
-    uint32_t now = hal_millis();
-    if (dtu_since(hb_serial_at, now) < period)
+    if (!st->heartbeat_s || !st->heartbeat_to_serial || serial_command_mode())
+        return;
+    uint32_t period = (uint32_t)st->heartbeat_s * 1000u, now = hal_millis();
+    uint32_t since_hb = hb_serial_sent ? dtu_since(hb_serial_at, now) : UINT32_MAX;
+    if (serial_idle_ms() < period || since_hb < period)
         return;
     hb_serial_at = now;
-    if (on && serial_idle_ms() >= period && !serial_command_mode()) {
-        size_t len = st->heartbeat_len <= sizeof st->heartbeat_data ? st->heartbeat_len
-                                                                   : sizeof st->heartbeat_data;
-        serial_deliver(st->heartbeat_data, len);
-    }
+    hb_serial_sent = true;
+    size_t len = st->heartbeat_len <= sizeof st->heartbeat_data ? st->heartbeat_len
+                                                               : sizeof st->heartbeat_data;
+    serial_deliver(st->heartbeat_data, len);
 }
 
 void net_task(void)

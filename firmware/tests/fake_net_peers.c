@@ -26,7 +26,7 @@ int fake_server_last_n;
 void (*fake_server_hook)(int n);
 uint8_t fake_serial_out[4096];
 size_t fake_serial_len;
-uint32_t fake_serial_idle;
+uint32_t fake_serial_heard_at;
 bool fake_command_mode;
 int fake_sms_setups;
 char fake_sms_urcs[8][200];
@@ -45,7 +45,7 @@ void fake_reset(void)
     fake_server_last_n = -1;
     fake_server_hook = NULL;
     fake_serial_len = 0;
-    fake_serial_idle = 0;
+    fake_serial_heard_at = 0;
     fake_command_mode = false;
     fake_sms_setups = 0;
     fake_sms_urc_count = 0;
@@ -104,7 +104,7 @@ static void serial_out(const uint8_t *data, size_t len)
 void serial_deliver(const uint8_t *data, size_t len) { serial_out(data, len); }
 void serial_write(const uint8_t *data, size_t len) { serial_out(data, len); }
 bool serial_command_mode(void) { return fake_command_mode; }
-uint32_t serial_idle_ms(void) { return fake_serial_idle; }
+uint32_t serial_idle_ms(void) { return hal_millis() - fake_serial_heard_at; }
 
 /* ---- sms.c --------------------------------------------------------------------------- */
 void sms_modem_setup(void) { fake_sms_setups++; }

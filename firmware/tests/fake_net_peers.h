@@ -27,7 +27,7 @@ extern void (*fake_server_hook)(int n); /* called after recording, as dtu.c answ
 
 extern uint8_t fake_serial_out[4096];   /* serial_deliver + serial_write, concatenated */
 extern size_t fake_serial_len;
-extern uint32_t fake_serial_idle;       /* what serial_idle_ms() answers */
+extern uint32_t fake_serial_heard_at;   /* the host's last byte (serial_idle_ms counts from it) */
 extern bool fake_command_mode;
 
 extern int fake_sms_setups;

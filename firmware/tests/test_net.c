@@ -423,18 +423,28 @@ static void test_serial_heartbeat(void)
     g_settings.heartbeat_to_serial = 1;
     enable(0, PROTO_TCP, "h", 1);
     net_apply_settings();
-    fake_serial_idle = 5000;
-    run(1050);
+    /* the first one heartbeat time after the host's last byte, then every heartbeat time */
+    fake_serial_heard_at = hal_millis();
+    run(995);
+    CHECK(fake_serial_len == 0);
+    run(10);
     CHECK(fake_serial_len == 2 && memcmp(fake_serial_out, "HB", 2) == 0);
-    run(1000);
+    run(990);
+    CHECK(fake_serial_len == 2);
+    run(10);
     CHECK(fake_serial_len == 4);
     fake_command_mode = true;
     run(1000);
     CHECK(fake_serial_len == 4);
     fake_command_mode = false;
-    fake_serial_idle = 200; /* the host is talking */
-    run(1000);
+    /* the host talks: counted from its last byte again */
+    fake_serial_heard_at = hal_millis();
+    run(500);
+    fake_serial_heard_at = hal_millis();
+    run(995);
     CHECK(fake_serial_len == 4);
+    run(10);
+    CHECK(fake_serial_len == 6);
     CHECK(srv_len[0] == 0); /* nothing to the server */
 }
 

@@ -28,7 +28,8 @@ FINAL = re.compile(
 )
 URC = re.compile(
     r"^(\d, (CONNECT OK|CONNECT FAIL|ALREADY CONNECT|CLOSED)|CONNECT OK|CONNECT FAIL|CLOSED"
-    r"|\+PDP: DEACT|\+CMTI: .*|\+CMT: .*|RING|\+CLIP: .*|RDY|\+CFUN: \d|\+CPIN: .*|Call Ready"
+    r"|\+PDP: DEACT|\+CMTI: .*|\+CMT: .*|RING|\+CRING: .*|\+CLIP: .*|RDY|\+CFUN: \d"
+    r"|\+CPIN: .*|Call Ready"
     r"|SMS Ready|\+SAPBR \d: DEACT|\+HTTPACTION: .*|\+FTPGET: 1,\d+|\+FTPSIZE: .*"
     r"|UNDER-VOLTAGE .*|OVER-VOLTAGE .*|NORMAL POWER DOWN|\+CDNSGIP: .*|\+CREG: \d|\+CGREG: \d)$"
 )

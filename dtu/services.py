@@ -60,7 +60,7 @@ class Services:
             if not self.at_mode():
                 self._inbox.put_nowait(int(match.group(1)))
             return
-        if line == "RING" and self.dtu.settings.ring_answer:
+        if line in ("RING", "+CRING: VOICE") and self.dtu.settings.ring_answer:
             self.dtu.spawn(self.dtu.modem.command("ATA", check=False))
             return
         for pattern, future in list(self._waiters):

@@ -27,6 +27,20 @@ def test_no_network_no_carrier(console, runner):
     assert console.command("ATD13800000002;") == ["NO CARRIER"]
 
 
+def test_cellular_result_codes_announce_the_call_type(console, runner):
+    """AT+CRC (SIM800 §3.2.16), which python-gsmmodem sets on connect: +CRING: VOICE."""
+    wait_registered(console)
+    assert console.command("AT+CRC?") == ["+CRC: 0", "OK"]
+    assert console.command("AT+CRC=?") == ["+CRC: (0,1)", "OK"]
+    assert console.command("AT+CRC=2") == ["ERROR"]
+    assert console.command("AT+CRC=1") == ["OK"]
+    assert console.command("AT+CRC?") == ["+CRC: 1", "OK"]
+    runner.incoming_call("13912345678")
+    ring = console.expect_re(rb"\r\n(RING|\+CRING: VOICE)\r\n").group(1)
+    assert ring == b"+CRING: VOICE"
+    assert console.command("ATA") == ["OK"]
+
+
 def test_incoming_call_rings_and_is_answered(console, runner):
     wait_registered(console)
     assert console.command("AT+CLIP=1") == ["OK"]

@@ -108,7 +108,7 @@ static bool is_urc(const char *l)
         "Call Ready", "SMS Ready", "NORMAL POWER DOWN",
     };
     static const char *const prefixed[] = {
-        "+CMTI: ", "+CMT: ", "+CLIP: ", "+CPIN: ", "+HTTPACTION: ", "+FTPSIZE: ",
+        "+CMTI: ", "+CMT: ", "+CLIP: ", "+CRING: ", "+CPIN: ", "+HTTPACTION: ", "+FTPSIZE: ",
         "UNDER-VOLTAGE ", "OVER-VOLTAGE ", "+CDNSGIP: ",
     };
     if (link_line(l, "CONNECT OK|CONNECT FAIL|ALREADY CONNECT|CLOSED"))

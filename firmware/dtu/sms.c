@@ -528,7 +528,7 @@ bool sms_on_urc(const char *line)
             return true;
         }
     }
-    if (strcmp(line, "RING") == 0 && g_settings.ring_answer) {
+    if ((strcmp(line, "RING") == 0 || strcmp(line, "+CRING: VOICE") == 0) && g_settings.ring_answer) {
         ring_due = true;
         return true;
     }

@@ -1,7 +1,10 @@
-"""Voice calls, just enough for a DTU: ATD<n>;, ATDL, ATA, ATH, ATS0, AT+CLIP, RING, NO CARRIER.
+"""Voice calls, just enough for a DTU: ATD<n>;, ATDL, ATA, ATH, ATS0, AT+CLIP, AT+CRC, RING,
+NO CARRIER.
 
 SIM800 manual V1.10 §2.2.3 (ATD), §2.2.4 (ATDL), §2.2.2 (ATA), §2.2.8 (ATH),
-§2.2.17 (ATS0), §3.2.21 (AT+CLIP); 3GPP TS 27.007 §7.6. Data calls (ATD
+§2.2.17 (ATS0), §3.2.21 (AT+CLIP), §3.2.16 (AT+CRC: with 1 an incoming call is
+announced ``+CRING: VOICE`` instead of ``RING``; python-gsmmodem sets it on
+connect); 3GPP TS 27.007 §7.6, §6.11. Data calls (ATD
 without ``;``) are not supported by the model and end in ``NO CARRIER``, as
 a module without CSD service does.
 
@@ -38,6 +41,7 @@ class VoiceCall(ModemPart):
         self.number = ""
         self.last_dialled = ""
         self.clip = 0
+        self.crc = 0  # AT+CRC: 1 = the extended ring indication +CRING: <type>
         self.rings = 0
         self._ringer: asyncio.Task[None] | None = None
 
@@ -56,7 +60,7 @@ class VoiceCall(ModemPart):
                 await self.modem.urc("NO CARRIER")
                 return
             self.rings += 1
-            await self.modem.urc("RING")
+            await self.modem.urc("+CRING: VOICE" if self.crc else "RING")
             if self.clip:
                 kind = 145 if self.number.startswith("+") else 129
                 await self.modem.urc(f'+CLIP: "{self.number}",{kind},"",0,"",0')
@@ -133,6 +137,7 @@ async def hangup(m: Modem, cmd: Command) -> Final:
 
 
 at_command("+CLIP")(simple_setting("clip", 0, 1, target=voice))
+at_command("+CRC")(simple_setting("crc", 0, 1, target=voice))
 
 
 @at_command("+CLCC")

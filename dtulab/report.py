@@ -54,12 +54,20 @@ def requirement_ids(behaviour: Path) -> list[str]:
 
 
 def read_pytest(path: Path, results: Results) -> None:
+    """build/pytest-requirements.json: each test's requirement IDs, target and outcome; a test
+    skipped as "unsupported on <target>: <reason>" counts as unsupported, other skips as not
+    run."""
     for test in json.loads(path.read_text()):
+        outcome, name = test.get("outcome"), f"pytest {test['name']}"
+        unsupported = re.search(r"unsupported on \S+: [^\n]*", test.get("reason", ""))
         for req in test["reqs"]:
             tally = results[test.get("target", "reference")].setdefault(req, Tally())
-            outcome = {"passed": tally.passed, "failed": tally.failed}.get(test["outcome"])
-            if outcome is not None:
-                outcome.append(f"pytest {test['name']}")
+            if outcome == "passed":
+                tally.passed.append(name)
+            elif outcome == "failed":
+                tally.failed.append(name)
+            elif outcome == "skipped" and unsupported:
+                tally.unsupported.append(f"{name}: {unsupported.group(0)}")
 
 
 def read_robot(output: Path, target: str, results: Results) -> None:

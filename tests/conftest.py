@@ -57,8 +57,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     entry = _REQUIREMENT_RESULTS.setdefault(
         report.nodeid, {"name": report.nodeid, "reqs": reqs, "target": properties["target"]}
     )
-    if report.when == "call" or report.failed:
+    if report.when == "call" or report.failed or report.skipped:
         entry["outcome"] = report.outcome
+        if report.skipped and isinstance(report.longrepr, tuple):
+            entry["reason"] = str(report.longrepr[-1])  # e.g. "unsupported on renode: ..."
 
 
 def _target(item: pytest.Item) -> str:

@@ -108,15 +108,19 @@ def test_network_password_command_is_data_when_disabled(world, host):
 def test_cipsw_changes_the_password(world, host):
     connect_dc1(world, host, "AT+CICOMAT=1", "AT+CINETAT=1", 'AT+CIPSW="usr.cn","s3cret"')
     host.drain()
-    host.write("usr.cn#AT+CIVER?\r")  # the old password: no reply
-    assert host.quiet(1.0) == b""
+    old = b"usr.cn#AT+CIVER?\r"
+    host.write(old)  # the old password: no command, so data for the server (R-AT-3)
+    assert world.wait_server_received(len(old)) == old
+    assert host.quiet(0.5) == b""
     host.write("s3cret#AT+CIVER?\r")
     host.expect(VERSION)
     world.server_send(b"usr.cn#AT+CIVER?")
-    assert world.wait_server_received(7) == b"ERROR\r\n"
+    assert world.wait_server_received(len(old) + 7) == old + b"ERROR\r\n"
     world.server_send(b"s3cret#AT+CIVER?")
     world.wait(lambda: world.server("dc1").received.endswith(b"OK\r\n"), 10, "the reply")
-    assert re.fullmatch(rb"ERROR\r\n\+CIVER: [^\r]+\r\nOK\r\n", world.server_received())
+    got = world.server_received()
+    reply = rb"ERROR\r\n\+CIVER: [^\r]+\r\nOK\r\n"
+    assert got.startswith(old) and re.fullmatch(reply, got[len(old) :])
     # and back, with the new password over the network
     world.server_send(b"s3cret#AT+CIPSW=s3cret,usr.cn")
     world.wait(lambda: world.server("dc1").received.count(b"OK\r\n") == 2, 10, "the reply")

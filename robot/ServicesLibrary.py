@@ -3,24 +3,21 @@
 A companion of ``DtuLibrary`` (import both; ``resources/services.resource``
 does): it takes the bench — the ``World`` and the host's side of the RS232
 port — from the ``DtuLibrary`` instance of the running suite and only reads
-it. The servers are those pytest uses (``tests/servers.py``: pyftpdlib and
+it. The servers are those pytest uses (``dtulab.servers``: pyftpdlib and
 ``http.server`` on 127.0.0.1); the FTP frames come from ``ftp_frames.py``
 next to this file. Servers started by a test are stopped when it ends.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import re
 import shutil
-import sys
 import tempfile
 import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import ftp_frames
@@ -29,25 +26,14 @@ from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn
 from robot.utils import timestr_to_secs
 
+from dtulab.servers import FtpServer, HttpServer, Request, Site
+
 # The final result line of a password command's reply over the network.
 FINAL = re.compile(rb"(?:\A|\r\n)(OK|ERROR|\+CME ERROR: [^\r\n]*)\r\n\Z")
 
 
 def _seconds(value: Any) -> float:
     return float(timestr_to_secs(value))
-
-
-def _lab_servers() -> ModuleType:
-    """``tests/servers.py`` (the FTP and HTTP servers of the pytest suite), loaded by path."""
-    name = "dtulab_lab_servers"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parent.parent / "tests" / "servers.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None, path
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 @dataclass
@@ -97,10 +83,10 @@ class ServicesLibrary:
 
     def __init__(self) -> None:
         self.ROBOT_LIBRARY_LISTENER = self
-        self._ftp: list[Any] = []
+        self._ftp: list[FtpServer] = []
         self._ftp_file: FtpFile | None = None
         self._ftp_dirs: list[str] = []
-        self._http: Any = None
+        self._http: HttpServer | None = None
         self._http_seen = 0
 
     # -- FTP download (R-FTP-1, R-FTP-2) -------------------------------------------------------
@@ -126,7 +112,7 @@ class ServicesLibrary:
         target = Path(root, path.lstrip("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        server = _lab_servers().FtpServer(Path(root))
+        server = FtpServer(Path(root))
         self._ftp.append(server)
         url = f"ftp://{server.user}:{server.password}@{server.host}:{server.port}{path}"
         self._ftp_file = FtpFile(
@@ -254,10 +240,9 @@ class ServicesLibrary:
         | ${url}= | Start HTTP Server | /page.txt | Hello |
         | Send AT Command | AT+CIHTTP=GET,"${url}/page.txt" |
         """
-        servers = _lab_servers()
         if self._http is not None:
             self._http.close()
-        self._http = servers.HttpServer(servers.Site(files={path: body.encode("latin-1")}))
+        self._http = HttpServer(Site(files={path: body.encode("latin-1")}))
         self._http_seen = 0
         return str(self._http.url(""))
 
@@ -269,7 +254,7 @@ class ServicesLibrary:
         *headers: str,
         body: str | None = None,
         timeout: Any = 20,
-    ) -> Any:
+    ) -> Request:
         """Wait for the HTTP server's next request; it must be ``method`` ``path`` (with the query).
 
         With ``body`` (one byte per character) the body must be that; each of
@@ -281,14 +266,13 @@ class ServicesLibrary:
         """
         if self._http is None:
             raise RuntimeError("no HTTP server: use Start HTTP Server first")
-        deadline = time.monotonic() + _seconds(timeout)
-        while len(requests := self._http.requests) <= self._http_seen:
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"no request {self._http_seen + 1} within {timeout} s "
-                    f"(expected {method} {path}); got {[r.path for r in requests]}"
-                )
-            time.sleep(0.01)
+        try:
+            requests = self._http.wait_requests(self._http_seen + 1, _seconds(timeout))
+        except AssertionError:
+            raise AssertionError(
+                f"no request {self._http_seen + 1} within {timeout} s "
+                f"(expected {method} {path}); got {[r.path for r in self._http.requests]}"
+            ) from None
         request = requests[self._http_seen]
         self._http_seen += 1
         if (request.method, request.path) != (method.upper(), path):

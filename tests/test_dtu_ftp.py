@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from dtulab.host import DtuHost
+from dtulab.servers import FtpServer
 from dtulab.world import World
 from tests.conftest import ON_EVERY_TARGET, configure
-from tests.servers import FtpServer
 
 IMAGE = random.Random(721).randbytes(50 * 1024)
 LARGE = random.Random(722).randbytes(100 * 1024)  # more than the DTU's 64 KiB cache

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from dtulab.host import DtuHost
+from dtulab.servers import HttpServer, Site
 from tests.conftest import configure
-from tests.servers import HttpServer, Request, Site
 
 PAGE = b"Hello from the lab server!\n"
 BLOB = random.Random(4).randbytes(3000)  # more than one AT+HTTPREAD chunk
@@ -24,25 +24,17 @@ def http_server() -> Iterator[HttpServer]:
         yield server
 
 
-def wait_requests(server: HttpServer, count: int, timeout: float = 20.0) -> list[Request]:
-    deadline = time.monotonic() + timeout
-    while len(server.requests) < count:
-        assert time.monotonic() < deadline, f"{len(server.requests)} of {count} requests"
-        time.sleep(0.01)
-    return server.requests
-
-
 @pytest.mark.req("R-HTTP-1")
 def test_get_packet_is_the_query_string(host: DtuHost, http_server: HttpServer) -> None:
     configure(host, "AT+CIMOD=3", f'AT+CIHTTP=GET,"{http_server.url("/page.txt")}"')
     host.write(b"id=7&t=21.5 C\r\n")
     assert host.read_exactly(len(PAGE), 20) == PAGE
-    (request,) = wait_requests(http_server, 1)
+    (request,) = http_server.wait_requests(1)
     assert (request.method, request.path) == ("GET", "/page.txt?id=7&t=21.5%20C")
     configure(host, f'AT+CIHTTP=GET,"{http_server.url("/blob.bin?v=1")}"')
     host.write(b"n=3")  # a URL with a query already; a body of several AT+HTTPREAD chunks
     assert host.read_exactly(len(BLOB), 20) == BLOB
-    assert [r.path for r in wait_requests(http_server, 2)[1:]] == ["/blob.bin?v=1&n=3"]
+    assert [r.path for r in http_server.wait_requests(2)[1:]] == ["/blob.bin?v=1&n=3"]
 
 
 @pytest.mark.req("R-HTTP-1")
@@ -53,7 +45,7 @@ def test_post_packet_is_the_body(host: DtuHost, http_server: HttpServer) -> None
     host.write(body)
     reply = b"got %d bytes" % len(body)
     assert host.read_exactly(len(reply), 20) == reply
-    (request,) = wait_requests(http_server, 1)
+    (request,) = http_server.wait_requests(1)
     assert (request.method, request.path, request.body) == ("POST", "/up", body)
     assert request.headers["X-Dtu"] == "721"
     assert request.headers["Content-Type"] == "text/plain"
@@ -67,8 +59,8 @@ def test_requests_in_order(host: DtuHost, http_server: HttpServer) -> None:
         time.sleep(0.3)  # a pause: one packet each (packing time 100 ms)
     want = b"got 1 bytesgot 22 bytesgot 333 bytes"
     assert host.read_exactly(len(want), 20) == want
-    assert [len(r.body) for r in wait_requests(http_server, 3)] == [1, 22, 333]
-    assert wait_requests(http_server, 3)[0].headers["Content-Type"] == "application/octet-stream"
+    assert [len(r.body) for r in http_server.wait_requests(3)] == [1, 22, 333]
+    assert http_server.wait_requests(3)[0].headers["Content-Type"] == "application/octet-stream"
 
 
 @pytest.mark.req("R-HTTP-1")

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from dtulab.console import Console
+from dtulab.servers import FtpServer
 from peripherals.gsm_modem.runner import ModemRunner
 from tests.conftest import wait_registered, wait_until
-from tests.servers import FtpServer
 
 BIG = random.Random(800).randbytes(100 * 1024)
 READ = "AT+FTPGET=2,1460\r"

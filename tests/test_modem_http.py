@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import pytest
 
 from dtulab.console import Console
+from dtulab.servers import HttpServer, Site
 from peripherals.gsm_modem.commands.http import MAX_DATA
 from peripherals.gsm_modem.runner import ModemRunner
 from tests.conftest import wait_registered
-from tests.servers import HttpServer, Site
 
 PAGE = b"Hello from the lab server!\n"
 BLOB = random.Random(11).randbytes(5000)

@@ -1,9 +1,13 @@
-"""Real loopback servers for the modem's FTP and HTTP clients (threads on 127.0.0.1, port 0).
+"""The lab's FTP and HTTP servers: what the modem's FTP and HTTP clients reach on the network.
 
-``FtpServer`` is pyftpdlib serving a directory to one user; ``HttpServer`` is
-stdlib ``http.server`` serving a dict of paths (with byte ranges, redirects
-and a recording of every request). Both are context managers and close all
-their connections on exit.
+A DTU downloads firmware over FTP (docs/ftp-protocol.md) and forwards serial
+packets as HTTP requests (docs/httpd.md); its modem's clients talk to real
+servers, these, on 127.0.0.1 (port 0: any free one), each on a thread of its
+own. ``FtpServer`` is pyftpdlib serving a directory to one user;
+``HttpServer`` is stdlib ``http.server`` serving a dict of paths (with byte
+ranges, redirects and a recording of every request). Both are context
+managers and close all their connections on exit. pytest and the Robot
+keywords (robot/ServicesLibrary.py) use the same servers.
 """
 
 from __future__ import annotations
@@ -81,8 +85,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         request = Request(self.command, self.path, dict(self.headers.items()), body)
-        with self.server.lock:
+        with self.server.arrived:
             self.server.requests.append(request)
+            self.server.arrived.notify_all()
         return request
 
     def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
@@ -129,7 +134,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     site: Site
     requests: list[Request]
-    lock: threading.Lock
+    arrived: threading.Condition  # guards ``requests``; notified on each new one
 
 
 class HttpServer:
@@ -139,7 +144,7 @@ class HttpServer:
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.site = site or Site()
         self.server.requests = []
-        self.server.lock = threading.Lock()
+        self.server.arrived = threading.Condition()
         host, self.port = self.server.server_address[:2]
         self.host = str(host)
         self._thread = threading.Thread(
@@ -153,8 +158,21 @@ class HttpServer:
 
     @property
     def requests(self) -> list[Request]:
-        with self.server.lock:
+        with self.server.arrived:
             return list(self.server.requests)
+
+    def wait_requests(self, count: int, timeout: float = 20.0) -> list[Request]:
+        """Wait until ``count`` requests have arrived; return all of them (AssertionError
+        after ``timeout`` s, naming the paths that did arrive)."""
+        with self.server.arrived:
+            got = self.server.arrived.wait_for(lambda: len(self.server.requests) >= count, timeout)
+            requests = list(self.server.requests)
+        if not got:
+            raise AssertionError(
+                f"{len(requests)} of {count} requests within {timeout} s: "
+                f"{[r.path for r in requests]}"
+            )
+        return requests
 
     def url(self, path: str) -> str:
         return f"http://{self.host}:{self.port}{path}"

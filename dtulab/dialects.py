@@ -14,7 +14,8 @@ writes to the RS232 port and reads the replies, nothing else.
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import ClassVar, NamedTuple
 
 from dtulab.host import DtuHost, ExpectTimeout
 
@@ -33,6 +34,15 @@ def dialect(name: str, host: DtuHost) -> Dialect:
     except KeyError:
         known = ", ".join(sorted(DIALECTS))
         raise ValueError(f"unknown AT dialect '{name}': expected one of {known}") from None
+
+
+class SocketDestination(NamedTuple):
+    """Where DTU socket ``n`` (1..4) connects."""
+
+    n: int
+    host: str
+    port: int
+    proto: str  # TCP or UDP
 
 
 class Dialect:
@@ -68,6 +78,15 @@ class Dialect:
 
     def save_settings(self) -> None:
         raise NotImplementedError
+
+    def provision(self, sockets: Sequence[SocketDestination], timeout: float = 10.0) -> None:
+        """From transparent mode: set up and enable ``sockets``, save, and go back (what a
+        bench file's sockets ask for at start, ``World.provision``)."""
+        self.enter_command_mode(timeout)
+        for s in sockets:
+            self.configure_socket(s.n, s.host, s.port, s.proto, True)
+        self.save_settings()
+        self.leave_command_mode(timeout)
 
     def wait_online(self, timeout: float) -> None:
         """Wait (from transparent mode) until the DTU reports GPRS up."""

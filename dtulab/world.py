@@ -16,13 +16,15 @@ import asyncio
 import logging
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from dtulab.datacenter import Server
+from dtulab.dialects import SocketDestination, dialect
+from dtulab.host import DtuHost
 from peripherals.clock import Clock
-from peripherals.eeprom import Eeprom
+from peripherals.eeprom import Eeprom, cut_at_write
 from peripherals.gsm_modem import commands  # noqa: F401  (registers the modem's commands)
 from peripherals.gsm_modem.commands.voice import voice
 from peripherals.gsm_modem.faults import Fault, FaultSet
@@ -32,11 +34,12 @@ from peripherals.gsm_modem.sms_center import SmsCenter
 from peripherals.leds import LedBank
 from peripherals.links import Link, PtyLink, TcpServerLink, memory_pair, open_link
 from peripherals.loop_thread import LoopService, LoopThread
-from peripherals.power import PowerSupply
+from peripherals.power import CutTrigger, PowerSupply
 from peripherals.timeline import render_text, write_svg
 from peripherals.transcript import Entry, StreamSearch, Transcript, TranscriptLink
 from platforms import TARGETS, Target
 from platforms.base import TargetError
+from platforms.board import Board, ModemPowerKey
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -111,6 +114,11 @@ class WorldConfig:
     power_on: bool = True
 
 
+def target_options(options_type: type[Any], config: WorldConfig) -> object:
+    """A target's options (``Target.options_type``): the bench settings of the same names."""
+    return options_type(**{f.name: getattr(config, f.name) for f in fields(options_type)})
+
+
 class World(LoopService):
     def __init__(self, config: WorldConfig | None = None) -> None:
         self.config = config or WorldConfig()
@@ -129,7 +137,7 @@ class World(LoopService):
         self.eeprom: Eeprom
         self.modem: Modem
         self.faults: FaultSet
-        self.target: Target
+        self.target: Target[Any]
         self.rs232_link: Link
         self.dtu_modem_link: Link
         self._raw_rs232: Link
@@ -171,7 +179,7 @@ class World(LoopService):
             transcript.listeners.append(self._traffic_to_power(name))
         self._raw_rs232 = await open_link(cfg.rs232)
         self.rs232_link = TranscriptLink(self._raw_rs232, self.rs232_transcript)
-        self.target = TARGETS[cfg.target](self)
+        self.target = self._make_target()
         await self.target.start()
         self._power_events = asyncio.Queue()
         self._power_task = asyncio.ensure_future(self._power_worker())
@@ -184,6 +192,27 @@ class World(LoopService):
             await self.faults.inject(name, **params)
         if cfg.power_on:
             await self._switch(self.power.restore, check=False)  # a failure: the status line
+
+    def _make_target(self) -> Target[Any]:
+        """The configured target on the bench's board: all it gets of the bench."""
+        modem = self.modem
+
+        async def switch_modem_off() -> None:
+            await modem.power_off(None)
+
+        board = Board(
+            rs232=self.rs232_link,
+            modem_uart=self.dtu_modem_link,
+            leds=self.leds,
+            eeprom=self.eeprom,
+            power=self.power,
+            modem_power=ModemPowerKey(
+                is_on=lambda: modem.power.on, press=modem.power_on, switch_off=switch_modem_off
+            ),
+            clock=self.clock,
+        )
+        cls = TARGETS[self.config.target]
+        return cls(board, target_options(cls.options_type, self.config))
 
     def _traffic_to_power(self, link: str) -> Callable[[Entry], None]:
         """Each chunk on a link offered to the supply's armed cuts."""
@@ -254,6 +283,38 @@ class World(LoopService):
     def wait(self, predicate: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
         self.run(self.until(predicate, timeout, what or repr(predicate)), timeout + 5)
 
+    def now(self) -> float:
+        """The bench clock's time: what ``since`` of ``wait_restart`` takes."""
+        return self.call(self.clock.now)
+
+    # -- the LEDs -------------------------------------------------------------------------
+    def wait_led(self, name: str, on: bool, timeout: float = 10.0) -> None:
+        """Wait until LED ``name`` (POW, NET, DATA) is on, or off (at once if it is)."""
+        lamp = self.leds[name]
+        try:
+            self.wait(lambda: lamp.on == on, timeout, f"LED {lamp.name} {'on' if on else 'off'}")
+        except AssertionError:
+            raise AssertionError(
+                f"LED {lamp.name} should be {'on' if on else 'off'} within {timeout:g} s; "
+                f"it is {'on' if lamp.on else 'off'} ({self.call(self.leds.text)})"
+            ) from None
+
+    def wait_restart(self, since: float, timeout: float = 30.0) -> None:
+        """Wait until the DTU has restarted since ``since`` (``now()`` before the command that
+        restarts it) and is online again: NET went off (the boot) and is on (GPRS)."""
+        net = self.leds["NET"]
+
+        def restarted() -> bool:
+            return net.on and any(not on for _, on in net.history(since))
+
+        try:
+            self.wait(restarted, timeout, "the DTU restarting (NET off, then on)")
+        except AssertionError:
+            raise AssertionError(
+                f"the DTU did not restart (NET off, then on) within {timeout:g} s; "
+                f"NET is {'on' if net.on else 'off'}"
+            ) from None
+
     # -- the host's side ----------------------------------------------------------------
     @property
     def rs232_port(self) -> str:
@@ -308,6 +369,34 @@ class World(LoopService):
             ) from None
         return self.server_received(name)
 
+    def server_should_receive(self, data: bytes, name: str = "dc1", timeout: float = 10.0) -> None:
+        """Wait until server ``name`` has received ``data`` next: the bytes after those already
+        checked (``Server.checked``), over all its connections, in order. AssertionError on
+        anything else in their place (reordered, duplicated, lost); else they count as checked."""
+        server = self.server(name)
+        seen = server.checked
+        want = seen + len(data)
+        try:
+            got = self.wait_server_received(want, name, timeout)
+        except AssertionError:
+            got = self.server_received(name)
+        fresh = got[seen:]
+        if fresh[: len(data)] != data:
+            raise AssertionError(
+                f"server {name}: expected {data!r}, got {fresh!r} "
+                f"(after the {seen} bytes already checked)"
+            )
+        server.checked = want
+
+    def server_unchecked(self, name: str = "dc1", within: float = 0.0) -> bytes:
+        """What server ``name`` has received beyond the bytes already checked, waiting up to
+        ``within`` s for the first of them (``b""``: nothing came)."""
+        seen = self.server(name).checked
+        try:
+            return self.wait_server_received(seen + 1, name, within)[seen:]
+        except AssertionError:
+            return b""
+
     def wait_connections(self, count: int, name: str = "dc1", timeout: float = 20.0) -> None:
         server = self.server(name)
         self.wait(
@@ -318,28 +407,32 @@ class World(LoopService):
         self.run(self.server(name).send(data, index))
 
     def provision(self) -> None:
-        """Set up the configured sockets through the RS232 port (usr721), save, leave."""
+        """Set up the configured sockets (a server by name: its loopback port) through the
+        RS232 port, in the DTU's dialect (``Dialect.provision``)."""
         if not self.config.sockets:
             return
-        from dtulab.dialects import dialect
-        from dtulab.host import DtuHost
-
+        sockets = []
+        for s in self.config.sockets:
+            if s.server:  # the bench's own server: on loopback
+                server = self.server(s.server)
+                sockets.append(SocketDestination(s.n, "127.0.0.1", server.port, server.proto))
+            else:
+                sockets.append(SocketDestination(s.n, s.host, s.port, s.proto))
         with DtuHost(self.rs232_port) as host:
-            speaker = dialect(self.config.dialect, host)
-            speaker.enter_command_mode(10.0)
-            for sock in self.config.sockets:
-                port = self.server(sock.server).port if sock.server else sock.port
-                proto = self.server(sock.server).proto if sock.server else sock.proto
-                host_name = "127.0.0.1" if sock.server else sock.host
-                speaker.configure_socket(sock.n, host_name, port, proto, True)
-            speaker.save_settings()
-            speaker.leave_command_mode(10.0)
+            dialect(self.config.dialect, host).provision(sockets)
 
     # -- power, faults -----------------------------------------------------------------
     def settle_storage(self, timeout: float = 10.0) -> None:
         """Wait until the EEPROM model holds every write the firmware made so far; arm a cut
         on "the N-th write from now" only then (an emulator reports writes a moment late)."""
         self.wait(self.target.storage_settled, timeout, "the EEPROM model catching up")
+
+    def cut_power_at_eeprom_write(self, n: int = 1, keep: int | None = None) -> CutTrigger:
+        """Arm a power cut at the ``n``-th EEPROM write from now (1 = the next one), counted
+        once the model holds every write so far: before that write, or with ``keep`` tearing
+        it after its first ``keep`` bytes (``peripherals.eeprom.cut_at_write``)."""
+        self.settle_storage()
+        return self.call(lambda: self.power.arm_cut(cut_at_write(self.eeprom, n, keep)))
 
     def power_on(self) -> None:
         """Restore the DC rail; returns once the target has been powered (``TargetError``

@@ -1,20 +1,22 @@
 """What every target is: firmware on the board, switched only by the power rails.
 
 A target runs one DTU firmware (the Python reference, an ELF under QEMU or
-Renode, a real device) and exposes the board's signals through the bench
-(dtulab/world.py): the RS232 link, the modem UART, the LEDs, the power
-inputs and the EEPROM. It declares its capabilities; asking a target for one
-it lacks raises ``Unsupported`` with the reason, which reports show as
-"unsupported on <target>". Targets register by name in ``TARGETS``.
+Renode, a real device) wired to a ``Board`` (board.py: the RS232 link, the
+modem UART, the LEDs, the EEPROM, the supply, the modem's power key, the
+clock), configured by its own options (a small dataclass, ``options_type``).
+The bench (dtulab/world.py) builds both and calls ``TARGETS[name](board,
+options)``; a target sees nothing else of it. A target declares its
+capabilities; asking a target for one it lacks raises ``Unsupported`` with
+the reason, which reports show as "unsupported on <target>". Targets register
+by name in ``TARGETS``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
 
-if TYPE_CHECKING:
-    from dtulab.world import World
+from platforms.board import Board
 
 
 class Unsupported(Exception):
@@ -32,13 +34,28 @@ class TargetError(RuntimeError):
     """A target could not run its firmware (a tool missing, a build failed; the message says)."""
 
 
-class Target:
-    name: ClassVar[str]
-    capabilities: ClassVar[frozenset[str]] = frozenset()  # "leds", "power", "eeprom", "modem"
-    device_port: ClassVar[bool] = False  # the host opens the device's own port (config.port)
+@dataclass(frozen=True)
+class NoOptions:
+    """The options of a target that has none."""
 
-    def __init__(self, world: World) -> None:
-        self.world = world
+
+OptionsT = TypeVar("OptionsT")
+
+
+class Target(Generic[OptionsT]):
+    """One firmware on a ``Board``, configured by an ``options_type`` instance. Each field
+    of the options is the bench setting of the same name (``WorldConfig``, a bench file's
+    key), which the bench copies in."""
+
+    name: ClassVar[str]
+    options_type: ClassVar[type[Any]] = NoOptions
+    capabilities: ClassVar[frozenset[str]] = frozenset()  # "leds", "power", "eeprom", "modem"
+    device_port: ClassVar[bool] = False  # the host opens the device's own port (rs232_port)
+
+    def __init__(self, board: Board, options: OptionsT) -> None:
+        self.board = board
+        self.options = options
+        self.console: list[str] = []  # the firmware's debug console, line by line (if it has one)
 
     def require(self, capability: str, reason: str) -> None:
         if capability not in self.capabilities:
@@ -73,21 +90,20 @@ class Target:
         """A port the host opens itself (a real device's), or "" for the bench's RS232 link."""
         return ""
 
+    async def console_write(self, data: bytes) -> None:
+        """Type on the firmware's debug console (``console`` has what it prints)."""
+        raise Unsupported(self.name, "the firmware has no debug console")
+
     def status(self) -> str:
         """A few words on the firmware's state for ``dtulab run``'s status line."""
         return self.name
 
 
-TARGETS: dict[str, type[Target]] = {}
+TARGETS: dict[str, type[Target[Any]]] = {}
+
+T = TypeVar("T", bound=type[Target[Any]])
 
 
-def register(cls: type[Target]) -> type[Target]:
+def register(cls: T) -> T:
     TARGETS[cls.name] = cls
     return cls
-
-
-def target_names() -> list[str]:
-    return sorted(TARGETS)
-
-
-Factory = Callable[["World"], Target]

@@ -31,7 +31,11 @@ class Strap:
 
 
 @dataclass(frozen=True)
-class Board:
+class BoardFile:
+    """A loaded board file: the emulated MCU's pins as the DTU's signals (UART numbers, SCC
+    CFG1 bits, the EEPROM's bus and address). Not the ``Board`` a target gets (board.py):
+    that is the bench's side of the same signals."""
+
     machine: str = "mps2-an385"
     uarts: dict[str, int] = field(default_factory=lambda: {"rs232": 0, "modem": 1, "debug": 2})
     leds: dict[str, int] = field(default_factory=lambda: {"POW": 0, "NET": 1, "DATA": 2})
@@ -57,7 +61,7 @@ def _table(raw: dict[str, object], key: str, path: Path) -> dict[str, object]:
     return table
 
 
-def load_board(path: str | Path | None = None) -> Board:
+def load_board(path: str | Path | None = None) -> BoardFile:
     """The board file at ``path`` (the project's board.toml when None)."""
     path = Path(path) if path else DEFAULT_BOARD
     try:
@@ -73,12 +77,12 @@ def load_board(path: str | Path | None = None) -> Board:
     unknown = set(uart_table) - {"rs232", "modem", "debug"}
     if unknown:
         raise BoardFileError(f"{path}: unknown UART(s) {sorted(unknown)}: rs232, modem, debug")
-    uarts = dict(Board().uarts)  # a table names what differs from the project's wiring
+    uarts = dict(BoardFile().uarts)  # a table names what differs from the project's wiring
     uarts.update({n: _int(uart_table, n, f"{path}: uarts", 0, UART_COUNT - 1) for n in uart_table})
     if len(set(uarts.values())) != len(uarts):
         raise BoardFileError(f"{path}: uarts must name different UARTs, got {uarts}")
     led_table: dict[str, object] = (
-        _table(raw, "leds", path) if "leds" in raw else dict(Board().leds)
+        _table(raw, "leds", path) if "leds" in raw else dict(BoardFile().leds)
     )
     unknown = set(led_table) - set(LED_NAMES)
     if unknown:
@@ -109,7 +113,7 @@ def load_board(path: str | Path | None = None) -> Board:
         st = _table(raw, "strap", path)
         words = {p: _int(st, p, f"{path}: strap", 0, 0xFFFFFFFF) for p in ("fast", "realistic")}
         strap = Strap(_int(st, "address", f"{path}: strap", 0, 0xFFFFFFFF), words)
-    return Board(
+    return BoardFile(
         machine=machine,
         uarts=uarts,
         leds=leds,

@@ -1,13 +1,13 @@
 """What the emulator targets (qemu, renode) share: a firmware image on the emulated board.
 
-An emulator runs the MCU; this base class wires it to the bench exactly as
-the board file says (board_file.py). Each run of the emulator is a
+An emulator runs the MCU; this base class wires it to the target's
+``Board`` (board.py) exactly as the board file says (board_file.py). Each run of the emulator is a
 ``Machine``: its UARTs as byte streams, and the board's signals arriving as
 events — a write to the SCC CFG1 register (the LEDs and the modem's PWRKEY),
 an SCC reset, one EEPROM write transaction. The LED model follows CFG1; a
-PWRKEY press powers the modem model on, as the reference's
-``Board.modem_pwrkey`` does; every EEPROM transaction is applied to the
-bench's EEPROM model, which is the truth: the next power-on hands the
+PWRKEY press powers the modem on (``Board.modem_power``), as the reference's
+``dtu.dtu.Board.modem_pwrkey`` does; every EEPROM transaction is applied to the
+board's EEPROM model, which is the truth: the next power-on hands the
 emulator a copy of it, so a cut armed on an EEPROM write is exact even though
 the emulator had stored the write already (docs/targets.md).
 
@@ -33,17 +33,15 @@ import termios
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from peripherals.eeprom import PowerLost
 from peripherals.links import Link
 from peripherals.loop_thread import cancel_and_wait
 from platforms.base import Target
-from platforms.board_file import Board, load_board
+from platforms.board import Board
+from platforms.board_file import BoardFile, load_board
 from platforms.firmware import project_firmware, user_firmware
-
-if TYPE_CHECKING:
-    from dtulab.world import World
 
 log = logging.getLogger(__name__)
 SCC_CFG1 = 0x4
@@ -111,14 +109,14 @@ class EmulatorProcess:
 
     def __init__(
         self,
-        board: Board,
+        board_file: BoardFile,
         firmware: Path,
         eeprom_image: Path,
         workdir: Path,
         timing: str,
         on_event: EventSink,
     ) -> None:
-        self.board = board
+        self.board_file = board_file
         self.firmware = firmware
         self.eeprom_image = eeprom_image  # the emulator's copy of the model's image
         self.workdir = workdir
@@ -177,17 +175,23 @@ class EmulatorProcess:
             self.control = None
 
 
-class EmulatorTarget(Target):
+@dataclass(frozen=True)
+class EmulatorOptions:
+    timing: str = "fast"  # the bench's profile: the strap word the board file gives it
+    firmware: str = ""  # an ELF to run instead of the project's firmware/
+    board: str = ""  # that ELF's board file ("": the project's board.toml)
+
+
+class EmulatorTarget(Target[EmulatorOptions]):
+    options_type = EmulatorOptions
     capabilities = frozenset({"leds", "power", "eeprom", "modem"})
 
-    def __init__(self, world: World) -> None:
-        super().__init__(world)
-        cfg = world.config
-        self.board: Board = load_board(cfg.board or None)
-        self.firmware: Path | None = user_firmware(cfg.firmware) if cfg.firmware else None
+    def __init__(self, board: Board, options: EmulatorOptions) -> None:
+        super().__init__(board, options)
+        self.board_file = load_board(options.board or None)
+        self.firmware = user_firmware(options.firmware) if options.firmware else None
         self.machine: EmulatorProcess | None = None
         self.boots = 0
-        self.console: list[str] = []  # the debug UART, line by line
         self.pwrkey_presses = 0
         self._held = False  # brown-out: the MCU in reset
         self._pwrkey = False  # the PWRKEY bit as last written (reset: released)
@@ -200,18 +204,18 @@ class EmulatorTarget(Target):
 
     # -- life -----------------------------------------------------------------------
     async def start(self) -> None:
-        if self.world.eeprom.size != self.board.eeprom_size:
+        if self.board.eeprom.size != self.board_file.eeprom_size:
             raise ValueError(
-                f"the board file's EEPROM is {self.board.eeprom_size} bytes, "
-                f"the bench's image {self.world.eeprom.size}"
+                f"the board file's EEPROM is {self.board_file.eeprom_size} bytes, "
+                f"the bench's image {self.board.eeprom.size}"
             )
         if self.firmware is None:
             self.firmware = await project_firmware()
         self._workdir = Path(tempfile.mkdtemp(prefix=f"dtulab-{self.name}-"))
-        w = self.world
+        b = self.board
         self._tasks = [
-            asyncio.ensure_future(self._to_mcu("rs232", w.rs232_link)),
-            asyncio.ensure_future(self._to_mcu("modem", w.dtu_modem_link)),
+            asyncio.ensure_future(self._to_mcu("rs232", b.rs232)),
+            asyncio.ensure_future(self._to_mcu("modem", b.modem_uart)),
         ]
 
     async def stop(self) -> None:
@@ -226,7 +230,7 @@ class EmulatorTarget(Target):
         if self.machine is None or self._workdir is None:
             return True
         try:
-            return (self._workdir / "eeprom.bin").read_bytes() == self.world.eeprom.snapshot()
+            return (self._workdir / "eeprom.bin").read_bytes() == self.board.eeprom.snapshot()
         except OSError:
             return True
 
@@ -255,7 +259,7 @@ class EmulatorTarget(Target):
 
     # -- links ----------------------------------------------------------------------
     def _live(self, machine: EmulatorProcess) -> bool:
-        return machine is self.machine and self.world.power.on and not self._held
+        return machine is self.machine and self.board.power.on and not self._held
 
     async def _to_mcu(self, uart: str, link: Link) -> None:
         """Bytes for the MCU's UART; dropped while it is off."""
@@ -297,16 +301,16 @@ class EmulatorTarget(Target):
             return
         if not self._live(machine):
             return  # after the cut: what the dying run still did is not the board's
-        leds = self.world.leds
+        leds = self.board.leds
         if isinstance(event, SccWrite) and event.offset == SCC_CFG1:
-            for name, bit in self.board.leds.items():
+            for name, bit in self.board_file.leds.items():
                 leds[name].set(bool(event.value >> bit & 1))
-            if self.board.pwrkey is not None:
-                self._pwrkey_level(bool(event.value >> self.board.pwrkey & 1))
+            if self.board_file.pwrkey is not None:
+                self._pwrkey_level(bool(event.value >> self.board_file.pwrkey & 1))
         elif isinstance(event, SccReset):
             leds.all_off()
             self._pwrkey = False
-        elif isinstance(event, EepromWrite) and event.device == self.board.eeprom_address:
+        elif isinstance(event, EepromWrite) and event.device == self.board_file.eeprom_address:
             self._mirror(event)
 
     def _pwrkey_level(self, pressed: bool) -> None:
@@ -315,18 +319,18 @@ class EmulatorTarget(Target):
         if not pressed or was:
             return
         self.pwrkey_presses += 1
-        modem = self.world.modem
-        if modem.power.on:
+        modem = self.board.modem_power
+        if modem.is_on():
             log.info("%s: the firmware pressed the modem's PWRKEY (it is on already)", self.name)
             return
         log.info("%s: the firmware pressed the modem's PWRKEY: the modem powers on", self.name)
-        job = asyncio.ensure_future(modem.power_on())
+        job = asyncio.ensure_future(modem.press())
         self._jobs.add(job)
         job.add_done_callback(self._jobs.discard)
 
     def _mirror(self, event: EepromWrite) -> None:
         """One transaction the emulated EEPROM stored, applied to the bench's EEPROM model."""
-        ee = self.world.eeprom
+        ee = self.board.eeprom
         addr, data = event.addr % ee.size, event.data
         try:
             if len(data) <= ee.page and addr % ee.page + len(data) <= ee.page:
@@ -344,7 +348,7 @@ class EmulatorTarget(Target):
         if on:
             await self._power_on()
         elif self.machine is not None:
-            self.world.leds.all_off()
+            self.board.leds.all_off()
             if volts > 0 and self.machine.running:
                 self._held = True  # brown-out: the MCU is held in reset, RAM kept
                 await self.machine.hold()
@@ -362,14 +366,14 @@ class EmulatorTarget(Target):
             return
         assert self._workdir is not None
         image = self._workdir / "eeprom.bin"
-        image.write_bytes(self.world.eeprom.snapshot())
+        image.write_bytes(self.board.eeprom.snapshot())
         assert self.firmware is not None
         machine = self.machine_class(
-            self.board,
+            self.board_file,
             self.firmware,
             image,
             self._workdir,
-            self.world.config.timing,
+            self.options.timing,
             lambda e: self._on_event(machine, e),
         )
         self.machine = machine
@@ -377,10 +381,10 @@ class EmulatorTarget(Target):
         self._pwrkey = False
         await machine.start()
         self.boots += 1
-        w = self.world
+        b = self.board
         self._machine_tasks = [
-            asyncio.ensure_future(self._from_mcu(machine, "rs232", w.rs232_link)),
-            asyncio.ensure_future(self._from_mcu(machine, "modem", w.dtu_modem_link)),
+            asyncio.ensure_future(self._from_mcu(machine, "rs232", b.rs232)),
+            asyncio.ensure_future(self._from_mcu(machine, "modem", b.modem_uart)),
         ]
         if "debug" in machine.uarts:
             self._machine_tasks.append(asyncio.ensure_future(self._console(machine)))

@@ -13,28 +13,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-from dtu.dtu import TIMINGS, Board, Dtu
+from dtu import dtu
 from dtu.sockets import Cache
 from peripherals.links import Link
 from peripherals.loop_thread import cancel_and_wait
 from platforms.base import Target, register
-
-if TYPE_CHECKING:
-    from dtulab.world import World
+from platforms.board import Board
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class ReferenceOptions:
+    timing: str = "fast"  # the DTU's own delays: a profile of ``dtu.dtu.TIMINGS``
+
+
 @register
-class ReferenceTarget(Target):
+class ReferenceTarget(Target[ReferenceOptions]):
     name = "reference"
+    options_type = ReferenceOptions
     capabilities = frozenset({"leds", "power", "eeprom", "modem"})
 
-    def __init__(self, world: World) -> None:
-        super().__init__(world)
-        self.dtu: Dtu | None = None
+    def __init__(self, board: Board, options: ReferenceOptions) -> None:
+        super().__init__(board, options)
+        self.dtu: dtu.Dtu | None = None
         self.boots = 0
         self._main: asyncio.Task[None] | None = None
         self._drains: list[asyncio.Task[None]] = []
@@ -47,8 +51,8 @@ class ReferenceTarget(Target):
             while await link.read():
                 pass
 
-        w = self.world
-        self._drains = [asyncio.ensure_future(discard(x)) for x in (w.rs232_link, w.dtu_modem_link)]
+        b = self.board
+        self._drains = [asyncio.ensure_future(discard(x)) for x in (b.rs232, b.modem_uart)]
 
     async def _undrain(self) -> None:
         await cancel_and_wait(*self._drains)
@@ -65,32 +69,33 @@ class ReferenceTarget(Target):
         await cancel_and_wait(self._main)
         self._main = None
         self.dtu = None
-        self.world.leds.all_off()
+        self.board.leds.all_off()
         if not self._drains:
             self._drain()
 
     async def _firmware(self) -> None:
-        w = self.world
-        board = Board(
-            rs232=w.rs232_link,
-            modem=w.dtu_modem_link,
-            leds=w.leds,
-            eeprom=w.eeprom,
-            clock=w.clock,
-            modem_pwrkey=w.modem.power_on,
+        b = self.board
+        hal = dtu.Board(  # the part of the board the Python firmware drives
+            rs232=b.rs232,
+            modem=b.modem_uart,
+            leds=b.leds,
+            eeprom=b.eeprom,
+            clock=b.clock,
+            modem_pwrkey=b.modem_power.press,
         )
+        timing = dtu.TIMINGS[self.options.timing]
         kept: list[Cache | None] = []  # RAM a restart keeps: the socket buffers
         while True:
             self.boots += 1
-            self.dtu = Dtu(board, TIMINGS[w.config.timing], kept)
+            self.dtu = dtu.Dtu(hal, timing, kept)
             how = await self.dtu.run()
             log.info("reference DTU: %s", how)
             kept = self.dtu.kept()
             if how == "shutdown":
                 self.dtu = None
-                w.leds.all_off()
-                w.leds["POW"].set(True)
-                await self.world.modem.power_off(None)
+                b.leds.all_off()
+                b.leds["POW"].set(True)
+                await b.modem_power.switch_off()
                 self._drain()
                 return
 

@@ -1,8 +1,9 @@
 """The serial target: a real DTU on a serial port (pyserial URL), as a test lab has it.
 
-The bench talks to the device only over its RS232 port (``WorldConfig.port``,
-any pyserial URL: ``/dev/ttyUSB0``, ``socket://127.0.0.1:5000``, a pty path)
-at ``WorldConfig.baud``; the data-centre servers are still the bench's
+The bench talks to the device only over its RS232 port (the option ``port``,
+any pyserial URL: ``/dev/ttyUSB0``, ``socket://127.0.0.1:5000``, a pty path),
+which the host opens itself (``rs232_port``) at the bench's baud rate; the
+board's links stay unused. The data-centre servers are still the bench's
 loopback servers, which the device reaches through its own modem and
 network. Nothing else of the board can be seen or switched, so keywords
 that need LEDs, power or the modelled network are unsupported here, each
@@ -12,28 +13,32 @@ by ``dtulab run``, so this path is exercised for real.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from platforms.base import Target, register
+from platforms.board import Board
 
-if TYPE_CHECKING:
-    from dtulab.world import World
+
+@dataclass(frozen=True)
+class SerialOptions:
+    port: str = ""  # the device's RS232 port: a device path or pyserial URL
 
 
 @register
-class SerialTarget(Target):
+class SerialTarget(Target[SerialOptions]):
     name = "serial"
+    options_type = SerialOptions
     capabilities = frozenset()  # the RS232 port only
     device_port = True
 
-    def __init__(self, world: World) -> None:
-        super().__init__(world)
-        if not world.config.port:
+    def __init__(self, board: Board, options: SerialOptions) -> None:
+        super().__init__(board, options)
+        if not options.port:
             raise ValueError("the serial target needs a port (PORT: a device or pyserial URL)")
 
     @property
     def rs232_port(self) -> str:
-        return self.world.config.port
+        return self.options.port
 
     async def power(self, on: bool, volts: float) -> None:
         """A real device is powered by the lab, not by the bench."""

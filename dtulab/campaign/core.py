@@ -150,7 +150,7 @@ def evidence(world: World) -> dict[str, str]:
         "modem transcript": world.call(world.modem_transcript.text),
         "timeline": world.timeline(),
     }
-    console = getattr(world.target, "console", None)
+    console = world.target.console
     if console:
         out["firmware console"] = "\n".join(console[-300:])
     return out

@@ -58,7 +58,7 @@ class QemuMachine(EmulatorProcess):
         return str(self.workdir / f"{name}.sock")
 
     def argv(self) -> list[str]:
-        b = self.board
+        b = self.board_file
         argv = [find_qemu(), "-M", b.machine, "-nodefaults", "-display", "none", "-S"]
         argv += ["-net", "none", "-kernel", str(self.firmware)]
         by_index = {index: name for name, index in b.uarts.items()}
@@ -85,7 +85,7 @@ class QemuMachine(EmulatorProcess):
         return argv
 
     async def start(self) -> None:
-        listeners = {name: self._listen(name) for name in (*self.board.uarts, "qmp")}
+        listeners = {name: self._listen(name) for name in (*self.board_file.uarts, "qmp")}
         try:
             await self.spawn(
                 *self.argv(), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
@@ -133,7 +133,7 @@ class QemuMachine(EmulatorProcess):
         qmp = Qmp(*await self._accept("qmp", listeners["qmp"]))
         self.control = qmp
         await qmp.greet()
-        for name in self.board.uarts:
+        for name in self.board_file.uarts:
             self.uarts[name] = await self._accept(name, listeners[name])
         await qmp.execute("cont")
 

@@ -14,22 +14,18 @@ is "unsupported on renode: Renode not installed".
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from platforms.base import register
-from platforms.emulator import EmulatorTarget
+from platforms.board import Board
+from platforms.emulator import EmulatorOptions, EmulatorTarget
 from platforms.renode.machine import RenodeMachine, find_renode
-
-if TYPE_CHECKING:
-    from dtulab.world import World
 
 
 @register
 class RenodeTarget(EmulatorTarget):
     name = "renode"
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, board: Board, options: EmulatorOptions) -> None:
         find_renode()  # Unsupported, with the reason, where there is no Renode
-        super().__init__(world)
+        super().__init__(board, options)
 
     machine_class = RenodeMachine

@@ -129,11 +129,12 @@ class RenodeMachine(EmulatorProcess):
     async def start(self) -> None:
         self.events_file.write_bytes(b"")
         ports = {name: free_port() for name in ("rs232", "modem", "debug", "monitor")}
+        strap = self.board_file.strap
         env = {
             **os.environ,
             "DTULAB_EEPROM": str(self.eeprom_image),
             "DTULAB_EVENTS": str(self.events_file),
-            "DTULAB_STRAP": f"{self.board.strap.words[self.timing]:x}" if self.board.strap else "",
+            "DTULAB_STRAP": f"{strap.words[self.timing]:x}" if strap else "",
         }
         monitor = str(ports["monitor"])
         await self.spawn(
@@ -173,7 +174,7 @@ class RenodeMachine(EmulatorProcess):
         self.control = monitor
         await monitor.execute(settings)
         await monitor.execute("include @scripts/dtu.resc", timeout=START_TIMEOUT)
-        wanted = {"rs232", "modem", "debug"} & set(self.board.uarts)
+        wanted = {"rs232", "modem", "debug"} & set(self.board_file.uarts)
         for name in sorted(wanted):
             self.uarts[name] = await self._open(ports[name])
         await monitor.execute("start")

@@ -1,7 +1,9 @@
 """The data centre: loopback TCP and UDP servers the DTU's sockets connect to.
 
 Each ``Server`` listens on 127.0.0.1 (port 0 = any free one), records every
-byte it receives per connection, can send to its clients, and can echo.
+byte it receives per connection, can send to its clients, and can echo. Its
+``checked`` count is a test's read position in what it received: the bytes a
+test has already checked (``World.server_should_receive``).
 They run on the bench's event loop; ``World`` gives thread-safe access.
 """
 
@@ -32,6 +34,7 @@ class Server:
         self.port = 0
         self.echo = echo
         self.connections: list[Connection] = []
+        self.checked = 0  # bytes of ``received`` a test has checked so far
         self.changed = asyncio.Event()
         self._server: asyncio.AbstractServer | None = None
         self._udp: asyncio.DatagramTransport | None = None

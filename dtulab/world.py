@@ -24,7 +24,7 @@ from dtulab.datacenter import Server
 from dtulab.dialects import SocketDestination, dialect
 from dtulab.host import DtuHost
 from peripherals.clock import Clock
-from peripherals.eeprom import Eeprom
+from peripherals.eeprom import Eeprom, cut_at_write
 from peripherals.gsm_modem import commands  # noqa: F401  (registers the modem's commands)
 from peripherals.gsm_modem.commands.voice import voice
 from peripherals.gsm_modem.faults import Fault, FaultSet
@@ -34,7 +34,7 @@ from peripherals.gsm_modem.sms_center import SmsCenter
 from peripherals.leds import LedBank
 from peripherals.links import Link, PtyLink, TcpServerLink, memory_pair, open_link
 from peripherals.loop_thread import LoopService, LoopThread
-from peripherals.power import PowerSupply
+from peripherals.power import CutTrigger, PowerSupply
 from peripherals.timeline import render_text, write_svg
 from peripherals.transcript import Entry, StreamSearch, Transcript, TranscriptLink
 from platforms import TARGETS, Target
@@ -283,6 +283,38 @@ class World(LoopService):
     def wait(self, predicate: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
         self.run(self.until(predicate, timeout, what or repr(predicate)), timeout + 5)
 
+    def now(self) -> float:
+        """The bench clock's time: what ``since`` of ``wait_restart`` takes."""
+        return self.call(self.clock.now)
+
+    # -- the LEDs -------------------------------------------------------------------------
+    def wait_led(self, name: str, on: bool, timeout: float = 10.0) -> None:
+        """Wait until LED ``name`` (POW, NET, DATA) is on, or off (at once if it is)."""
+        lamp = self.leds[name]
+        try:
+            self.wait(lambda: lamp.on == on, timeout, f"LED {lamp.name} {'on' if on else 'off'}")
+        except AssertionError:
+            raise AssertionError(
+                f"LED {lamp.name} should be {'on' if on else 'off'} within {timeout:g} s; "
+                f"it is {'on' if lamp.on else 'off'} ({self.call(self.leds.text)})"
+            ) from None
+
+    def wait_restart(self, since: float, timeout: float = 30.0) -> None:
+        """Wait until the DTU has restarted since ``since`` (``now()`` before the command that
+        restarts it) and is online again: NET went off (the boot) and is on (GPRS)."""
+        net = self.leds["NET"]
+
+        def restarted() -> bool:
+            return net.on and any(not on for _, on in net.history(since))
+
+        try:
+            self.wait(restarted, timeout, "the DTU restarting (NET off, then on)")
+        except AssertionError:
+            raise AssertionError(
+                f"the DTU did not restart (NET off, then on) within {timeout:g} s; "
+                f"NET is {'on' if net.on else 'off'}"
+            ) from None
+
     # -- the host's side ----------------------------------------------------------------
     @property
     def rs232_port(self) -> str:
@@ -337,6 +369,34 @@ class World(LoopService):
             ) from None
         return self.server_received(name)
 
+    def server_should_receive(self, data: bytes, name: str = "dc1", timeout: float = 10.0) -> None:
+        """Wait until server ``name`` has received ``data`` next: the bytes after those already
+        checked (``Server.checked``), over all its connections, in order. AssertionError on
+        anything else in their place (reordered, duplicated, lost); else they count as checked."""
+        server = self.server(name)
+        seen = server.checked
+        want = seen + len(data)
+        try:
+            got = self.wait_server_received(want, name, timeout)
+        except AssertionError:
+            got = self.server_received(name)
+        fresh = got[seen:]
+        if fresh[: len(data)] != data:
+            raise AssertionError(
+                f"server {name}: expected {data!r}, got {fresh!r} "
+                f"(after the {seen} bytes already checked)"
+            )
+        server.checked = want
+
+    def server_unchecked(self, name: str = "dc1", within: float = 0.0) -> bytes:
+        """What server ``name`` has received beyond the bytes already checked, waiting up to
+        ``within`` s for the first of them (``b""``: nothing came)."""
+        seen = self.server(name).checked
+        try:
+            return self.wait_server_received(seen + 1, name, within)[seen:]
+        except AssertionError:
+            return b""
+
     def wait_connections(self, count: int, name: str = "dc1", timeout: float = 20.0) -> None:
         server = self.server(name)
         self.wait(
@@ -366,6 +426,13 @@ class World(LoopService):
         """Wait until the EEPROM model holds every write the firmware made so far; arm a cut
         on "the N-th write from now" only then (an emulator reports writes a moment late)."""
         self.wait(self.target.storage_settled, timeout, "the EEPROM model catching up")
+
+    def cut_power_at_eeprom_write(self, n: int = 1, keep: int | None = None) -> CutTrigger:
+        """Arm a power cut at the ``n``-th EEPROM write from now (1 = the next one), counted
+        once the model holds every write so far: before that write, or with ``keep`` tearing
+        it after its first ``keep`` bytes (``peripherals.eeprom.cut_at_write``)."""
+        self.settle_storage()
+        return self.call(lambda: self.power.arm_cut(cut_at_write(self.eeprom, n, keep)))
 
     def power_on(self) -> None:
         """Restore the DC rail; returns once the target has been powered (``TargetError``

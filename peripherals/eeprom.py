@@ -18,16 +18,17 @@ Power: before a transaction the EEPROM tells the supply (``power.notify``
 with an ``EepromWrite``) so a test can cut power at the N-th write; with the
 board off a write raises ``PowerLost`` and changes nothing. A torn write
 (``tear_next_write``) keeps only the first bytes of a transaction and then
-cuts power. The write cycle time (tWR, 5 ms) is not modelled.
+cuts power; ``cut_at_write`` arms either on the N-th write from now. The
+write cycle time (tWR, 5 ms) is not modelled.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from peripherals.power import PowerSupply
@@ -203,3 +204,27 @@ class Eeprom:
         for at, piece in pieces:
             self._mem[at : at + len(piece)] = piece
         self.bytes_written += len(data)
+
+
+def cut_at_write(eeprom: Eeprom, n: int, keep: int | None = None) -> Callable[[Any], bool]:
+    """A cut trigger for ``PowerSupply.arm_cut``: the ``n``-th write transaction on ``eeprom``
+    from now (1 = the next one), counted by ``EepromWrite.index``.
+
+    ``keep`` None cuts before that write; a number tears it: only its first
+    ``keep`` bytes are programmed, then the power goes (``tear_next_write``).
+    """
+    if n < 1:
+        raise ValueError(f"n must be 1 or more, not {n}")
+    index = eeprom.attempts + n - 1
+
+    def predicate(event: Any) -> bool:
+        if not isinstance(event, EepromWrite) or event.eeprom is not eeprom:
+            return False
+        if event.index != index:
+            return False
+        if keep is None:
+            return True
+        eeprom.tear_next_write(keep)  # this very write is torn, and the EEPROM cuts
+        return False
+
+    return predicate

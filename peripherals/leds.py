@@ -8,8 +8,10 @@ reference DTU directly, the QEMU target from its LED trace) and the bench
 reads the recorded timeline back.
 
 Each change is stamped with the clock's time, so a LED can be asked what it
-did over a window: ``blink()`` finds a period and a duty cycle from the edges,
-``wait_for()`` waits for a state without polling. Everything runs on the one
+did over a window: ``phases()`` gives the spans between its changes,
+``blink()`` finds a period and a duty cycle from them, ``stray_phase()`` the
+first that breaks a given on/off pattern, ``wait_for()`` waits for a state
+without polling. Everything runs on the one
 event loop of the bench; nothing here is thread-safe.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,6 +44,15 @@ class Blink:
     period: float
     duty: float
     edges: int
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A span between two changes of a LED: ``on`` or off from ``start`` for ``length`` s."""
+
+    on: bool
+    start: float
+    length: float
 
 
 class Led:
@@ -99,6 +111,23 @@ class Led:
         """The (start, end) spans the LED was on within [since, until], clipped to it."""
         return spans.on_spans(self.timeline, self._initial, since, until)
 
+    def phases(self, since: float) -> list[Phase]:
+        """The phases between the changes at or after ``since``, oldest first; the one still
+        running has no end yet and is left out."""
+        edges = self.history(since)
+        return [Phase(on, t0, t1 - t0) for (t0, on), (t1, _) in itertools.pairwise(edges)]
+
+    def stray_phase(
+        self, since: float, on: float, off: float, tolerance: float = 0.05
+    ) -> Phase | None:
+        """The first of ``phases(since)`` that does not last ``on`` s (an on phase) or ``off``
+        s (an off phase) within ``tolerance`` (relative); None if every one does."""
+        for phase in self.phases(since):
+            expected = on if phase.on else off
+            if not expected * (1 - tolerance) <= phase.length <= expected * (1 + tolerance):
+                return phase
+        return None
+
     def blink(self, window: float = 3.0) -> Blink | None:
         """Analyse the last ``window`` seconds; None unless 2+ rising and 2+ falling edges.
 
@@ -113,14 +142,7 @@ class Led:
         if len(rises) < 2 or len(falls) < 2:
             return None
         period = (rises[-1] - rises[0]) / (len(rises) - 1)
-        on_times: list[float] = []
-        rise: float | None = None
-        for t, on in edges:
-            if on:
-                rise = t
-            elif rise is not None:
-                on_times.append(t - rise)
-                rise = None
+        on_times = [phase.length for phase in self.phases(start) if phase.on]
         if period <= 0:
             return None
         duty = sum(on_times) / len(on_times) / period

@@ -61,15 +61,6 @@ def connect_dc1(world: World, host: DtuHost) -> None:
     world.wait_connections(1)
 
 
-def net_restarts(world: World) -> None:
-    """Wait for the DTU to restart: NET goes off at boot and on again with GPRS."""
-    net = world.leds["NET"]
-    edges = world.call(lambda: len(net.timeline))
-    world.wait(
-        lambda: len(net.timeline) >= edges + 2 and net.on, 30, "the DTU restarting (NET off, on)"
-    )
-
-
 # -- entering and leaving command mode (R-AT-1, R-AT-2) -------------------------------
 @pytest.mark.req("R-AT-1", "R-AT-2")
 def test_plus_after_silence_enters_command_mode(world, host):
@@ -195,12 +186,14 @@ def test_default_mode_after_factory_reset_is_net(world, host):
     host.at_ok("AT+CIMOD=4")
     host.at_ok("AT+CIPNUM=10086")
     host.at_ok("ATW")
+    since = world.now()
     host.at_ok("AT+CIRESET")
-    net_restarts(world)
+    world.wait_restart(since)
     host.enter_command_mode()
     assert host.at("AT+CIMOD?") == ["+CIMOD: 4", "OK"], "the saved mode survives a restart"
+    since = world.now()
     assert host.at("AT+CIRELOAD") == ["OK"]
-    net_restarts(world)
+    world.wait_restart(since)
     host.enter_command_mode()
     assert host.at("AT+CIMOD?") == ["+CIMOD: 0", "OK"]
     assert snapshot(host) == factory

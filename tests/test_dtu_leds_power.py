@@ -114,9 +114,9 @@ def test_cireload_restores_factory_settings(world, host):
     host.at_ok('AT+CIPSCONT=1,"TCP","127.0.0.1",5001,1')
     host.at_ok("AT+CIMOD=4")
     host.at_ok("ATW")
+    since = world.now()
     assert host.at("AT+CIRELOAD") == ["OK"]
-    world.wait(lambda: not world.leds["NET"].on, 20, "restarting")
-    world.wait(lambda: world.leds["NET"].on, 30, "back up")
+    world.wait_restart(since)
     host.enter_command_mode()
     assert host.at_ok("AT+CIMOD?") == ["+CIMOD: 0"]
     assert '+CIPSTART:1,"TCP", "",0, 0' in host.at_ok("AT+CIPSCONT?")

@@ -15,27 +15,8 @@ from dtu.store import SettingsStore
 from dtulab.campaign.power import NEW_SETTINGS as NEW
 from dtulab.campaign.power import OLD_SETTINGS as OLD
 from dtulab.campaign.power import apply, boot_to_command_mode, snapshot
-from peripherals.eeprom import Eeprom, EepromWrite, PowerLost
+from peripherals.eeprom import Eeprom, PowerLost, cut_at_write
 from peripherals.power import PowerSupply
-
-
-def cut_at(eeprom: Eeprom, k: int, keep: int | None):
-    """A cut trigger for the k-th write transaction from now (1-based).
-
-    ``keep`` None cuts before that write; a number tears it: only its first
-    ``keep`` bytes are programmed, then the power goes.
-    """
-    target = eeprom.attempts + k - 1
-
-    def predicate(event) -> bool:
-        if not isinstance(event, EepromWrite) or event.index != target:
-            return False
-        if keep is None:
-            return True
-        eeprom.tear_next_write(keep)  # this very write is torn, and the EEPROM cuts
-        return False
-
-    return predicate
 
 
 @pytest.mark.slow
@@ -66,8 +47,7 @@ def test_a_cut_at_every_eeprom_write_of_atw_leaves_old_or_new_settings(world, ho
     for k, keep in plan:
         apply(host, OLD, save=True)  # the newest record holds the old settings again
         apply(host, NEW, save=False)
-        world.settle_storage()
-        world.call(lambda k=k, keep=keep: world.power.arm_cut(cut_at(world.eeprom, k, keep)))
+        world.cut_power_at_eeprom_write(k, keep)
         host.write("ATW\r")
         world.wait(lambda: not world.power.on, 20, f"the cut at write {k}")
         world.call(world.power.disarm_all)
@@ -95,7 +75,7 @@ def test_store_survives_every_cut_and_tear(tmp_path):
             eeprom = Eeprom(path, power=power)
             store = SettingsStore(eeprom)
             store.save(old)
-            power.arm_cut(cut_at(eeprom, k, keep))
+            power.arm_cut(cut_at_write(eeprom, k, keep))
             with pytest.raises(PowerLost):
                 store.save(new)
             loaded = SettingsStore(Eeprom(path)).load()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from peripherals.eeprom import Eeprom, EepromWrite, PowerLost
-from peripherals.power import PowerSupply, nth_event
+from peripherals.eeprom import Eeprom, EepromWrite, PowerLost, cut_at_write
+from peripherals.power import PowerSupply
 
 
 class HandClock:
@@ -122,7 +122,7 @@ def test_cut_between_transactions_of_a_block(tmp_path: Path, pages_before_cut: i
     power = powered()
     path = tmp_path / "ee.bin"
     eeprom = Eeprom(path, power=power)
-    power.arm_cut(nth_event(pages_before_cut + 1, EepromWrite))
+    power.arm_cut(cut_at_write(eeprom, pages_before_cut + 1))
     block = bytes([0xA5]) * 32 * 4
     with pytest.raises(PowerLost):
         eeprom.write_block(0x200, block)
@@ -132,6 +132,23 @@ def test_cut_between_transactions_of_a_block(tmp_path: Path, pages_before_cut: i
     assert after[0x200 : 0x200 + written] == block[:written]
     assert after[0x200 + written : 0x200 + len(block)] == b"\xff" * (len(block) - written)
     assert eeprom.write_count == pages_before_cut
+
+
+def test_cut_at_write_counts_from_now_and_tears_when_asked(tmp_path: Path) -> None:
+    power = powered()
+    eeprom = Eeprom(tmp_path / "ee.bin", power=power)
+    other = Eeprom(tmp_path / "other.bin", power=power)
+    eeprom.write(0x00, b"before")  # not counted: the trigger counts from when it is made
+    other.write_block(0x00, b"x" * 64)  # two writes on another part
+    power.arm_cut(cut_at_write(eeprom, 2, keep=3))  # eeprom's write index 2
+    eeprom.write(0x20, b"first")
+    other.write(0x40, b"y")  # index 2 too, but another part's
+    assert power.on
+    with pytest.raises(PowerLost, match="torn"):
+        eeprom.write(0x40, b"second")
+    assert not power.on and eeprom.read(0x40, 6) == b"sec\xff\xff\xff"
+    with pytest.raises(ValueError):
+        cut_at_write(eeprom, 0)
 
 
 @pytest.mark.parametrize("keep", [0, 1, 17, 31])

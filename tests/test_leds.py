@@ -1,4 +1,4 @@
-"""The LED model: state, timeline, blink analysis, waiting, the bank (peripherals/leds.py)."""
+"""The LED model: state, timeline, phases, blinking, waiting, the bank (peripherals/leds.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from peripherals.clock import Clock
-from peripherals.leds import Blink, Led, LedBank
+from peripherals.leds import Blink, Led, LedBank, Phase
 
 
 class HandClock:
@@ -113,6 +113,40 @@ def test_blink_with_irregular_edges_uses_means() -> None:
     # rises at 0, 0.2, 0.6 -> period 0.3; on-times 0.1, 0.3, 0.2 -> mean 0.2
     assert isinstance(found, Blink) and found.edges == 6
     assert found.period == pytest.approx(0.3) and found.duty == pytest.approx(0.2 / 0.3)
+
+
+def test_phases_are_the_spans_between_changes_since() -> None:
+    clock = HandClock(10.0)
+    led = Led("NET", clock)
+    for on, off in ((0.1, 0.2), (0.3, 0.4)):
+        led.set(True)
+        clock.advance(on)
+        led.set(False)
+        clock.advance(off)
+    led.set(True)  # still running: no phase yet
+    assert [(p.on, round(p.start, 6), round(p.length, 6)) for p in led.phases(10.0)] == [
+        (True, 10.0, 0.1),
+        (False, 10.1, 0.2),
+        (True, 10.3, 0.3),
+        (False, 10.6, 0.4),
+    ]
+    assert [p.on for p in led.phases(10.05)] == [False, True, False]  # from the next change
+    assert led.phases(11.0) == []
+
+
+def test_stray_phase_finds_the_first_phase_off_the_pattern() -> None:
+    clock = HandClock(0.0)
+    led = Led("NET", clock)
+    blink(led, clock, 1.0, 0.5, cycles=3)  # 0.5 s on, 0.5 s off
+    assert led.stray_phase(0.0, on=0.5, off=0.5) is None
+    assert led.stray_phase(0.0, on=0.52, off=0.5, tolerance=0.05) is None  # within 5 %
+    stray = led.stray_phase(0.0, on=0.5, off=0.2)
+    assert isinstance(stray, Phase) and not stray.on and stray.start == pytest.approx(0.5)
+    led.set(True)
+    clock.advance(0.9)
+    led.set(False)
+    stray = led.stray_phase(0.0, on=0.5, off=0.5)
+    assert stray is not None and stray.on and stray.length == pytest.approx(0.9)
 
 
 def test_not_blinking_cases() -> None:

@@ -51,6 +51,7 @@ from dtulab.console import ExpectTimeout
 from dtulab.host import DtuHost
 from dtulab.world import LinkTraffic, World, on_bytes
 from peripherals.eeprom import EepromWrite
+from peripherals.power import nth_event
 
 OLD_SETTINGS = [  # every setting NEW_SETTINGS changes, with other values
     'AT+CIPSCONT=1,"TCP","127.0.0.1",5001,1',
@@ -461,18 +462,14 @@ class PowerCampaign(Campaign):
             return
         if kind == "tear":
             k, keep = (int(x) for x in arg.split(":"))
-            eeprom, nth = world.eeprom, _nth(_is("eeprom"), k)
-
-            def tear(event: Any) -> bool:
-                if nth(event):
-                    eeprom.tear_next_write(keep)  # this very write is torn and cuts
-                return False
-
-            world.call(lambda: world.power.arm_cut(tear))
+            world.cut_power_at_eeprom_write(k, keep)
+            return
+        if kind == "eeprom":
+            world.cut_power_at_eeprom_write(int(arg))
             return
         if kind == "prompt":
             i, ms = re.fullmatch(r"(\d+)\+(\d+)ms", arg).groups()  # type: ignore[union-attr]
-            nth, power = _nth(_is("prompt"), int(i)), world.power
+            nth, power = nth_event(int(i), where=_is("prompt")), world.power
 
             def later(event: Any) -> bool:
                 if nth(event):
@@ -481,7 +478,7 @@ class PowerCampaign(Campaign):
 
             world.call(lambda: world.power.arm_cut(later))
             return
-        world.call(lambda: world.power.arm_cut(_nth(_is(kind), int(arg))))
+        world.call(lambda: world.power.arm_cut(nth_event(int(arg), where=_is(kind))))
 
     def run_point(self, point: Point, world: World) -> None:
         first, _, second = point.id.partition("/boot:")
@@ -526,17 +523,3 @@ class PowerCampaign(Campaign):
             f"after the cut: {state}; old: {run.old}; new: {run.new}",
         )
         self.scenario.finish(run, host_got)
-
-
-def _nth(matches: Callable[[Any], bool], n: int) -> Callable[[Any], bool]:
-    """True for the n-th event that ``matches`` (1-based), counted from now."""
-    seen = 0
-
-    def predicate(event: Any) -> bool:
-        nonlocal seen
-        if not matches(event):
-            return False
-        seen += 1
-        return seen == n
-
-    return predicate

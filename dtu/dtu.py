@@ -21,11 +21,11 @@ import contextlib
 import logging
 import math
 import re
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from dtu import services, usr721
+from dtu import contract, services, usr721
 from dtu.modem_client import ModemClient, ModemError
 from dtu.serial_port import SerialPort
 from dtu.settings import Settings
@@ -63,30 +63,33 @@ class Board:
 
 @dataclass(frozen=True)
 class DtuTiming:
-    """The firmware's own delays (not settable by AT commands)."""
+    """The firmware's own delays (not settable by AT commands), in seconds; the values are
+    the contract's timing profiles (contract/usr721.toml, which says what each is)."""
 
-    reconnect_min: float = 2.0  # back-off after a failed connect, doubling
-    reconnect_max: float = 60.0
-    restart_after: int = 8  # failed connects in a row before the DTU restarts (R-NET-3)
-    connect_timeout: float = 80.0  # CIPSTART to CONNECT OK (the modem's maximum is 75 s)
-    send_timeout: float = 90.0
-    network_retry: float = 5.0  # after a failed GPRS bring-up
-    registration_wait: float = 120.0
-    blink: float = 0.05  # DATA LED off-time per packet (R-LED-3)
+    reconnect_min: float
+    reconnect_max: float
+    restart_after: int
+    connect_timeout: float
+    send_timeout: float
+    network_retry: float
+    registration_wait: float
+    blink: float
+
+    @classmethod
+    def from_ms(cls, ms: Mapping[str, int]) -> DtuTiming:
+        return cls(
+            reconnect_min=ms["reconnect_min_ms"] / 1000,
+            reconnect_max=ms["reconnect_max_ms"] / 1000,
+            restart_after=ms["restart_after"],
+            connect_timeout=ms["connect_timeout_ms"] / 1000,
+            send_timeout=ms["send_timeout_ms"] / 1000,
+            network_retry=ms["network_retry_ms"] / 1000,
+            registration_wait=ms["registration_wait_ms"] / 1000,
+            blink=ms["blink_ms"] / 1000,
+        )
 
 
-TIMINGS = {
-    "realistic": DtuTiming(),
-    "fast": DtuTiming(
-        reconnect_min=0.1,
-        reconnect_max=1.0,
-        restart_after=8,
-        connect_timeout=20.0,
-        send_timeout=20.0,
-        network_retry=0.2,
-        registration_wait=30.0,
-    ),
-}
+TIMINGS = {name: DtuTiming.from_ms(profile) for name, profile in contract.TIMINGS_MS.items()}
 
 
 class Dtu:
@@ -109,7 +112,7 @@ class Dtu:
         self.modem.on_urc = self._on_urc
         self.modem.on_receive = self._on_receive
         self.serial = SerialPort(self)
-        self.sockets = [DtuSocket(self, i) for i in range(4)]
+        self.sockets = [DtuSocket(self, i) for i in range(contract.SOCKETS)]
         self.gprs_ready = asyncio.Event()
         self.services = services.Services(self)
         self._pdp_lost = asyncio.Event()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from dtu import usr721
+from dtu import contract, usr721
 
 if TYPE_CHECKING:
     from dtu.dtu import Dtu
@@ -146,7 +146,7 @@ class SerialPort:
             if byte == 0x08:
                 del line[-1:]
                 continue
-            if len(line) <= usr721.MAX_LINE:
+            if len(line) <= contract.LINE_MAX:
                 line.append(byte)
         text = line.decode("latin-1").strip()
         if not text:

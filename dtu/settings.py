@@ -12,59 +12,63 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-MODES = {0: "NET", 1: "FTP", 2: "AT", 3: "HTTPD", 4: "SMS"}  # AT+CIMOD numbers (research §A.3)
-BAUDS = (300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
-SOCKETS = 4
-BUFFER_LIMIT = 15 * 1024  # R-NET-2: per TCP socket while it is down
+from dtu import contract as C
+
+MODES = dict(enumerate(C.MODE_CHOICES))  # AT+CIMOD numbers (research §A.3)
 
 
 @dataclass
 class SocketConfig:
-    enabled: bool = False
-    proto: str = "TCP"  # TCP or UDP
-    host: str = ""
-    port: int = 0
-    long_link: bool = True  # R-NET-4: long (kept) or short (closed when idle)
-    idle: int = 10  # short link: seconds without data before it closes (2..255)
-    local_port: int = 0  # AT+CINETPT, 0 = any
+    enabled: bool = bool(C.ENABLED_DEFAULT)
+    proto: str = C.PROTO_DEFAULT  # TCP or UDP
+    host: str = C.HOST_DEFAULT
+    port: int = C.PORT_DEFAULT
+    long_link: bool = bool(C.LONG_LINK_DEFAULT)  # R-NET-4: long (kept) or short (closed when idle)
+    idle: int = C.IDLE_DEFAULT  # short link: seconds without data before it closes
+    local_port: int = C.LOCAL_PORT_DEFAULT  # AT+CINETPT, 0 = any
 
 
 @dataclass
 class Settings:
-    mode: int = 0  # NET
-    sockets: list[SocketConfig] = field(default_factory=lambda: [SocketConfig() for _ in range(4)])
-    apn: str = "CMNET"
-    apn_user: str = ""
-    apn_password: str = ""
-    heartbeat_s: int = 0  # 0 = off
-    heartbeat_to_serial: bool = False  # R-HB-2
-    heartbeat_data: str = "7777772E7573722E636E"  # hex: "www.usr.cn"
-    pack_time_ms: int = 100  # R-NET-5
-    pack_len: int = 1460
-    restart_s: int = 0  # auto-restart after this long with no data; < 600 = off (research §A.3)
-    reg_mode: str = "OFF"  # R-REG-1: OFF, LINK (once per connection), DATA (before every packet)
-    reg_kind: str = "USER"  # USER, IMEI, ICCID, CLOUD
-    reg_data: str = ""  # hex; for CLOUD the hex of "<id>,<password>"
-    baud: int = 115200
-    data_bits: int = 8
-    parity: str = "N"
-    stop_bits: int = 1
-    sms_number: str = ""  # R-SMS-1
-    http_method: str = "GET"  # R-HTTP-1
-    http_url: str = ""
-    http_headers: str = ""
-    ftp_host: str = ""
-    ftp_port: int = 21
-    ftp_user: str = "anonymous"
-    ftp_password: str = ""
-    ftp_path: str = ""
-    password: str = "usr.cn"
-    net_at: bool = False  # R-AT-4
-    com_at: bool = False  # R-AT-3
-    sms_at: bool = True  # R-AT-5
-    ring_answer: bool = False  # AT+CIRINGSTA
-    boot_message: str = ""  # AT+CIMODID
-    entm_reply: str = "OK"  # research §A.1: some tools expect "+ok"
+    """The factory values are the contract's (contract/usr721.toml, through dtu/contract.py)."""
+
+    mode: int = C.MODE_CHOICES.index(C.MODE_DEFAULT)
+    sockets: list[SocketConfig] = field(
+        default_factory=lambda: [SocketConfig() for _ in range(C.SOCKETS)]
+    )
+    apn: str = C.APN_DEFAULT
+    apn_user: str = C.APN_USER_DEFAULT
+    apn_password: str = C.APN_PASSWORD_DEFAULT
+    heartbeat_s: int = C.HEARTBEAT_S_DEFAULT  # 0 = off
+    heartbeat_to_serial: bool = bool(C.HEARTBEAT_TO_SERIAL_DEFAULT)  # R-HB-2
+    heartbeat_data: str = C.HEARTBEAT_DATA_DEFAULT  # hex
+    pack_time_ms: int = C.PACK_TIME_MS_DEFAULT  # R-NET-5
+    pack_len: int = C.PACK_LEN_DEFAULT
+    restart_s: int = C.RESTART_S_DEFAULT
+    reg_mode: str = (
+        C.REG_MODE_DEFAULT
+    )  # R-REG-1: OFF, LINK (once per connection), DATA (each packet)
+    reg_kind: str = C.REG_KIND_DEFAULT  # USER, IMEI, ICCID, CLOUD
+    reg_data: str = C.REG_DATA_DEFAULT  # hex; for CLOUD the hex of "<id>,<password>"
+    baud: int = C.BAUD_DEFAULT
+    data_bits: int = C.DATA_BITS_DEFAULT
+    parity: str = C.PARITY_DEFAULT
+    stop_bits: int = C.STOP_BITS_DEFAULT
+    sms_number: str = C.SMS_NUMBER_DEFAULT  # R-SMS-1
+    http_method: str = C.HTTP_METHOD_DEFAULT  # R-HTTP-1
+    http_url: str = C.HTTP_URL_DEFAULT
+    http_headers: str = C.HTTP_HEADERS_DEFAULT
+    ftp_host: str = C.FTP_HOST_DEFAULT
+    ftp_port: int = C.FTP_PORT_DEFAULT
+    ftp_user: str = C.FTP_USER_DEFAULT
+    ftp_password: str = C.FTP_PASSWORD_DEFAULT
+    ftp_path: str = C.FTP_PATH_DEFAULT
+    password: str = C.PASSWORD_DEFAULT
+    net_at: bool = bool(C.NET_AT_DEFAULT)  # R-AT-4
+    com_at: bool = bool(C.COM_AT_DEFAULT)  # R-AT-3
+    sms_at: bool = bool(C.SMS_AT_DEFAULT)  # R-AT-5
+    ring_answer: bool = bool(C.RING_ANSWER_DEFAULT)  # AT+CIRINGSTA
+    boot_message: str = C.BOOT_MESSAGE_DEFAULT  # AT+CIMODID
 
     @property
     def mode_name(self) -> str:
@@ -79,7 +83,7 @@ class Settings:
         if not isinstance(raw, dict) or set(raw) != {f.name for f in fields(cls)}:
             raise ValueError("settings record has the wrong fields")
         socks = raw.pop("sockets")
-        if not isinstance(socks, list) or len(socks) != SOCKETS:
+        if not isinstance(socks, list) or len(socks) != C.SOCKETS:
             raise ValueError("settings record has the wrong sockets")
         names = {f.name for f in fields(SocketConfig)}
         if any(not isinstance(s, dict) or set(s) != names for s in socks):

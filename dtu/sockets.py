@@ -24,16 +24,14 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dtu.contract import BUFFER_LIMIT, HEARTBEAT_FAILURES, SEND_MAX
 from dtu.modem_client import ModemError
-from dtu.settings import BUFFER_LIMIT, SocketConfig
+from dtu.settings import SocketConfig
 
 if TYPE_CHECKING:
     from dtu.dtu import Dtu
 
 log = logging.getLogger(__name__)
-
-MAX_SEND = 1460
-HEARTBEAT_FAILURES = 3  # R-HB-3: more than this many in a row = broken
 
 
 @dataclass(frozen=True)
@@ -225,7 +223,7 @@ class DtuSocket:
         """Send the oldest queued data; keep it queued unless the modem acknowledged it."""
         dtu = self.dtu
         prefix = dtu.registration_packet() if dtu.settings.reg_mode == "DATA" else b""
-        room = MAX_SEND - len(prefix)
+        room = SEND_MAX - len(prefix)
         packet = self.queue[0]
         if self.cfg.proto == "TCP" and not prefix:  # a stream: fill the segment
             stream = bytearray()

@@ -16,14 +16,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dtu import contract as C
 from dtu.modem_client import ModemError
-from dtu.settings import BAUDS, MODES, Settings
+from dtu.settings import MODES, Settings
 from peripherals.gsm_modem.atparse import Command, Kind, ParseError, parse_line
 
 if TYPE_CHECKING:
     from dtu.dtu import Dtu
 
-MAX_LINE = 256
 VERSION = "dtulab-reference 0.1.0 (usr721)"
 
 
@@ -81,7 +81,7 @@ def choice(text: str, *options: str) -> str:
     return upper
 
 
-def hex_data(text: str, max_bytes: int = 40) -> str:
+def hex_data(text: str, max_bytes: int) -> str:
     text = text.strip()
     if len(text) % 2 or len(text) > 2 * max_bytes or not re.fullmatch(r"[0-9A-Fa-f]*", text):
         raise Refused()
@@ -94,20 +94,31 @@ def printable(text: str, max_len: int, allow_empty: bool = True) -> str:
     return text
 
 
+def phone(text: str) -> bool:
+    """A phone number: "+" and 1..PHONE_DIGITS digits (white space around allowed)."""
+    return re.fullmatch(rf"\+?\d{{1,{C.PHONE_DIGITS}}}", text.strip()) is not None
+
+
+def password_ok(text: str) -> bool:
+    """A password (R-AT-3): printable, no blank, no "#", 1..PASSWORD_MAX_LEN characters."""
+    length = rf"{{{C.PASSWORD_MIN_LEN},{C.PASSWORD_MAX_LEN}}}"
+    return re.fullmatch(rf"[!-\"$-~]{length}", text) is not None
+
+
 def form(cmd: Command, *kinds: Kind) -> None:
     if cmd.kind not in kinds:
         raise Refused()
 
 
 def socket_index(text: str) -> int:
-    return number(text, 1, 4) - 1
+    return number(text, 1, C.SOCKETS) - 1
 
 
 # -- running a line --------------------------------------------------------------
 async def execute(dtu: Dtu, line: str, session: Session) -> list[str]:
     """Run one command line; returns the reply lines, ``OK``/``ERROR`` last."""
     text = line.strip()
-    if len(text) > MAX_LINE or text[:2].upper() != "AT":
+    if len(text) > C.LINE_MAX or text[:2].upper() != "AT":
         return ["ERROR"]
     try:
         cmds = parse_line(text[2:])
@@ -152,7 +163,7 @@ async def _cimod(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     if value.strip().upper() in names:
         dtu.settings.mode = names[value.strip().upper()]
     else:
-        dtu.settings.mode = number(value, 0, 4)
+        dtu.settings.mode = number(value, 0, len(MODES) - 1)
     return ["OK"]
 
 
@@ -166,8 +177,8 @@ async def _cipscont(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     sock = dtu.settings.sockets[index]
     new = (
         choice(proto, "TCP", "UDP"),
-        printable(host.strip(), 64, allow_empty=False),
-        number(port, 1, 65535),
+        printable(host.strip(), C.HOST_MAX_LEN, allow_empty=False),
+        number(port, C.PORT_MIN, C.PORT_MAX),
         number(start, 0, 1) == 1,
     )
     sock.proto, sock.host, sock.port, sock.enabled = new
@@ -214,7 +225,7 @@ async def _cisoclink(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
         return ["OK"]
     index = socket_index(values[0])
     style = choice(values[1], "0", "1", "LONG", "SHORT")
-    idle = number(values[2], 2, 255) if len(values) == 3 else socks[index].idle
+    idle = number(values[2], C.IDLE_MIN, C.IDLE_MAX) if len(values) == 3 else socks[index].idle
     socks[index].long_link = style in ("1", "LONG")
     socks[index].idle = idle
     return ["OK"]
@@ -230,10 +241,10 @@ async def _cipcfg(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     number(one, 1, 1)
     number(zero, 0, 0)
     values = (
-        number(heart, 0, 65535),
-        number(pack_time, 10, 2000),
-        number(pack_len, 1, 1460),
-        number(restart, 0, 65535),
+        number(heart, C.HEARTBEAT_S_MIN, C.HEARTBEAT_S_MAX),
+        number(pack_time, C.PACK_TIME_MS_MIN, C.PACK_TIME_MS_MAX),
+        number(pack_len, C.PACK_LEN_MIN, C.PACK_LEN_MAX),
+        number(restart, C.RESTART_S_MIN, C.RESTART_S_MAX),
     )
     st.heartbeat_s, st.pack_time_ms, st.pack_len, st.restart_s = values
     return ["OK"]
@@ -252,7 +263,8 @@ async def _cippack(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     which = number(values[0], 0, 1)
     if len(values) > 4:
         raise Refused()
-    limit = 40 if which == 0 or len(values) < 4 else 100
+    # the registration's 100 bytes need its kind; without one, 40 as the heartbeat's
+    limit = C.HEARTBEAT_DATA_MAX_LEN if which == 0 or len(values) < 4 else C.REG_DATA_MAX_LEN
     if encoding == "STR":
         text = printable(values[1], limit)
         values[1] = text.encode("latin-1").hex()
@@ -263,7 +275,7 @@ async def _cippack(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
             raise Refused()
         st.heartbeat_data, st.heartbeat_to_serial = data, flag == 1
         return ["OK"]
-    kind = choice(values[3], "USER", "IMEI", "ICCID", "CLOUD") if len(values) > 3 else "USER"
+    kind = choice(values[3], *C.REG_KIND_CHOICES) if len(values) > 3 else "USER"
     if kind == "CLOUD" and b"," not in bytes.fromhex(data):
         raise Refused()  # CLOUD data is the hex of "<id>,<password>"
     if kind == "USER" and not data:
@@ -280,7 +292,7 @@ async def _cstt(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
         return [f'+CSTT: "{st.apn}","{st.apn_user}","{st.apn_password}"', "OK"]
     form(cmd, Kind.SET)
     values = [*args(cmd, 1, 3), "", ""]
-    apn, user, password = (printable(v, 50) for v in values[:3])
+    apn, user, password = (printable(v, C.APN_MAX_LEN) for v in values[:3])
     if not apn:
         raise Refused()
     st.apn, st.apn_user, st.apn_password = apn, user, password
@@ -295,9 +307,10 @@ async def _cinetpt(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.SET)
     values = args(cmd, 1, 2)
     if len(values) == 1:  # dialect form: one port for socket 1
-        socks[0].local_port = number(values[0], 0, 65535)
+        socks[0].local_port = number(values[0], C.LOCAL_PORT_MIN, C.LOCAL_PORT_MAX)
     else:
-        socks[socket_index(values[0])].local_port = number(values[1], 0, 65535)
+        port = number(values[1], C.LOCAL_PORT_MIN, C.LOCAL_PORT_MAX)
+        socks[socket_index(values[0])].local_port = port
     return ["OK"]
 
 
@@ -316,7 +329,8 @@ async def _icf(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     if first in (7, 8):  # dialect form: data bits, parity, stop bits
         if len(values) != 3:
             raise Refused()
-        parity, stop = choice(values[1], "N", "E", "O"), number(values[2], 1, 2)
+        parity = choice(values[1], *C.PARITY_CHOICES)
+        stop = number(values[2], C.STOP_BITS_MIN, C.STOP_BITS_MAX)
         st.data_bits, st.parity, st.stop_bits = first, parity, stop
     elif first in _V25_FORMATS and len(values) <= 2:  # V.25ter: format[,parity]
         bits, stop = _V25_FORMATS[first]
@@ -339,8 +353,8 @@ async def _cipr(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
         return [f"+CIPR: {dtu.settings.baud}", "OK"]
     form(cmd, Kind.SET)
     (value,) = args(cmd, 1)
-    baud = number(value, 300, 115200)
-    if baud not in BAUDS:
+    baud = number(value, C.BAUD_MIN, C.BAUD_MAX)
+    if baud not in C.BAUDS:
         raise Refused()
     dtu.settings.baud = baud
     return ["OK"]
@@ -352,7 +366,7 @@ async def _cipnum(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
         return [f"+CIPNUM: {dtu.settings.sms_number}", "OK"]
     form(cmd, Kind.SET)
     (value,) = args(cmd, 1)
-    if not re.fullmatch(r"\+?\d{1,20}", value.strip()):
+    if not phone(value):
         raise Refused()
     dtu.settings.sms_number = value.strip()
     return ["OK"]
@@ -365,11 +379,11 @@ async def _cihttp(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
         return [f'+CIHTTP: {st.http_method},"{st.http_url}","{st.http_headers}"', "OK"]
     form(cmd, Kind.SET)
     values = args(cmd, 2, 3)
-    method = choice(values[0], "GET", "POST")
-    url = printable(values[1].strip(), 200, allow_empty=False)
+    method = choice(values[0], *C.HTTP_METHOD_CHOICES)
+    url = printable(values[1].strip(), C.HTTP_URL_MAX_LEN, allow_empty=False)
     if not url.lower().startswith("http://"):
         raise Refused()
-    headers = printable(values[2], 200) if len(values) == 3 else ""
+    headers = printable(values[2], C.HTTP_HEADERS_MAX_LEN) if len(values) == 3 else ""
     st.http_method, st.http_url, st.http_headers = method, url, headers
     return ["OK"]
 
@@ -383,11 +397,11 @@ async def _ciftp(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.SET)
     host, port, user, password, path = args(cmd, 5)
     values = (
-        printable(host.strip(), 49, allow_empty=False),
-        number(port, 1, 65535),
-        printable(user, 49),
-        printable(password, 49),
-        printable(path, 255, allow_empty=False),
+        printable(host.strip(), C.FTP_HOST_MAX_LEN, allow_empty=False),
+        number(port, C.FTP_PORT_MIN, C.FTP_PORT_MAX),
+        printable(user, C.FTP_USER_MAX_LEN),
+        printable(password, C.FTP_PASSWORD_MAX_LEN),
+        printable(path, C.FTP_PATH_MAX_LEN, allow_empty=False),
     )
     st.ftp_host, st.ftp_port, st.ftp_user, st.ftp_password, st.ftp_path = values
     return ["OK"]
@@ -415,7 +429,7 @@ async def _cireload(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 async def _cipsw(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.SET)
     old, new = args(cmd, 2)
-    if old != dtu.settings.password or not re.fullmatch(r"[!-~]{1,16}", new) or "#" in new:
+    if old != dtu.settings.password or not password_ok(new):
         raise Refused()
     dtu.settings.password = new
     return ["OK"]
@@ -443,7 +457,7 @@ command("+CIRINGSTA")(_switch("ring_answer"))
 async def _cioptime(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.SET)
     (value,) = args(cmd, 1)
-    await dtu.clock.sleep(number(value, 0, 10000) / 1000)
+    await dtu.clock.sleep(number(value, 0, C.OPTIME_MAX_MS) / 1000)
     return ["OK"]
 
 
@@ -453,7 +467,7 @@ async def _cimodid(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
         return [f'+CIMODID: "{dtu.settings.boot_message}"', "OK"]
     form(cmd, Kind.SET)
     (value,) = args(cmd, 1)
-    dtu.settings.boot_message = printable(value, 32)
+    dtu.settings.boot_message = printable(value, C.BOOT_MESSAGE_MAX_LEN)
     return ["OK"]
 
 
@@ -476,7 +490,7 @@ async def _entm(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.EXEC)
     if s.source == "serial":
         dtu.leave_command_mode()
-    return [dtu.settings.entm_reply]
+    return ["OK"]
 
 
 # -- status --------------------------------------------------------------------------
@@ -516,8 +530,8 @@ async def _ciopen(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     if len(values) == 3:  # the vendor form: proto, address, port for socket 1
         target = (
             choice(values[0], "TCP", "UDP"),
-            printable(values[1].strip(), 64, allow_empty=False),
-            number(values[2], 1, 65535),
+            printable(values[1].strip(), C.HOST_MAX_LEN, allow_empty=False),
+            number(values[2], C.PORT_MIN, C.PORT_MAX),
         )
         index = 0
     elif len(values) == 1:
@@ -550,7 +564,7 @@ async def _ciclose(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 async def _cisend(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.SET)
     n, length = args(cmd, 2)
-    index, size = socket_index(n), number(length, 1, 1460)
+    index, size = socket_index(n), number(length, 1, C.SEND_MAX)
     sock = dtu.sockets[index]
     if sock.state != "CONNECTED" or s.read_data is None or s.write is None:
         raise Refused()
@@ -562,10 +576,10 @@ async def _cisend(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 @command("+CISMSEND")
 async def _cismsend(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.SET)
-    phone, text = args(cmd, 2)
-    if not re.fullmatch(r"\+?\d{1,20}", phone.strip()) or not 0 < len(text) <= 160:
+    number_, text = args(cmd, 2)
+    if not phone(number_) or not 0 < len(text) <= C.SMS_MAX:
         raise Refused()
-    await dtu.send_sms(phone.strip(), text)
+    await dtu.send_sms(number_.strip(), text)
     return ["OK"]
 
 

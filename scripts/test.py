@@ -5,11 +5,11 @@ replies, an emulator starting), so they run at the same time: pytest with
 pytest-xdist workers, the Robot suites on each target with pabot, the serial
 target against several devices (``dtulab run`` on ptys) at once. First the
 firmware images are built (the qemu jobs need them); then the checks (ruff,
-ruff format, robocop, mypy, the firmware's host unit tests) and the suites
-run together; then ``dtulab report`` sums up. Each job's output goes to
-``build/logs/<job>.log``; a line is printed as each job ends, the tail of its
-log if it failed, and a table at the end with the wall time and the CPU time
-the run used. The exit status is non-zero if any job failed.
+ruff format, robocop, mypy, the contract's generated files are up to date, the
+firmware's host unit tests) and the suites run together; then ``dtulab report``
+sums up. Each job's output goes to ``build/logs/<job>.log``; a line is printed
+as each job ends, the tail of its log if it failed, and a table at the end with
+the wall time and the CPU time the run used. The exit status is non-zero if any job failed.
 
 ``--quick`` is the developer's inner loop (under a minute): the checks, the
 firmware unit tests and the pytest tests not marked ``slow``. Other arguments
@@ -85,6 +85,7 @@ def plan(quick: bool, pytest_args: list[str]) -> tuple[list[Job], list[Job]]:
         Job("ruff", [str(BIN / "ruff"), "check", "."]),
         Job("ruff-format", [str(BIN / "ruff"), "format", "--check", "."]),
         Job("mypy", [str(BIN / "mypy")]),
+        Job("contract", [str(BIN / "python"), "-m", "dtulab.contract", "--check"]),
         Job("firmware-unit", ["make", "-s", "-C", "firmware", "test"]),
     ]
     pytest = [str(BIN / "python"), "-m", "pytest", "-n", str(PYTEST_WORKERS), "--dist", "worksteal"]

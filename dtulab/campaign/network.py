@@ -51,9 +51,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dtu.contract import BUFFER_LIMIT, HEARTBEAT_FAILURES
 from dtu.dtu import TIMINGS
-from dtu.settings import BUFFER_LIMIT
-from dtu.sockets import HEARTBEAT_FAILURES
 from dtulab.campaign.core import Campaign, NotReached, Point, check, register
 from dtulab.datacenter import Server
 from dtulab.dialects import dialect

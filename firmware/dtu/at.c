@@ -117,8 +117,8 @@ static void set_name(at_cmd_t *cmd, const char *name, size_t n)
 
 static void set_raw(at_cmd_t *cmd, const char *raw, size_t n)
 {
-    if (n > AT_MAX_LINE)
-        n = AT_MAX_LINE;
+    if (n > DTU_LINE_MAX)
+        n = DTU_LINE_MAX;
     memcpy(cmd->raw, raw, n);
     cmd->raw[n] = 0;
 }
@@ -320,9 +320,9 @@ static bool run_one(const char *pw, size_t pw_len, const char *cmd, enum at_orig
 static bool run_part(const char *pw, size_t pw_len, const char *text, size_t n,
                      enum at_origin origin, at_reply_fn reply, void *ctx)
 {
-    static char part[AT_MAX_LINE + 1];
+    static char part[DTU_LINE_MAX + 1];
     text = at_strip(text, &n);
-    if (n > AT_MAX_LINE) { /* over-long: at_execute refuses it */
+    if (n > DTU_LINE_MAX) { /* over-long: at_execute refuses it */
         text = "!";
         n = 1;
     }

@@ -11,7 +11,6 @@
 
 #include "dtu.h"
 
-#define AT_MAX_LINE 256 /* bytes per line, "AT" included, CR excluded */
 #define AT_MAX_ARGS 8
 #define AT_NAME_LEN 32
 
@@ -20,13 +19,13 @@ enum at_kind { AT_EXEC, AT_SET, AT_READ, AT_TEST };
 typedef struct {
     char name[AT_NAME_LEN];    /* upper case: "+CIMOD", "E", "W", "D", "S0", "&W" */
     enum at_kind kind;
-    char raw[AT_MAX_LINE + 1]; /* after '=' (SET), a basic command's digits, the dial string */
+    char raw[DTU_LINE_MAX + 1]; /* after '=' (SET), a basic command's digits, the dial string */
 } at_cmd_t;
 
 typedef struct {
     int n;                       /* parameters (an empty one is "") */
     char *v[AT_MAX_ARGS];
-    char buf[AT_MAX_LINE + AT_MAX_ARGS + 2];
+    char buf[DTU_LINE_MAX + AT_MAX_ARGS + 2];
 } at_args_t;
 
 /* Strip white space (Python's str.strip for Latin-1) from both ends of

@@ -12,7 +12,6 @@
 #include "settings.h"
 
 #define FIRMWARE_VERSION "dtulab-firmware 0.1.0 (usr721)"
-#define BUFFER_LIMIT (15u * 1024u) /* R-NET-2: per socket while it is down */
 
 /* ---- dtu.c: boot, main loop, restarts, timing -------------------------------- */
 typedef struct {

@@ -12,7 +12,7 @@
 
 #include "dtu.h"
 
-#define FIFO_CAP BUFFER_LIMIT
+#define FIFO_CAP DTU_BUFFER_LIMIT
 
 typedef struct {
     uint8_t data[FIFO_CAP];

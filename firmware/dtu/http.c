@@ -25,7 +25,6 @@
 #include "services.h"
 
 #define QUEUE_LIMIT 8        /* requests waiting behind the running one */
-#define HTTP_PACKET_MAX 1460 /* AT+CIPCFG's largest packet */
 #define MAX_URL 512          /* AT+HTTPPARA "URL" limit of the module */
 #define READ_CHUNK 1024
 #define NETWORK_WAIT_MS 60000u
@@ -277,7 +276,7 @@ void http_split_headers(const char *text, char *content_type, size_t ct_cap, cha
 /* ---- the queue ---------------------------------------------------------------------------- */
 static struct {
     uint16_t len;
-    uint8_t data[HTTP_PACKET_MAX];
+    uint8_t data[DTU_PACK_LEN_MAX];
 } queue[QUEUE_LIMIT + 1];
 static unsigned q_head, q_count;
 static bool running, waiting;
@@ -302,9 +301,9 @@ void http_send_packet(const uint8_t *data, size_t len)
         http_error(DROPPED);
         return;
     }
-    if (len > HTTP_PACKET_MAX) {
-        dtu_log("httpd: packet of %u bytes cut to %u", (unsigned)len, HTTP_PACKET_MAX);
-        len = HTTP_PACKET_MAX;
+    if (len > DTU_PACK_LEN_MAX) {
+        dtu_log("httpd: packet of %u bytes cut to %u", (unsigned)len, DTU_PACK_LEN_MAX);
+        len = DTU_PACK_LEN_MAX;
     }
     unsigned slot = (q_head + q_count) % (QUEUE_LIMIT + 1);
     memcpy(queue[slot].data, data, len);

@@ -28,8 +28,6 @@
 #include "net_hooks.h"
 #include "crc32.h"
 
-#define MAX_SEND 1460
-#define HEARTBEAT_FAILURES 3   /* R-HB-3: more than this many in a row = broken */
 #define CMD_TIMEOUT_MS 10000u  /* modem_client.py's default */
 #define DOWNLINK_SIZE 16384u
 #define SYNC_TRIES 10          /* AT tries of 500 ms before the power key (dtu.py _bring_up) */
@@ -286,10 +284,10 @@ bool net_on_urc(const char *line)
 void net_on_receive(int n, const uint8_t *data, size_t len)
 {
     data_moved();
-    while (len > MAX_SEND) { /* records of at most MAX_SEND bytes */
-        net_on_receive(n, data, MAX_SEND);
-        data += MAX_SEND;
-        len -= MAX_SEND;
+    while (len > DTU_SEND_MAX) { /* records of at most DTU_SEND_MAX bytes */
+        net_on_receive(n, data, DTU_SEND_MAX);
+        data += DTU_SEND_MAX;
+        len -= DTU_SEND_MAX;
     }
     if (!len)
         return;
@@ -315,7 +313,7 @@ size_t net_downlink_room(void)
 
 static void deliver_downlink(void)
 {
-    static uint8_t block[MAX_SEND];
+    static uint8_t block[DTU_SEND_MAX];
     while (down_len >= 3) {
         int n = down[down_head];
         size_t len = (size_t)down[(down_head + 1) % DOWNLINK_SIZE] |
@@ -647,18 +645,18 @@ static void sock_connected(int n)
 /* Send the oldest queued data; it leaves the queue only on SEND OK. */
 static bool send_next(int n)
 {
-    static uint8_t buf[MAX_SEND];
+    static uint8_t buf[DTU_SEND_MAX];
     struct sock *s = &socks[n];
     const uint8_t *prefix = NULL;
     size_t plen = 0;
     if (g_settings.reg_mode == REG_DATA)
         plen = registration_packet(&prefix);
-    if (plen > MAX_SEND / 2)
-        plen = MAX_SEND / 2;
+    if (plen > DTU_SEND_MAX / 2)
+        plen = DTU_SEND_MAX / 2;
     if (plen)
         memcpy(buf, prefix, plen);
     bool stream = g_settings.sock[n].proto == PROTO_TCP && !plen; /* TCP: fill the segment */
-    size_t chunk = fifo_peek(s->q, buf + plen, MAX_SEND - plen, stream);
+    size_t chunk = fifo_peek(s->q, buf + plen, DTU_SEND_MAX - plen, stream);
     if (!sock_send(n, buf, plen + chunk))
         return false;
     fifo_consume(s->q, chunk);
@@ -705,7 +703,7 @@ static void serve(int n)
         } else {
             s->hb_failures++;
             s->last_tx = now; /* the next attempt one heartbeat time after this one began */
-            if (s->hb_failures > HEARTBEAT_FAILURES) {
+            if (s->hb_failures > DTU_HEARTBEAT_FAILURES) {
                 dtu_log("net: socket %d: %u heartbeats failed", n + 1, (unsigned)s->hb_failures);
                 connection_broke(n);
                 sock_close(n);
@@ -872,7 +870,7 @@ bool net_send_now(int n, const uint8_t *data, size_t len)
 {
     if (n < 0 || n >= DTU_SOCKETS || socks[n].phase != P_CONNECTED)
         return false;
-    if (len > MAX_SEND)
-        len = MAX_SEND;
+    if (len > DTU_SEND_MAX)
+        len = DTU_SEND_MAX;
     return sock_send(n, data, len);
 }

@@ -31,10 +31,10 @@ typedef struct {
     size_t size, head, count;
 } ring_t;
 
-static uint8_t packets_buf[PACKETS_SIZE], input_buf[INPUT_SIZE], held_buf[BUFFER_LIMIT];
+static uint8_t packets_buf[PACKETS_SIZE], input_buf[INPUT_SIZE], held_buf[DTU_BUFFER_LIMIT];
 static ring_t packets = {packets_buf, PACKETS_SIZE, 0, 0}; /* u16 length, then the bytes */
 static ring_t input = {input_buf, INPUT_SIZE, 0, 0};       /* command-mode input */
-static ring_t held = {held_buf, BUFFER_LIMIT, 0, 0};       /* for the host, after AT+ENTM */
+static ring_t held = {held_buf, DTU_BUFFER_LIMIT, 0, 0};       /* for the host, after AT+ENTM */
 
 enum escape { ESC_NONE, ESC_PLUS, ESC_BURST, ESC_CONFIRM, ESC_CONFIRM_BURST };
 
@@ -42,9 +42,9 @@ static bool echo, command_mode, in_session, heard;
 static uint32_t last_rx, escape_at;
 static enum escape escape;
 static unsigned pluses;
-static uint8_t packet[1460];
+static uint8_t packet[DTU_PACK_LEN_MAX];
 static size_t packet_len;
-static char line[AT_MAX_LINE + 2];
+static char line[DTU_LINE_MAX + 2];
 static size_t line_len;
 
 /* ---- rings ----------------------------------------------------------------------- */
@@ -262,14 +262,14 @@ static void command_byte(uint8_t b)
     else if (b == 0x08) {
         if (line_len)
             line_len--;
-    } else if (b != '\n' && line_len <= AT_MAX_LINE) {
+    } else if (b != '\n' && line_len <= DTU_LINE_MAX) {
         line[line_len++] = (char)b; /* a 257th byte makes the line too long */
     }
 }
 
 void serial_task(void)
 {
-    static uint8_t data[1460];
+    static uint8_t data[DTU_PACK_LEN_MAX];
     size_t len;
     if (at_shutdown_due)
         dtu_shutdown();

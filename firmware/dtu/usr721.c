@@ -30,9 +30,9 @@ typedef struct {
 
 typedef enum result (*handler_fn)(at_run_t *r);
 
-static const char *const mode_names[] = {"NET", "FTP", "AT", "HTTPD", "SMS"};
-static const char *const kind_names[] = {"USER", "IMEI", "ICCID", "CLOUD"};
-static const char *const proto_names[] = {"TCP", "UDP"};
+static const char *const mode_names[] = {DTU_MODE_CHOICES};
+static const char *const kind_names[] = {DTU_REG_KIND_CHOICES};
+static const char *const proto_names[] = {DTU_PROTO_CHOICES};
 static const char *const state_names[] = {"CLOSED", "CONNECTING", "CONNECTED"};
 
 /* ---- replies ------------------------------------------------------------------ */
@@ -152,7 +152,7 @@ static int hex_data(const char *text, size_t max, uint8_t *out)
     return (int)(n / 2);
 }
 
-/* "+" and 1..20 digits, after stripping. */
+/* "+" and 1..DTU_PHONE_DIGITS digits, after stripping. */
 static bool phone(const char *text)
 {
     size_t n = strlen(text);
@@ -161,7 +161,7 @@ static bool phone(const char *text)
         text++;
         n--;
     }
-    if (n < 1 || n > 20)
+    if (n < 1 || n > DTU_PHONE_DIGITS)
         return false;
     for (size_t i = 0; i < n; i++)
         if (text[i] < '0' || text[i] > '9')
@@ -172,7 +172,7 @@ static bool phone(const char *text)
 static bool socket_index(const char *text, int *index)
 {
     long n;
-    if (!number(text, 1, 4, &n))
+    if (!number(text, 1, DTU_SOCKETS, &n))
         return false;
     *index = (int)n - 1;
     return true;
@@ -215,8 +215,8 @@ static enum result cmd_cimod(at_run_t *r)
     }
     if (r->cmd->kind != AT_SET || !args(r, 1, 1))
         return R_ERROR;
-    long mode = choice(arg(r, 0), mode_names, 5);
-    if (mode < 0 && !number(arg(r, 0), 0, 4, &mode))
+    long mode = choice(arg(r, 0), mode_names, DTU_MODE_COUNT);
+    if (mode < 0 && !number(arg(r, 0), 0, DTU_MODE_COUNT - 1, &mode))
         return R_ERROR;
     g_settings.mode = (uint8_t)mode;
     return R_OK;
@@ -270,11 +270,11 @@ static enum result cmd_cipscont(at_run_t *r)
     }
     if (r->cmd->kind != AT_SET || !args(r, 5, 5))
         return R_ERROR;
-    int index, proto = choice(arg(r, 1), proto_names, 2);
+    int index, proto = choice(arg(r, 1), proto_names, DTU_PROTO_COUNT);
     char *host = stripped(r->args.v[2]);
     long port, start;
-    if (!socket_index(arg(r, 0), &index) || proto < 0 || !printable(host, 64, false) ||
-        !number(arg(r, 3), 1, 65535, &port) || !number(arg(r, 4), 0, 1, &start))
+    if (!socket_index(arg(r, 0), &index) || proto < 0 || !printable(host, DTU_HOST_MAX_LEN, false) ||
+        !number(arg(r, 3), DTU_PORT_MIN, DTU_PORT_MAX, &port) || !number(arg(r, 4), 0, 1, &start))
         return R_ERROR;
     socket_cfg_t *k = &g_settings.sock[index];
     k->proto = (uint8_t)proto;
@@ -308,7 +308,7 @@ static enum result cmd_cisoclink(at_run_t *r)
     if (!socket_index(arg(r, 0), &index) || style < 0)
         return R_ERROR;
     value = socks[index].idle_s;
-    if (r->args.n == 3 && !number(arg(r, 2), 2, 255, &value))
+    if (r->args.n == 3 && !number(arg(r, 2), DTU_IDLE_MIN, DTU_IDLE_MAX, &value))
         return R_ERROR;
     socks[index].long_link = style == 1 || style == 3;
     socks[index].idle_s = (uint8_t)value;
@@ -324,9 +324,12 @@ static enum result cmd_cipcfg(at_run_t *r)
     if (r->cmd->kind != AT_SET || !args(r, 6, 6))
         return R_ERROR;
     long one, heart, zero, pack_time, pack_len, restart;
-    if (!number(arg(r, 0), 1, 1, &one) || !number(arg(r, 1), 0, 65535, &heart) ||
-        !number(arg(r, 2), 0, 0, &zero) || !number(arg(r, 3), 10, 2000, &pack_time) ||
-        !number(arg(r, 4), 1, 1460, &pack_len) || !number(arg(r, 5), 0, 65535, &restart))
+    if (!number(arg(r, 0), 1, 1, &one) ||
+        !number(arg(r, 1), DTU_HEARTBEAT_S_MIN, DTU_HEARTBEAT_S_MAX, &heart) ||
+        !number(arg(r, 2), 0, 0, &zero) ||
+        !number(arg(r, 3), DTU_PACK_TIME_MS_MIN, DTU_PACK_TIME_MS_MAX, &pack_time) ||
+        !number(arg(r, 4), DTU_PACK_LEN_MIN, DTU_PACK_LEN_MAX, &pack_len) ||
+        !number(arg(r, 5), DTU_RESTART_S_MIN, DTU_RESTART_S_MAX, &restart))
         return R_ERROR;
     g_settings.heartbeat_s = (uint16_t)heart;
     g_settings.pack_time_ms = (uint16_t)pack_time;
@@ -364,8 +367,9 @@ static enum result cmd_cippack(at_run_t *r)
     long which, flag = 0;
     if (!number(arg(r, 0), 0, 1, &which) || n > 4)
         return R_ERROR;
-    size_t limit = which == 0 || n < 4 ? 40 : 100;
-    uint8_t data[100];
+    /* the registration's 100 bytes need its kind; without one, 40 as the heartbeat's */
+    size_t limit = which == 0 || n < 4 ? DTU_HEARTBEAT_DATA_MAX_LEN : DTU_REG_DATA_MAX_LEN;
+    uint8_t data[DTU_REG_DATA_MAX_LEN];
     int len = pack_data(arg(r, 1), encoding == 1, limit, data);
     if (len < 0 || (n > 2 && arg(r, 2)[0] && !number(arg(r, 2), 0, 1, &flag)))
         return R_ERROR;
@@ -377,7 +381,7 @@ static enum result cmd_cippack(at_run_t *r)
         s->heartbeat_to_serial = (uint8_t)flag;
         return R_OK;
     }
-    int kind = n > 3 ? choice(arg(r, 3), kind_names, 4) : REG_USER;
+    int kind = n > 3 ? choice(arg(r, 3), kind_names, DTU_REG_KIND_COUNT) : REG_USER;
     if (kind < 0 || (kind == REG_CLOUD && !memchr(data, ',', (size_t)len)))
         return R_ERROR;
     s->reg_kind = (uint8_t)kind;
@@ -398,7 +402,8 @@ static enum result cmd_cstt(at_run_t *r)
         return R_ERROR;
     const char *apn = arg(r, 0), *user = r->args.n > 1 ? arg(r, 1) : "",
                *password = r->args.n > 2 ? arg(r, 2) : "";
-    if (!printable(apn, 50, false) || !printable(user, 50, true) || !printable(password, 50, true))
+    if (!printable(apn, DTU_APN_MAX_LEN, false) || !printable(user, DTU_APN_USER_MAX_LEN, true) ||
+        !printable(password, DTU_APN_PASSWORD_MAX_LEN, true))
         return R_ERROR;
     SET_TEXT(s->apn, apn);
     SET_TEXT(s->apn_user, user);
@@ -419,7 +424,7 @@ static enum result cmd_cinetpt(at_run_t *r)
     int index = 0;
     long port;
     if ((r->args.n == 2 && !socket_index(arg(r, 0), &index)) ||
-        !number(arg(r, r->args.n - 1), 0, 65535, &port))
+        !number(arg(r, r->args.n - 1), DTU_LOCAL_PORT_MIN, DTU_LOCAL_PORT_MAX, &port))
         return R_ERROR;
     socks[index].local_port = (uint16_t)port;
     return R_OK;
@@ -446,7 +451,7 @@ static enum result icf_v25(at_run_t *r, long format)
 
 static enum result cmd_icf(at_run_t *r)
 {
-    static const char *const parities[] = {"N", "E", "O"};
+    static const char *const parities[] = {DTU_PARITY_CHOICES};
     settings_t *s = &g_settings;
     if (r->cmd->kind == AT_READ) {
         say(r, "+ICF: %u,%c,%u", s->data_bits, s->parity, s->stop_bits);
@@ -456,8 +461,8 @@ static enum result cmd_icf(at_run_t *r)
     if (r->cmd->kind != AT_SET || !args(r, 1, 3) || !number(arg(r, 0), 1, 8, &first))
         return R_ERROR;
     if (first == 7 || first == 8) {
-        int parity = r->args.n == 3 ? choice(arg(r, 1), parities, 3) : -1;
-        if (parity < 0 || !number(arg(r, 2), 1, 2, &stop))
+        int parity = r->args.n == 3 ? choice(arg(r, 1), parities, DTU_PARITY_COUNT) : -1;
+        if (parity < 0 || !number(arg(r, 2), DTU_STOP_BITS_MIN, DTU_STOP_BITS_MAX, &stop))
             return R_ERROR;
         s->data_bits = (uint8_t)first;
         s->parity = parities[parity][0];
@@ -471,13 +476,13 @@ static enum result cmd_icf(at_run_t *r)
 
 static enum result cmd_cipr(at_run_t *r)
 {
-    static const long bauds[] = {300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200};
+    static const long bauds[] = {DTU_BAUDS};
     if (r->cmd->kind == AT_READ) {
         say(r, "+CIPR: %lu", (unsigned long)g_settings.baud);
         return R_OK;
     }
     long baud;
-    if (r->cmd->kind != AT_SET || !args(r, 1, 1) || !number(arg(r, 0), 300, 115200, &baud))
+    if (r->cmd->kind != AT_SET || !args(r, 1, 1) || !number(arg(r, 0), DTU_BAUD_MIN, DTU_BAUD_MAX, &baud))
         return R_ERROR;
     for (size_t i = 0; i < sizeof bauds / sizeof bauds[0]; i++) {
         if (bauds[i] == baud) {
@@ -502,7 +507,7 @@ static enum result cmd_cipnum(at_run_t *r)
 
 static enum result cmd_cihttp(at_run_t *r)
 {
-    static const char *const methods[] = {"GET", "POST"};
+    static const char *const methods[] = {DTU_HTTP_METHOD_CHOICES};
     settings_t *s = &g_settings;
     if (r->cmd->kind == AT_READ) {
         say(r, "+CIHTTP: %s,\"%s\",\"%s\"", methods[s->http_method & 1], s->http_url,
@@ -511,11 +516,11 @@ static enum result cmd_cihttp(at_run_t *r)
     }
     if (r->cmd->kind != AT_SET || !args(r, 2, 3))
         return R_ERROR;
-    int method = choice(arg(r, 0), methods, 2);
+    int method = choice(arg(r, 0), methods, DTU_HTTP_METHOD_COUNT);
     char *url = stripped(r->args.v[1]);
     const char *headers = r->args.n == 3 ? arg(r, 2) : "";
-    if (method < 0 || !printable(url, 200, false) || !same_word(url, 7, "HTTP://") ||
-        !printable(headers, 200, true))
+    if (method < 0 || !printable(url, DTU_HTTP_URL_MAX_LEN, false) ||
+        !same_word(url, 7, "HTTP://") || !printable(headers, DTU_HTTP_HEADERS_MAX_LEN, true))
         return R_ERROR;
     s->http_method = (uint8_t)method;
     SET_TEXT(s->http_url, url);
@@ -535,9 +540,11 @@ static enum result cmd_ciftp(at_run_t *r)
         return R_ERROR;
     char *host = stripped(r->args.v[0]);
     long port;
-    if (!printable(host, 49, false) || !number(arg(r, 1), 1, 65535, &port) ||
-        !printable(arg(r, 2), 49, true) || !printable(arg(r, 3), 49, true) ||
-        !printable(arg(r, 4), 255, false))
+    if (!printable(host, DTU_FTP_HOST_MAX_LEN, false) ||
+        !number(arg(r, 1), DTU_FTP_PORT_MIN, DTU_FTP_PORT_MAX, &port) ||
+        !printable(arg(r, 2), DTU_FTP_USER_MAX_LEN, true) ||
+        !printable(arg(r, 3), DTU_FTP_PASSWORD_MAX_LEN, true) ||
+        !printable(arg(r, 4), DTU_FTP_PATH_MAX_LEN, false))
         return R_ERROR;
     SET_TEXT(s->ftp_host, host);
     s->ftp_port = (uint16_t)port;
@@ -571,12 +578,8 @@ static enum result cmd_cipsw(at_run_t *r)
     if (r->cmd->kind != AT_SET || !args(r, 2, 2) || strcmp(arg(r, 0), g_settings.password) != 0)
         return R_ERROR;
     const char *pw = arg(r, 1);
-    size_t n = strlen(pw);
-    if (n < 1 || n > 16)
+    if (!settings_password_ok(pw))
         return R_ERROR;
-    for (size_t i = 0; i < n; i++)
-        if (pw[i] < '!' || pw[i] > '~' || pw[i] == '#')
-            return R_ERROR;
     SET_TEXT(g_settings.password, pw);
     return R_OK;
 }
@@ -609,7 +612,7 @@ static enum result cmd_switch(at_run_t *r)
 static enum result cmd_cioptime(at_run_t *r)
 {
     long ms;
-    if (r->cmd->kind != AT_SET || !args(r, 1, 1) || !number(arg(r, 0), 0, 10000, &ms))
+    if (r->cmd->kind != AT_SET || !args(r, 1, 1) || !number(arg(r, 0), 0, DTU_OPTIME_MAX_MS, &ms))
         return R_ERROR;
     uint32_t start = hal_millis();
     while (dtu_since(start, hal_millis()) < (uint32_t)ms) {
@@ -625,7 +628,7 @@ static enum result cmd_cimodid(at_run_t *r)
         say(r, "+CIMODID: \"%s\"", g_settings.boot_message);
         return R_OK;
     }
-    if (r->cmd->kind != AT_SET || !args(r, 1, 1) || !printable(arg(r, 0), 32, true))
+    if (r->cmd->kind != AT_SET || !args(r, 1, 1) || !printable(arg(r, 0), DTU_BOOT_MESSAGE_MAX_LEN, true))
         return R_ERROR;
     SET_TEXT(g_settings.boot_message, arg(r, 0));
     return R_OK;
@@ -736,9 +739,10 @@ static enum result cmd_ciopen(at_run_t *r)
     long port = 0;
     char *host = NULL;
     if (r->args.n == 3) { /* the vendor form: socket 1 to this server */
-        proto = choice(arg(r, 0), proto_names, 2);
+        proto = choice(arg(r, 0), proto_names, DTU_PROTO_COUNT);
         host = stripped(r->args.v[1]);
-        if (proto < 0 || !printable(host, 64, false) || !number(arg(r, 2), 1, 65535, &port))
+        if (proto < 0 || !printable(host, DTU_HOST_MAX_LEN, false) ||
+            !number(arg(r, 2), DTU_PORT_MIN, DTU_PORT_MAX, &port))
             return R_ERROR;
     } else if (!socket_index(arg(r, 0), &index) || !g_settings.sock[index].host[0]) {
         return R_ERROR;
@@ -771,11 +775,11 @@ static enum result cmd_ciclose(at_run_t *r)
 
 static enum result cmd_cisend(at_run_t *r)
 {
-    static uint8_t data[1460];
+    static uint8_t data[DTU_SEND_MAX];
     int index;
     long size;
     if (r->cmd->kind != AT_SET || !args(r, 2, 2) || !socket_index(arg(r, 0), &index) ||
-        !number(arg(r, 1), 1, 1460, &size))
+        !number(arg(r, 1), 1, DTU_SEND_MAX, &size))
         return R_ERROR;
     if (net_socket_state(index) != SOCK_CONNECTED || r->origin != AT_FROM_SERIAL ||
         !serial_in_session())
@@ -809,12 +813,12 @@ static int sms_text(const char *text, enum at_origin origin, uint8_t *out, size_
 
 static enum result cmd_cismsend(at_run_t *r)
 {
-    static uint8_t text[2 * AT_MAX_LINE];
+    static uint8_t text[2 * DTU_LINE_MAX];
     size_t len;
     if (r->cmd->kind != AT_SET || !args(r, 2, 2) || !phone(arg(r, 0)))
         return R_ERROR;
     int chars = sms_text(arg(r, 1), r->origin, text, &len);
-    if (chars < 1 || chars > 160)
+    if (chars < 1 || chars > DTU_SMS_MAX)
         return R_ERROR;
     return sms_send_text(stripped(r->args.v[0]), text, len) ? R_OK : R_ERROR;
 }
@@ -834,7 +838,7 @@ static const struct {
     {"S0", F(AT_SET) | F(AT_READ)},
 };
 
-static char modem_line_buf[AT_MAX_LINE + 40];
+static char modem_line_buf[DTU_LINE_MAX + 40];
 
 /* The command line for the modem: AT<name><raw>, AT<name>?, AT<name>=<raw>. */
 static const char *modem_text(const at_cmd_t *cmd)
@@ -929,7 +933,7 @@ bool at_execute(const char *line, enum at_origin origin, at_reply_fn reply, void
     size_t n = strlen(line);
     const char *text = at_strip(line, &n);
     enum result got = R_ERROR;
-    if (n <= AT_MAX_LINE && n >= 2 && (text[0] == 'A' || text[0] == 'a') &&
+    if (n <= DTU_LINE_MAX && n >= 2 && (text[0] == 'A' || text[0] == 'a') &&
         (text[1] == 'T' || text[1] == 't')) {
         int count = at_parse(text + 2, n - 2, &cmd);
         handler_fn handler = count == 1 ? find(cmd.name) : NULL;

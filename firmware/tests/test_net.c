@@ -334,10 +334,10 @@ static void test_buffering(void)
         net_send_packet(pkt, sizeof pkt);
     }
     run(3000);
-    CHECK(srv_len[0] == BUFFER_LIMIT);
+    CHECK(srv_len[0] == DTU_BUFFER_LIMIT);
     bool in_order = true;
     for (size_t i = 0; i < srv_len[0]; i++)
-        if (srv[0][i] != (uint8_t)(20000 - BUFFER_LIMIT + i))
+        if (srv[0][i] != (uint8_t)(20000 - DTU_BUFFER_LIMIT + i))
             in_order = false;
     CHECK(in_order);
     CHECK(count("AT+CIPSTART=0,\"UDP\"") == 1);

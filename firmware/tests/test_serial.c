@@ -266,8 +266,8 @@ static void test_held_limit(void)
     pump(1);
     size_t n = host_take(PORT_RS232, got, sizeof got);
     size_t head = strlen("ATE0\r\r\nOK\r\n\r\nOK\r\n");
-    CHECK(n == head + BUFFER_LIMIT);
-    CHECK(memcmp(got + head, data + sizeof data - BUFFER_LIMIT, BUFFER_LIMIT) == 0);
+    CHECK(n == head + DTU_BUFFER_LIMIT);
+    CHECK(memcmp(got + head, data + sizeof data - DTU_BUFFER_LIMIT, DTU_BUFFER_LIMIT) == 0);
 }
 
 static void test_at_mode(void)

@@ -9,6 +9,7 @@ Documentation    The AT commands of the manual's table 2 (manual 3.2, docs/usr72
 
 Library          Collections
 Resource         ../resources/dtulab.resource
+Variables        ../resources/contract.py
 
 Test Setup       Start Bench In Command Mode
 Test Teardown    Stop Bench
@@ -175,17 +176,26 @@ Malformed Parameters Answer ERROR And Change Nothing
 Out Of Range Values Answer ERROR And Change Nothing
     [Tags]    R-AT-6
     [Template]    Input Should Be Refused And Change Nothing
-    AT+CIMOD=5
     AT+CIMOD=-1
     AT+CIPSCONT=5,"TCP","10.0.0.1",80,1
-    AT+CIPSCONT=1,"TCP","10.0.0.1",70000,1
-    AT+CISOCLINK=1,LONG,1
-    AT+CIPCFG=1,30,0,100,2000,0
-    AT+CINETPT=1,70000
     AT+ICF=9,N,1
     AT+CIPR=230400
     AT+CIOPTIME=10001
-    AT+CINETAT=2
+Every Range Of The Contract Holds At Both Ends
+    [Documentation]    For every setting of contract/usr721.toml with a set line: one past
+    ...                either end of its range answers ERROR and changes nothing, each end
+    ...                answers OK (the rows come from the contract: robot/resources/contract.py).
+    [Tags]    R-AT-6
+    [Template]    NONE
+    ${before}=    Settings Dump
+    FOR    ${line}    IN    @{CONTRACT_REFUSED}
+        AT Command Should Answer    ${line}    ERROR
+    END
+    ${after}=    Settings Dump
+    Lists Should Be Equal    ${after}    ${before}
+    FOR    ${line}    IN    @{CONTRACT_ACCEPTED}
+        AT Command Should Answer    ${line}    OK
+    END
 An Over-Long Line Answers ERROR And Changes Nothing
     [Documentation]    257 bytes, valid otherwise: refused; 256 bytes are accepted (above).
     [Tags]    R-AT-6

@@ -4,20 +4,20 @@ A thin layer over the Python API that pytest uses — ``World`` (dtulab/world.py
 servers, power, LEDs, faults, SMS centre) and ``DtuHost`` (dtulab/host.py: the
 host's side of the RS232 port). Behaviour keywords go through an AT dialect
 adapter (dtulab/dialects.py), so the same suites run a DTU that
-speaks another dialect.
+speaks another dialect. Renode's UART and LED keywords come from
+renode_keywords.py next to this file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fnmatch
-import itertools
 import re
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from renode_keywords import RenodeKeywords
 from robot.api import SkipExecution, logger
 from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn
@@ -26,7 +26,6 @@ from robot.utils import timestr_to_secs
 from dtulab.dialects import DIALECTS, Dialect, dialect
 from dtulab.host import DtuHost, claim
 from dtulab.world import ServerConfig, World, WorldConfig
-from peripherals.eeprom import EepromWrite
 from peripherals.gsm_modem.faults import Fault
 from platforms import TARGETS, Unsupported
 
@@ -36,8 +35,6 @@ WHY = {
     "power": "its power rails cannot be switched",
     "modem": "its cell network (faults, SMS centre) is not modelled",
 }
-
-RENODE_TIMEOUT = 8.0  # Renode's default UART timeout (UartKeywords.cs globalTimeout)
 
 
 def _seconds(value: Any) -> float:
@@ -67,17 +64,8 @@ def _line_matches(line: str, want: str) -> bool:
     return line == want
 
 
-@dataclass
-class UartResult:
-    """What ``Wait For Line On Uart`` found: ``${r.line}``, ``${r.groups}``, ``${r.timestamp}``."""
-
-    line: str
-    groups: list[str] = field(default_factory=list)
-    timestamp: float = 0.0
-
-
 @library(scope="SUITE", auto_keywords=False)
-class DtuLibrary:
+class DtuLibrary(RenodeKeywords):
     """Keywords that drive a DTU the way the USR-GPRS232-721 manual describes it.
 
     Import it with the target (and optionally the AT dialect):
@@ -145,9 +133,7 @@ class DtuLibrary:
         self._dialect: Dialect | None = None
         self._command_mode = False
         self._network_fault: Fault | None = None
-        self._server_seen: dict[str, int] = {}
-        self._terminal: dict[int, dict[str, Any]] = {}
-        self._led_testers: dict[int, dict[str, Any]] = {}
+        self._forget_testers()
         self._last_command_at = 0.0
         self._rs232_base = 0  # rs232_taken() when this bench's host port was opened
         self._last_send_at = 0.0  # time.monotonic() of the last Send To DTU
@@ -203,9 +189,7 @@ class DtuLibrary:
         self._dialect = dialect(self.dialect_name, self._host)
         self._command_mode = False
         self._network_fault = None
-        self._server_seen = {}
-        self._terminal = {}
-        self._led_testers = {}
+        self._forget_testers()
         self._last_command_at = 0.0
         if "power" not in self.world.target.capabilities:
             # a device the bench cannot power-cycle: factory settings give each test a fresh DTU
@@ -269,20 +253,7 @@ class DtuLibrary:
         | Wait Until DTU Restarts |
         """
         self._require("leds")
-        world = self._world()
-        lamp = world.leds["NET"]
-        since = self._last_command_at
-
-        def restarted() -> bool:
-            return lamp.on and any(not on for _, on in lamp.history(since))
-
-        try:
-            world.wait(restarted, _seconds(timeout), "the DTU restarting (NET off, then on)")
-        except AssertionError:
-            raise AssertionError(
-                f"the DTU did not restart (NET off, then on) within {timeout} s; "
-                f"NET is {'on' if lamp.on else 'off'}"
-            ) from None
+        self._world().wait_restart(self._last_command_at, _seconds(timeout))
         self._command_mode = False
 
     # -- power ----------------------------------------------------------------------
@@ -308,14 +279,7 @@ class DtuLibrary:
         | LED Should Be Off | POW |
         """
         self._require("power")
-        world = self._world()
-        world.settle_storage()
-
-        def arm() -> None:
-            target = world.eeprom.attempts + int(n) - 1
-            world.power.arm_cut(lambda e: isinstance(e, EepromWrite) and e.index == target)
-
-        world.call(arm)
+        self._world().cut_power_at_eeprom_write(int(n))
 
     @keyword("Set Rail Voltage")
     def set_rail_voltage(self, rail: str, volts: float) -> None:
@@ -356,8 +320,7 @@ class DtuLibrary:
         | Send AT Command | AT+CIMOD=9 | allow_error=${True} |
         """
         self._in_command_mode(command)
-        world = self._world()
-        self._last_command_at = world.call(world.clock.now)
+        self._last_command_at = self._world().now()
         reply = self._console().at(command, _seconds(timeout))
         if not allow_error and reply[-1:] != ["OK"]:
             raise AssertionError(f"{command}: expected OK, got {reply}")
@@ -532,21 +495,7 @@ class DtuLibrary:
 
         | Server Should Receive | hello | server=dc2 |
         """
-        world = self._world()
-        expected = _bytes(data)
-        seen = self._server_seen.get(server, 0)
-        want = seen + len(expected)
-        try:
-            got = world.wait_server_received(want, server, _seconds(timeout))
-        except AssertionError:
-            got = world.server_received(server)
-        fresh = got[seen:]
-        if fresh[: len(expected)] != expected:
-            raise AssertionError(
-                f"server {server}: expected {expected!r}, got {fresh!r} "
-                f"(after the {seen} bytes already checked)"
-            )
-        self._server_seen[server] = want
+        self._world().server_should_receive(_bytes(data), server, _seconds(timeout))
 
     @keyword("Server Should Be Connected")
     def server_should_be_connected(
@@ -587,18 +536,14 @@ class DtuLibrary:
         """
         if since not in ("now", "sent"):
             raise ValueError(f"since: expected now or sent, not {since!r}")
-        world = self._world()
-        seen = self._server_seen.get(server, 0)
         window = _seconds(duration)
         if since == "sent":
             window = max(0.0, self._last_send_at + window - time.monotonic())
-        try:
-            got = world.wait_server_received(seen + 1, server, window)
-        except AssertionError:
-            return
-        raise AssertionError(
-            f"server {server}: expected nothing more within {duration}, got {got[seen:]!r}"
-        )
+        got = self._world().server_unchecked(server, window)
+        if got:
+            raise AssertionError(
+                f"server {server}: expected nothing more within {duration}, got {got!r}"
+            )
 
     @keyword("Server Connection Should Receive")
     def server_connection_should_receive(
@@ -771,198 +716,7 @@ class DtuLibrary:
 
     def _led_state(self, led: str, on: bool, timeout: float) -> None:
         self._require("leds")
-        world = self._world()
-        lamp = world.leds[led]
-        try:
-            world.wait(lambda: lamp.on == on, timeout, f"LED {lamp.name} {'on' if on else 'off'}")
-        except AssertionError:
-            raise AssertionError(
-                f"LED {lamp.name} should be {'on' if on else 'off'} within {timeout} s; "
-                f"it is {'on' if lamp.on else 'off'} ({world.leds.text()})"
-            ) from None
-
-    # -- Renode-compatible UART keywords -----------------------------------------------
-    @keyword("Create Terminal Tester")
-    def create_terminal_tester(
-        self,
-        uart: str,
-        timeout: Any = None,
-        machine: str | None = None,
-        endLineOption: str | None = None,
-        defaultPauseEmulation: bool | None = None,
-        defaultWaitForEcho: bool | None = None,
-        defaultMatchNextLine: bool | None = None,
-        binaryMode: bool = False,
-    ) -> int:
-        """Renode's keyword: a tester on ``uart`` (here always ``rs232``); returns its id.
-
-        ``timeout`` (default 8 s) is the default of the other UART keywords;
-        ``defaultWaitForEcho`` (default true) that of ``Write Line To Uart``.
-        """
-        if uart.lower() != "rs232":
-            raise ValueError(f"no UART '{uart}' on this bench (have: rs232)")
-        if binaryMode:
-            reason = "binary-mode terminal testers are not supported"
-            raise Unsupported(self.target_name, reason)
-        tester = len(self._terminal)
-        self._terminal[tester] = {
-            "timeout": RENODE_TIMEOUT if timeout is None else _seconds(timeout),
-            "echo": True if defaultWaitForEcho is None else bool(defaultWaitForEcho),
-            "next_line": bool(defaultMatchNextLine),
-        }
-        return tester
-
-    @keyword("Wait For Line On Uart")
-    def wait_for_line_on_uart(
-        self,
-        content: str,
-        timeout: Any = None,
-        testerId: int | None = None,
-        treatAsRegex: bool = False,
-        includeUnfinishedLine: bool = False,
-        pauseEmulation: bool | None = None,
-        matchNextLine: bool | None = None,
-    ) -> UartResult:
-        """Renode's keyword: wait for a line containing ``content`` (or matching it as a regex).
-
-        Consumes the output up to the end of that line. With
-        ``includeUnfinishedLine`` the line need not be finished (a prompt);
-        with ``matchNextLine`` it must be the next line. Returns ``line``,
-        ``groups`` (the regex's groups) and ``timestamp``.
-        """
-        tester = self._tester(testerId)
-        seconds = tester["timeout"] if timeout is None else _seconds(timeout)
-        core = content if treatAsRegex else re.escape(content)
-        source = rf"[^\r\n]*?(?:{core})"
-        if not includeUnfinishedLine:
-            source += r"[^\r\n]*(?:\r\n|\n|\r)"
-        next_line = tester["next_line"] if matchNextLine is None else matchNextLine
-        if next_line:
-            source = r"\A[\r\n]*" + source
-        try:
-            match = self._console().expect(re.compile(source.encode("latin-1")), seconds)
-        except AssertionError as exc:
-            raise AssertionError(
-                f"Terminal tester failed: no line with {content!r}: {exc}"
-            ) from None
-        line = match.group(0).decode("latin-1").strip("\r\n")
-        groups = [g.decode("latin-1") if g is not None else "" for g in match.groups()]
-        return UartResult(line, groups, time.monotonic())
-
-    @keyword("Wait For Prompt On Uart")
-    def wait_for_prompt_on_uart(
-        self,
-        prompt: str,
-        testerId: int | None = None,
-        timeout: Any = None,
-        treatAsRegex: bool = False,
-        pauseEmulation: bool | None = None,
-    ) -> UartResult:
-        """Renode's keyword: ``Wait For Line On Uart`` for a line that need not be finished."""
-        result: UartResult = self.wait_for_line_on_uart(
-            prompt, timeout, testerId, treatAsRegex, True
-        )
-        return result
-
-    @keyword("Write Line To Uart")
-    def write_line_to_uart(
-        self,
-        content: str = "",
-        testerId: int | None = None,
-        waitForEcho: bool | None = None,
-        pauseEmulation: bool | None = None,
-    ) -> None:
-        """Renode's keyword: write ``content`` and CR; by default wait for the echo of ``content``.
-
-        Pass ``waitForEcho=False`` in transparent mode, where nothing is echoed.
-        """
-        tester = self._tester(testerId)
-        console = self._console()
-        console.write(_bytes(content) + b"\r")
-        if tester["echo"] if waitForEcho is None else waitForEcho:
-            console.expect(_bytes(content), tester["timeout"])
-
-    @keyword("Write Char On Uart")
-    def write_char_on_uart(self, c: str, testerId: int | None = None) -> None:
-        """Renode's keyword: write the single character ``c``."""
-        self._tester(testerId)
-        if len(c) != 1:
-            raise ValueError(f"Write Char On Uart: one character, not {c!r}")
-        self._console().write(_bytes(c))
-
-    @keyword("Test If Uart Is Idle")
-    def test_if_uart_is_idle(
-        self,
-        timeout: Any,
-        testerId: int | None = None,
-        pauseEmulation: bool | None = None,
-    ) -> None:
-        """Renode's keyword: fail if anything arrives on the UART within ``timeout``."""
-        self._tester(testerId)
-        got = self._console().quiet(_seconds(timeout))
-        if got:
-            raise AssertionError(f"Terminal tester failed: UART not idle for {timeout} s: {got!r}")
-
-    # -- Renode-compatible LED keywords -------------------------------------------------
-    @keyword("Create LED Tester")
-    def create_led_tester(
-        self,
-        led: str,
-        defaultTimeout: Any = None,
-        machine: str | None = None,
-    ) -> int:
-        """Renode's keyword: a tester on LED ``POW``, ``NET`` or ``DATA``; returns its id."""
-        self._require("leds")
-        name = self._world().leds[led].name
-        tester = len(self._led_testers)
-        timeout = 0.0 if defaultTimeout is None else _seconds(defaultTimeout)
-        self._led_testers[tester] = {"led": name, "timeout": timeout}
-        return tester
-
-    @keyword("Assert LED State")
-    def assert_led_state(
-        self,
-        state: bool,
-        timeout: Any = None,
-        testerId: int | None = None,
-        pauseEmulation: bool = False,
-    ) -> None:
-        """Renode's keyword: the LED is in ``state`` (true = on) within ``timeout`` (default 0)."""
-        tester = self._led_tester(testerId)
-        seconds = tester["timeout"] if timeout is None else _seconds(timeout)
-        self._led_state(tester["led"], bool(state), seconds)
-
-    @keyword("Assert LED Is Blinking")
-    def assert_led_is_blinking(
-        self,
-        testDuration: Any,
-        onDuration: float,
-        offDuration: float,
-        tolerance: float = 0.05,
-        testerId: int | None = None,
-        pauseEmulation: bool = False,
-    ) -> None:
-        """Renode's keyword: watch the LED for ``testDuration`` s; every on phase must last
-        ``onDuration`` s and every off phase ``offDuration`` s, within ``tolerance`` (relative).
-
-        As in Renode, the first edge only synchronises; the LED must change at least once.
-        """
-        tester = self._led_tester(testerId)
-        world = self._world()
-        lamp = world.leds[tester["led"]]
-        start = world.call(world.clock.now)
-        time.sleep(_seconds(testDuration))
-        edges = world.call(lambda: lamp.history(start))
-        if not edges:
-            raise AssertionError(f"LED {lamp.name}: blinking not detected (state never changed)")
-        want = {True: float(onDuration), False: float(offDuration)}
-        for (t0, on), (t1, _) in itertools.pairwise(edges):
-            lasted, expected = t1 - t0, want[on]
-            if not expected * (1 - tolerance) <= lasted <= expected * (1 + tolerance):
-                raise AssertionError(
-                    f"LED {lamp.name}: blinking pattern not detected: an {'on' if on else 'off'} "
-                    f"phase lasted {lasted:.3f} s, expected {expected} s ± {tolerance:.0%}"
-                )
+        self._world().wait_led(led, on, timeout)
 
     # -- internals -------------------------------------------------------------------------
     def _world(self) -> World:
@@ -986,19 +740,3 @@ class DtuLibrary:
     def _in_command_mode(self, what: str) -> None:
         if not self._command_mode:
             raise AssertionError(f"{what}: not in command mode (use Enter Command Mode first)")
-
-    def _tester(self, tester_id: int | None) -> dict[str, Any]:
-        if not self._terminal:
-            raise RuntimeError("no terminal tester: use Create Terminal Tester first")
-        key = max(self._terminal) if tester_id is None else int(tester_id)
-        if key not in self._terminal:
-            raise ValueError(f"no terminal tester {key} (have: {sorted(self._terminal)})")
-        return self._terminal[key]
-
-    def _led_tester(self, tester_id: int | None) -> dict[str, Any]:
-        if not self._led_testers:
-            raise RuntimeError("no LED tester: use Create LED Tester first")
-        key = max(self._led_testers) if tester_id is None else int(tester_id)
-        if key not in self._led_testers:
-            raise ValueError(f"no LED tester {key} (have: {sorted(self._led_testers)})")
-        return self._led_testers[key]

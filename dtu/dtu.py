@@ -12,6 +12,9 @@ Modules: serial_port.py (RS232, +++ and command mode), sockets.py (the four
 sockets), usr721.py (the AT dialect), store.py (power-safe settings),
 modem_client.py (the SIM800 driver), services.py (SMS and calls through the
 modem), httpd.py (HTTPD client mode), ftp_download.py (the FTP download frames).
+Each of them sees the DTU only through a small protocol declared beside it
+(``SerialPeer``, ``SocketPeer``, ``ServicesPeer``, ``usr721.Device``,
+``HttpPeer``, ``FtpPeer``; shared pieces in ports.py), which ``Dtu`` implements.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from dtu import contract, services, usr721
+from dtu import contract, ftp_download, httpd, services, usr721
 from dtu.modem_client import ModemClient, ModemError
 from dtu.serial_port import SerialPort
 from dtu.settings import Settings
@@ -111,7 +114,7 @@ class Dtu:
         self.modem = ModemClient(board.modem)
         self.modem.on_urc = self._on_urc
         self.modem.on_receive = self._on_receive
-        self.serial = SerialPort(self)
+        self.serial = SerialPort(board.rs232, self)
         self.sockets = [DtuSocket(self, i) for i in range(contract.SOCKETS)]
         self.gprs_ready = asyncio.Event()
         self.services = services.Services(self)
@@ -325,7 +328,7 @@ class Dtu:
 
     async def _from_server(self, n: int, data: bytes) -> None:
         s = self.settings
-        command = self.password_command(data)
+        command = usr721.password_command(data)
         if command is not None and s.net_at:
             with self.replying_to(f"socket {n + 1}"):
                 reply = await self.run_remote(command, "net")
@@ -336,14 +339,10 @@ class Dtu:
         if s.mode_name == "NET":
             await self.serial.to_host(data)
 
-    # -- commands with a password (R-AT-3..5) ---------------------------------------------
-    def password_command(self, data: bytes) -> str | None:
-        """``<password>#AT...`` → ``"AT..."`` (any password; the caller checks it)."""
-        text = data.decode("latin-1").strip("\r\n")
-        pw, sep, rest = text.partition("#")
-        if not sep or rest[:2].upper() != "AT" or len(pw) > 16 or "\r" in pw:
-            return None
-        return text
+    # -- commands (R-AT-1..5) ---------------------------------------------------------------
+    async def run_command(self, line: str, session: usr721.Session) -> list[str]:
+        """One command line of the usr721 dialect; the reply lines, the final result last."""
+        return await usr721.execute(self, line, session)
 
     @contextlib.contextmanager
     def replying_to(self, who: str) -> Iterator[None]:
@@ -362,7 +361,7 @@ class Dtu:
         pw, _, command = text.partition("#")
         if pw != self.settings.password:
             return ["ERROR"]
-        reply = await usr721.execute(self, command, usr721.Session(source))
+        reply = await self.run_command(command, usr721.Session(source))
         if not self.serial.command_mode:
             self.apply_sockets()
         return reply
@@ -370,9 +369,9 @@ class Dtu:
     # -- serial packets ----------------------------------------------------------------
     async def serial_packet(self, packet: bytes) -> None:
         """A packet from the host in a transparent mode."""
-        if await self.services.ftp_frame(packet):
+        if await ftp_download.handle(self, packet):
             return
-        command = self.password_command(packet)
+        command = usr721.password_command(packet)
         right = command is not None and command.partition("#")[0] == self.settings.password
         if command is not None and right and self.settings.com_at:  # else data (R-AT-3)
             reply = await self.run_remote(command, "serial")
@@ -386,7 +385,7 @@ class Dtu:
         elif mode == "SMS":
             await self.services.sms_passthrough(packet)
         elif mode == "HTTPD":
-            await self.services.http_request(packet)
+            await httpd.request(self, packet)
 
     def registration_packet(self) -> bytes:
         s = self.settings

@@ -43,16 +43,23 @@ import weakref
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from dtu.httpd import command_urc, ensure_bearer, wait_network
+from dtu.httpd import HttpPeer, command_urc, ensure_bearer, wait_network
 from dtu.modem_client import ModemError
 
-if TYPE_CHECKING:
-    from dtu.dtu import Dtu
-
 log = logging.getLogger(__name__)
+
+
+class FtpPeer(HttpPeer, Protocol):
+    """What the FTP download needs of the firmware around it (``Dtu`` implements it): what
+    HTTPD mode needs, and the way back for a packet that was data after all."""
+
+    async def serial_packet(self, packet: bytes) -> None:
+        """Hand on a packet of ordinary data (not a frame of this download)."""
+        ...
+
 
 SYNC = b"\x55\xaa"
 HEADER = 5  # sync, cmd, len
@@ -122,7 +129,7 @@ def source_from(path: str, host: str, port: int, user: str, password: str) -> So
     return Source(host, port, user, password, folder, name)
 
 
-def parse_source(payload: bytes, dtu: Dtu) -> Source:
+def parse_source(payload: bytes, dtu: FtpPeer) -> Source:
     """START's payload: empty (AT+CIFTP settings) or ``ftp://[user[:pass]@]host[:port]/path``."""
     if not payload:
         s = dtu.settings
@@ -140,7 +147,7 @@ def parse_source(payload: bytes, dtu: Dtu) -> Source:
 
 
 # -- the modem's FTP client ---------------------------------------------------------------------
-async def _configure(dtu: Dtu, src: Source) -> None:
+async def _configure(dtu: FtpPeer, src: Source) -> None:
     m = dtu.modem
     await m.command("AT+FTPQUIT", check=False)  # whatever an earlier session left open
     await ensure_bearer(dtu)
@@ -158,7 +165,7 @@ async def _configure(dtu: Dtu, src: Source) -> None:
         await m.command(line)
 
 
-async def _size(dtu: Dtu, src: Source) -> int:
+async def _size(dtu: FtpPeer, src: Source) -> int:
     await _configure(dtu, src)
     urc = await command_urc(dtu, "AT+FTPSIZE", r"\+FTPSIZE: .*", OPEN_TIMEOUT)
     match = re.fullmatch(r"\+FTPSIZE: 1,(\d+),(\d+)", urc)
@@ -172,7 +179,7 @@ async def _size(dtu: Dtu, src: Source) -> int:
 Sink = Callable[[bytes], Awaitable[None] | None]
 
 
-async def _read_once(dtu: Dtu, src: Source, offset: int, count: int, sink: Sink) -> int:
+async def _read_once(dtu: FtpPeer, src: Source, offset: int, count: int, sink: Sink) -> int:
     """One FTP session from ``offset``: ``count`` bytes to ``sink``.
 
     A failure raises ``_Progress`` (the bytes delivered so far and the FtpFailed).
@@ -233,7 +240,7 @@ class _Progress(Exception):
         self.got, self.error = got, error
 
 
-async def download(dtu: Dtu, src: Source, offset: int, count: int, sink: Sink) -> None:
+async def download(dtu: FtpPeer, src: Source, offset: int, count: int, sink: Sink) -> None:
     """``count`` bytes from ``offset`` to ``sink``; a session that broke after some
     progress is resumed with AT+FTPREST (ATTEMPTS sessions in all)."""
     done = 0
@@ -260,7 +267,7 @@ class Session:
 
 @dataclass
 class _State:
-    dtu: Dtu
+    dtu: FtpPeer
     buf: bytearray = field(default_factory=bytearray)
     queue: asyncio.Queue[tuple[int, bytes]] = field(default_factory=asyncio.Queue)
     worker: asyncio.Task[object] | None = None
@@ -368,7 +375,7 @@ class _State:
                 reply = frame(NAK, bytes([cmd, FTP_FAILED, 0]))
             if cmd == START and self.session is None:
                 self.download = False  # no download runs: GET and END frames are data again
-            await self.dtu.board.rs232.write(reply)
+            await self.dtu.serial.write(reply)
 
     async def run(self, cmd: int, payload: bytes) -> bytes:
         if cmd == NAK:  # a framing error found by parse()
@@ -427,10 +434,10 @@ class _State:
         return session.window[start : start + end - offset]
 
 
-_states: weakref.WeakKeyDictionary[Dtu, _State] = weakref.WeakKeyDictionary()
+_states: weakref.WeakKeyDictionary[FtpPeer, _State] = weakref.WeakKeyDictionary()
 
 
-async def handle(dtu: Dtu, packet: bytes) -> bool:
+async def handle(dtu: FtpPeer, packet: bytes) -> bool:
     """A serial packet: True if it was protocol (consumed), False if it is ordinary data."""
     state = _states.get(dtu)
     if state is None:

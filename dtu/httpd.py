@@ -22,13 +22,14 @@ import contextlib
 import logging
 import re
 import weakref
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable
+from typing import Protocol
 from urllib.parse import quote
 
 from dtu.modem_client import ModemError, Reply
-
-if TYPE_CHECKING:
-    from dtu.dtu import Dtu
+from dtu.ports import HostOutput, Modem, UrcWaiter
+from dtu.settings import Settings
+from peripherals.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,39 @@ NO_REQUEST = 605  # no URL set, or the URL with the packet is longer than 512 ch
 DROPPED = 606  # more than QUEUE_LIMIT requests were waiting
 
 
+class HttpPeer(Protocol):
+    """What HTTPD client mode (and the FTP download) needs of the firmware around it
+    (``Dtu`` implements it)."""
+
+    @property
+    def settings(self) -> Settings:
+        """The running settings: the APN, the URL, method and headers (AT+CIHTTP)."""
+        ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def modem(self) -> Modem: ...
+
+    @property
+    def gprs_ready(self) -> asyncio.Event: ...
+
+    @property
+    def serial(self) -> HostOutput:
+        """Response bodies and errors for the host."""
+        ...
+
+    @property
+    def services(self) -> UrcWaiter:
+        """The modem's URCs (+HTTPACTION, +FTPGET)."""
+        ...
+
+    def spawn(self, coro: Awaitable[object]) -> asyncio.Task[object]:
+        """Run a job for this boot of the firmware (the request worker)."""
+        ...
+
+
 class HttpdError(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
@@ -52,13 +86,13 @@ class HttpdError(Exception):
 
 
 # -- helpers shared with ftp_download.py ------------------------------------------------
-async def wait_network(dtu: Dtu, timeout: float = NETWORK_WAIT) -> None:
+async def wait_network(dtu: HttpPeer, timeout: float = NETWORK_WAIT) -> None:
     """Wait until the DTU has GPRS (registered and attached); go on anyway after ``timeout``."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(dtu.gprs_ready.wait(), timeout)
 
 
-async def ensure_bearer(dtu: Dtu, cid: int = 1) -> None:
+async def ensure_bearer(dtu: HttpPeer, cid: int = 1) -> None:
     """Open the SAPBR bearer profile ``cid`` (GPRS, the DTU's APN) unless it is open."""
     m, s = dtu.modem, dtu.settings
     for _ in range(20):
@@ -81,7 +115,7 @@ async def ensure_bearer(dtu: Dtu, cid: int = 1) -> None:
 
 
 async def command_urc(
-    dtu: Dtu, line: str, pattern: str, timeout: float, command_timeout: float = 10.0
+    dtu: HttpPeer, line: str, pattern: str, timeout: float, command_timeout: float = 10.0
 ) -> str:
     """Send ``line`` (answered ``OK``) and return the URC matching ``pattern`` that follows it.
 
@@ -154,7 +188,7 @@ def split_headers(text: str) -> tuple[str, str]:
     return content_type, "\\r\\n".join(rest)
 
 
-async def _request(dtu: Dtu, packet: bytes) -> None:
+async def _request(dtu: HttpPeer, packet: bytes) -> None:
     s, m = dtu.settings, dtu.modem
     post = s.http_method.upper() == "POST"
     url = s.http_url if post else query_url(s.http_url, packet)
@@ -208,7 +242,7 @@ async def _request(dtu: Dtu, packet: bytes) -> None:
 
 # -- the queue ------------------------------------------------------------------------------
 class _Worker:
-    def __init__(self, dtu: Dtu) -> None:
+    def __init__(self, dtu: HttpPeer) -> None:
         self.dtu = dtu
         self.queue: asyncio.Queue[bytes] = asyncio.Queue()
         self.task: asyncio.Task[object] | None = None
@@ -235,14 +269,14 @@ class _Worker:
                 await _error(self.dtu, MODEM_FAILED)
 
 
-async def _error(dtu: Dtu, code: int) -> None:
+async def _error(dtu: HttpPeer, code: int) -> None:
     await dtu.serial.to_host(f"\r\n+HTTPERR: {code}\r\n".encode())
 
 
-_workers: weakref.WeakKeyDictionary[Dtu, _Worker] = weakref.WeakKeyDictionary()
+_workers: weakref.WeakKeyDictionary[HttpPeer, _Worker] = weakref.WeakKeyDictionary()
 
 
-async def request(dtu: Dtu, packet: bytes) -> None:
+async def request(dtu: HttpPeer, packet: bytes) -> None:
     """A serial packet in HTTPD mode: queue it as a request (answered later, in order)."""
     worker = _workers.get(dtu)
     if worker is None:

@@ -13,22 +13,47 @@ while echo is on, and run through the usr721 dialect (usr721.py).
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from dtu import contract, usr721
-
-if TYPE_CHECKING:
-    from dtu.dtu import Dtu
+from dtu.settings import Settings
+from peripherals.clock import Clock
+from peripherals.links import Link
 
 GUARD = 0.2  # T1: silence before "+++"
 CONFIRM = 3.0  # T5: the host's 'a' after our 'a'
 HELD_LIMIT = 15 * 1024  # server data kept for the host while it is in command mode
 
 
+class SerialPeer(Protocol):
+    """What the serial port needs of the firmware around it (``Dtu`` implements it)."""
+
+    @property
+    def settings(self) -> Settings:
+        """The running settings: the work mode, the packing time and length."""
+        ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def echo(self) -> bool:
+        """Command mode echoes each byte (ATE1)."""
+        ...
+
+    async def serial_packet(self, packet: bytes) -> None:
+        """Hand on one packet of transparent data (or an escape that was not one)."""
+        ...
+
+    async def run_command(self, line: str, session: usr721.Session) -> list[str]:
+        """Run one command-mode line (usr721.py); the reply lines, the final result last."""
+        ...
+
+
 class SerialPort:
-    def __init__(self, dtu: Dtu) -> None:
-        self.dtu = dtu
-        self.link = dtu.board.rs232
+    def __init__(self, link: Link, peer: SerialPeer) -> None:
+        self.peer = peer
+        self.link = link
         self.command_mode = False
         self._chunks: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
         self._pending = bytearray()  # command-mode input not yet consumed
@@ -39,7 +64,7 @@ class SerialPort:
     # -- input ---------------------------------------------------------------
     async def pump(self) -> None:
         while data := await self.link.read():
-            self.heard_at = self.dtu.clock.now()
+            self.heard_at = self.peer.clock.now()
             self._chunks.put_nowait((self.heard_at, data))
 
     async def _next(self, timeout: float | None) -> tuple[float, bytes] | None:
@@ -62,14 +87,14 @@ class SerialPort:
     # -- main loop -------------------------------------------------------------
     async def run(self) -> None:
         while True:
-            if self.command_mode or self.dtu.settings.mode_name == "AT":
+            if self.command_mode or self.peer.settings.mode_name == "AT":
                 await self._command_line()
             else:
                 await self._transparent()
 
     async def _transparent(self) -> None:
         """Collect one packet (or handle an escape) and hand it on."""
-        s = self.dtu.settings
+        s = self.peer.settings
         packet = bytearray()
         while not self.command_mode:
             got = await self._next(s.pack_time_ms / 1000 if packet else None)
@@ -80,7 +105,7 @@ class SerialPort:
             self.last_rx = t
             if silent >= GUARD and b"+++".startswith(data):
                 if packet:
-                    await self.dtu.serial_packet(bytes(packet))
+                    await self.peer.serial_packet(bytes(packet))
                     packet.clear()
                 data = await self._gather_plus(data)
                 if data == b"+++":
@@ -88,10 +113,10 @@ class SerialPort:
                     return
             packet += data
             while len(packet) >= s.pack_len:
-                await self.dtu.serial_packet(bytes(packet[: s.pack_len]))
+                await self.peer.serial_packet(bytes(packet[: s.pack_len]))
                 del packet[: s.pack_len]
         if packet:
-            await self.dtu.serial_packet(bytes(packet))
+            await self.peer.serial_packet(bytes(packet))
 
     async def _gather_plus(self, data: bytes) -> bytes:
         """The rest of a "+++" that arrived in pieces (each within the guard time)."""
@@ -115,7 +140,7 @@ class SerialPort:
             return
         # not an escape after all: "+++" (and what followed) is data
         tail = got[1] if got is not None else b""
-        await self.dtu.serial_packet(b"+++" + tail)
+        await self.peer.serial_packet(b"+++" + tail)
 
     def leave_command_mode(self) -> None:
         self.command_mode = False
@@ -137,7 +162,7 @@ class SerialPort:
                 await self._more()
             byte = self._pending[0]
             del self._pending[0]
-            if self.dtu.echo:
+            if self.peer.echo:
                 await self.link.write(bytes([byte]))
             if byte == 0x0D:
                 break
@@ -154,7 +179,7 @@ class SerialPort:
         session = usr721.Session(
             "serial", read_data=self.read_exactly, read_until=self.read_until, write=self.write
         )
-        reply = await usr721.execute(self.dtu, text, session)
+        reply = await self.peer.run_command(text, session)
         await self.link.write(b"".join(b"\r\n" + r.encode("latin-1") + b"\r\n" for r in reply))
         if not self.command_mode:
             await self.flush_held()

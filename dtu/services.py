@@ -1,4 +1,4 @@
-"""What the DTU asks of the modem besides sockets: identity, SMS, voice, HTTP and FTP.
+"""What the DTU asks of the modem besides sockets: identity, SMS and voice.
 
 SMS (manual 2.1.3, R-SMS-1/2, R-AT-5): text mode with the UCS2 character set,
 so any text (Chinese too) goes out and comes in unchanged; new messages are
@@ -19,13 +19,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable
+from contextlib import AbstractContextManager
+from typing import Protocol
 
-from dtu import ftp_download, httpd
+from dtu import usr721
 from dtu.modem_client import ModemError
-
-if TYPE_CHECKING:
-    from dtu.dtu import Dtu
+from dtu.ports import HostOutput, Modem
+from dtu.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,37 @@ def from_ucs2_hex(text: str) -> str:
         return text
 
 
+class ServicesPeer(Protocol):
+    """What the services need of the firmware around them (``Dtu`` implements it)."""
+
+    @property
+    def settings(self) -> Settings:
+        """The running settings: work mode, SMS AT, passthrough number, ring answer."""
+        ...
+
+    @property
+    def modem(self) -> Modem: ...
+
+    @property
+    def serial(self) -> HostOutput:
+        """SMS text for the host (SMS passthrough mode)."""
+        ...
+
+    def spawn(self, coro: Awaitable[object]) -> asyncio.Task[object]:
+        """Run a job for this boot of the firmware (answering a call)."""
+        ...
+
+    def replying_to(self, who: str) -> AbstractContextManager[None]:
+        """A remote command is being answered: a restart it asked for waits for the reply."""
+        ...
+
+    async def run_remote(self, text: str, source: str) -> list[str]:
+        """Run ``<password>#AT...``; a wrong password gets ``ERROR``."""
+        ...
+
+
 class Services:
-    def __init__(self, dtu: Dtu) -> None:
+    def __init__(self, dtu: ServicesPeer) -> None:
         self.dtu = dtu
         self.imei = ""
         self.iccid = ""
@@ -146,7 +176,7 @@ class Services:
 
     async def incoming_sms(self, sender: str, text: str) -> None:
         dtu = self.dtu
-        command = dtu.password_command(text.encode("utf-8", "replace"))
+        command = usr721.password_command(text.encode("utf-8", "replace"))
         if command is not None and dtu.settings.sms_at:
             pw, _, rest = command.partition("#")
             lines: list[str] = []
@@ -168,10 +198,3 @@ class Services:
             await self.send_sms(number, packet.decode("utf-8", "replace"))
         except ModemError as exc:  # the packet is not sent: said, and the DTU goes on
             log.warning("SMS passthrough: %s", exc)
-
-    # -- HTTP and FTP --------------------------------------------------------------
-    async def http_request(self, packet: bytes) -> None:
-        await httpd.request(self.dtu, packet)
-
-    async def ftp_frame(self, packet: bytes) -> bool:
-        return await ftp_download.handle(self.dtu, packet)

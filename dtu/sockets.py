@@ -22,14 +22,16 @@ import contextlib
 import logging
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from dtu.contract import BUFFER_LIMIT, HEARTBEAT_FAILURES, SEND_MAX
 from dtu.modem_client import ModemError
-from dtu.settings import SocketConfig
+from dtu.ports import Modem
+from dtu.settings import Settings, SocketConfig
+from peripherals.clock import Clock
 
 if TYPE_CHECKING:
-    from dtu.dtu import Dtu
+    from dtu.dtu import DtuTiming
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +46,49 @@ class Cache:
     dropped: int
 
 
+class SocketPeer(Protocol):
+    """What a socket needs of the firmware around it (``Dtu`` implements it)."""
+
+    @property
+    def settings(self) -> Settings:
+        """The running settings: this socket's server and link style, heartbeat, registration."""
+        ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def timing(self) -> DtuTiming:
+        """Back-off, restart count, connect and send timeouts."""
+        ...
+
+    @property
+    def modem(self) -> Modem: ...
+
+    @property
+    def gprs_ready(self) -> asyncio.Event:
+        """Set while GPRS is up (a socket connects only then)."""
+        ...
+
+    def update_leds(self) -> None:
+        """A socket connected or closed: the DATA LED follows."""
+        ...
+
+    def data_moved(self) -> None:
+        """Data went out: the DATA LED blinks."""
+        ...
+
+    def request_restart(self, reason: str, delay: float = 0.0) -> None:
+        """Restart the DTU (too many failed connects in a row, R-NET-3)."""
+        ...
+
+    def registration_packet(self) -> bytes:
+        """The registration packet's bytes (R-REG-1)."""
+        ...
+
+
 class DtuSocket:
-    def __init__(self, dtu: Dtu, index: int) -> None:
+    def __init__(self, dtu: SocketPeer, index: int) -> None:
         self.dtu = dtu
         self.index = index  # 0..3; the manual's socket index + 1; the modem's link id
         self.state = "CLOSED"  # CLOSED, CONNECTING, CONNECTED

@@ -3,26 +3,27 @@
 Where the research notes (§A.3) recovered the vendor's real syntax — CIPSCONT,
 CIPCFG, CIPPACK, CIMOD numbers, CISOCLINK, ICF, CIPR, CIOPEN/CISEND — that
 syntax is used; the rest follows ../shared/docs/at-dialects.md. Commands
-register by name in ``COMMANDS``; a handler gets the DTU, the parsed command
-and the ``Session`` it came from (serial, network or SMS) and returns the
-response lines; it raises ``Refused`` for ``ERROR``. Unknown, malformed,
-out-of-range or over-long (> 256 bytes) input is refused and changes nothing.
+register by name in ``COMMANDS``; a handler gets the DTU (what commands touch
+of it: ``Device``), the parsed command and the ``Session`` it came from
+(serial, network or SMS) and returns the response lines; it raises
+``Refused`` for ``ERROR``. Unknown, malformed, out-of-range or over-long
+(> 256 bytes) input is refused and changes nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from dtu import contract as C
 from dtu.modem_client import ModemError
+from dtu.ports import Modem
 from dtu.settings import MODES, Settings
+from peripherals.clock import Clock
 from peripherals.gsm_modem.atparse import Command, Kind, ParseError, parse_line
-
-if TYPE_CHECKING:
-    from dtu.dtu import Dtu
 
 VERSION = "dtulab-reference 0.1.0 (usr721)"
 
@@ -41,7 +42,73 @@ class Session:
     write: Callable[[bytes], Awaitable[None]] | None = None  # serial only: prompts
 
 
-Handler = Callable[["Dtu", Command, Session], Awaitable[list[str]]]
+class SocketLink(Protocol):
+    """A running socket as the commands see it (sockets.py ``DtuSocket``)."""
+
+    @property
+    def state(self) -> str:
+        """CLOSED, CONNECTING or CONNECTED."""
+        ...
+
+    async def send_now(self, data: bytes) -> bool:
+        """AT+CISEND: send at once, outside the queue; False unless connected and sent."""
+        ...
+
+
+class SmsSwitch(Protocol):
+    """The DTU's SMS functions (services.py ``Services``)."""
+
+    def set_text_mode(self, on: bool) -> None:
+        """The host switched the modem with AT+CMGF: the DTU's SMS functions follow."""
+        ...
+
+
+class Device(Protocol):
+    """What the commands touch of the DTU (``Dtu`` implements it)."""
+
+    settings: Settings  # the running settings (AT+CIRELOAD replaces them)
+    echo: bool  # ATE
+
+    @property
+    def local_ip(self) -> str: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def modem(self) -> Modem: ...
+
+    @property
+    def gprs_ready(self) -> asyncio.Event: ...
+
+    @property
+    def sockets(self) -> Sequence[SocketLink]: ...
+
+    @property
+    def services(self) -> SmsSwitch: ...
+
+    def save_settings(self) -> None:
+        """ATW: store the running settings."""
+        ...
+
+    def apply_sockets(self) -> None:
+        """Start, stop or restart sockets to match the running settings."""
+        ...
+
+    def leave_command_mode(self) -> None:
+        """AT+ENTM from the serial port."""
+        ...
+
+    def request_restart(self, reason: str, delay: float = 0.0) -> None: ...
+
+    def request_shutdown(self) -> None: ...
+
+    async def send_sms(self, number: str, text: str) -> None:
+        """AT+CISMSEND; ``ModemError`` if it cannot go."""
+        ...
+
+
+Handler = Callable[[Device, Command, Session], Awaitable[list[str]]]
 COMMANDS: dict[str, Handler] = {}
 
 
@@ -105,6 +172,16 @@ def password_ok(text: str) -> bool:
     return re.fullmatch(rf"[!-\"$-~]{length}", text) is not None
 
 
+def password_command(data: bytes) -> str | None:
+    """The text ``<password>#AT...`` (CR/LF around it stripped), or None if ``data`` has not
+    that shape (R-AT-3..5); any password: the caller checks it."""
+    text = data.decode("latin-1").strip("\r\n")
+    pw, sep, rest = text.partition("#")
+    if not sep or rest[:2].upper() != "AT" or len(pw) > 16 or "\r" in pw:
+        return None
+    return text
+
+
 def form(cmd: Command, *kinds: Kind) -> None:
     if cmd.kind not in kinds:
         raise Refused()
@@ -115,7 +192,7 @@ def socket_index(text: str) -> int:
 
 
 # -- running a line --------------------------------------------------------------
-async def execute(dtu: Dtu, line: str, session: Session) -> list[str]:
+async def execute(dtu: Device, line: str, session: Session) -> list[str]:
     """Run one command line; returns the reply lines, ``OK``/``ERROR`` last."""
     text = line.strip()
     if len(text) > C.LINE_MAX or text[:2].upper() != "AT":
@@ -142,19 +219,19 @@ async def execute(dtu: Dtu, line: str, session: Session) -> list[str]:
 
 # -- basics ------------------------------------------------------------------------
 @command("E")
-async def _echo(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _echo(dtu: Device, cmd: Command, s: Session) -> list[str]:
     dtu.echo = number(cmd.raw or "0", 0, 1) == 1
     return ["OK"]
 
 
 @command("+CIVER")
-async def _civer(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _civer(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.READ, Kind.EXEC)
     return [f"+CIVER: {VERSION}", "OK"]
 
 
 @command("+CIMOD")
-async def _cimod(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cimod(dtu: Device, cmd: Command, s: Session) -> list[str]:
     if cmd.kind is Kind.READ:
         return [f"+CIMOD: {dtu.settings.mode}", "OK"]
     form(cmd, Kind.SET)
@@ -168,7 +245,7 @@ async def _cimod(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CIPSCONT")
-async def _cipscont(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cipscont(dtu: Device, cmd: Command, s: Session) -> list[str]:
     if cmd.kind is Kind.READ:
         return [*dump(dtu.settings), "OK"]
     form(cmd, Kind.SET)
@@ -206,7 +283,7 @@ def dump(st: Settings) -> list[str]:
 
 
 @command("+CISOCLINK")
-async def _cisoclink(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cisoclink(dtu: Device, cmd: Command, s: Session) -> list[str]:
     socks = dtu.settings.sockets
     if cmd.kind is Kind.READ:
         return [
@@ -232,7 +309,7 @@ async def _cisoclink(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CIPCFG")
-async def _cipcfg(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cipcfg(dtu: Device, cmd: Command, s: Session) -> list[str]:
     st = dtu.settings
     if cmd.kind is Kind.READ:
         return [dump(st)[0], "OK"]
@@ -251,7 +328,7 @@ async def _cipcfg(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CIPPACK")
-async def _cippack(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cippack(dtu: Device, cmd: Command, s: Session) -> list[str]:
     st = dtu.settings
     if cmd.kind is Kind.READ:
         return [*dump(st)[1:3], "OK"]
@@ -286,7 +363,7 @@ async def _cippack(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CSTT")
-async def _cstt(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cstt(dtu: Device, cmd: Command, s: Session) -> list[str]:
     st = dtu.settings
     if cmd.kind is Kind.READ:
         return [f'+CSTT: "{st.apn}","{st.apn_user}","{st.apn_password}"', "OK"]
@@ -300,7 +377,7 @@ async def _cstt(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CINETPT")
-async def _cinetpt(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cinetpt(dtu: Device, cmd: Command, s: Session) -> list[str]:
     socks = dtu.settings.sockets
     if cmd.kind is Kind.READ:
         return [*(f"+CINETPT:{i},{k.local_port}" for i, k in enumerate(socks, 1)), "OK"]
@@ -319,7 +396,7 @@ _V25_PARITY = {0: "O", 1: "E", 2: "M", 3: "S"}
 
 
 @command("+ICF")
-async def _icf(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _icf(dtu: Device, cmd: Command, s: Session) -> list[str]:
     st = dtu.settings
     if cmd.kind is Kind.READ:
         return [f"+ICF: {st.data_bits},{st.parity},{st.stop_bits}", "OK"]
@@ -348,7 +425,7 @@ async def _icf(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CIPR")
-async def _cipr(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cipr(dtu: Device, cmd: Command, s: Session) -> list[str]:
     if cmd.kind is Kind.READ:
         return [f"+CIPR: {dtu.settings.baud}", "OK"]
     form(cmd, Kind.SET)
@@ -361,7 +438,7 @@ async def _cipr(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CIPNUM")
-async def _cipnum(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cipnum(dtu: Device, cmd: Command, s: Session) -> list[str]:
     if cmd.kind is Kind.READ:
         return [f"+CIPNUM: {dtu.settings.sms_number}", "OK"]
     form(cmd, Kind.SET)
@@ -373,7 +450,7 @@ async def _cipnum(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CIHTTP")
-async def _cihttp(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cihttp(dtu: Device, cmd: Command, s: Session) -> list[str]:
     st = dtu.settings
     if cmd.kind is Kind.READ:
         return [f'+CIHTTP: {st.http_method},"{st.http_url}","{st.http_headers}"', "OK"]
@@ -389,7 +466,7 @@ async def _cihttp(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CIFTP")
-async def _ciftp(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _ciftp(dtu: Device, cmd: Command, s: Session) -> list[str]:
     st = dtu.settings
     if cmd.kind is Kind.READ:
         login = f'"{st.ftp_user}","{st.ftp_password}"'
@@ -409,7 +486,7 @@ async def _ciftp(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 # -- persistence and system ---------------------------------------------------------
 @command("W")
-async def _atw(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _atw(dtu: Device, cmd: Command, s: Session) -> list[str]:
     if cmd.raw:
         raise Refused()
     dtu.save_settings()
@@ -417,7 +494,7 @@ async def _atw(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CIRELOAD")
-async def _cireload(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cireload(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.EXEC)
     dtu.settings = Settings()
     dtu.save_settings()
@@ -426,7 +503,7 @@ async def _cireload(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CIPSW")
-async def _cipsw(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cipsw(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.SET)
     old, new = args(cmd, 2)
     if old != dtu.settings.password or not password_ok(new):
@@ -436,7 +513,7 @@ async def _cipsw(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 def _switch(attr: str) -> Handler:
-    async def handler(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+    async def handler(dtu: Device, cmd: Command, s: Session) -> list[str]:
         if cmd.kind is Kind.READ:
             return [f"{cmd.name}: {int(getattr(dtu.settings, attr))}", "OK"]
         form(cmd, Kind.SET)
@@ -454,7 +531,7 @@ command("+CIRINGSTA")(_switch("ring_answer"))
 
 
 @command("+CIOPTIME")
-async def _cioptime(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cioptime(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.SET)
     (value,) = args(cmd, 1)
     await dtu.clock.sleep(number(value, 0, C.OPTIME_MAX_MS) / 1000)
@@ -462,7 +539,7 @@ async def _cioptime(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CIMODID")
-async def _cimodid(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cimodid(dtu: Device, cmd: Command, s: Session) -> list[str]:
     if cmd.kind is Kind.READ:
         return [f'+CIMODID: "{dtu.settings.boot_message}"', "OK"]
     form(cmd, Kind.SET)
@@ -472,21 +549,21 @@ async def _cimodid(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CIRESET")
-async def _cireset(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cireset(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.EXEC)
     dtu.request_restart("AT+CIRESET", delay=0.1)
     return ["OK"]
 
 
 @command("+CISHUTDOWN")
-async def _cishutdown(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cishutdown(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.EXEC)
     dtu.request_shutdown()
     return ["OK"]
 
 
 @command("+ENTM")
-async def _entm(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _entm(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.EXEC)
     if s.source == "serial":
         dtu.leave_command_mode()
@@ -495,7 +572,7 @@ async def _entm(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 # -- status --------------------------------------------------------------------------
 @command("+CINET")
-async def _cinet(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cinet(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.READ)
     lines = [f"+CINET: {i},{sock.state}" for i, sock in enumerate(dtu.sockets, 1)]
     lines.append(f"+CINET: GPRS,{'ATTACHED' if dtu.gprs_ready.is_set() else 'DETACHED'}")
@@ -503,13 +580,13 @@ async def _cinet(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CIDTUIP")
-async def _cidtuip(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cidtuip(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.READ)
     return [f"+CIDTUIP: {dtu.local_ip or '0.0.0.0'}", "OK"]
 
 
 @command("+CILAC")
-async def _cilac(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cilac(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.READ)
     await dtu.modem.command("AT+CREG=2")
     try:
@@ -524,7 +601,7 @@ async def _cilac(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 # -- sockets by hand -----------------------------------------------------------------
 @command("+CIOPEN")
-async def _ciopen(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _ciopen(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.SET)
     values = args(cmd, 1, 3)
     if len(values) == 3:  # the vendor form: proto, address, port for socket 1
@@ -552,7 +629,7 @@ async def _ciopen(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CICLOSE")
-async def _ciclose(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _ciclose(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.SET, Kind.EXEC)
     index = socket_index(args(cmd, 1)[0]) if cmd.kind is Kind.SET else 0
     dtu.settings.sockets[index].enabled = False
@@ -561,7 +638,7 @@ async def _ciclose(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CISEND")
-async def _cisend(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cisend(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.SET)
     n, length = args(cmd, 2)
     index, size = socket_index(n), number(length, 1, C.SEND_MAX)
@@ -574,7 +651,7 @@ async def _cisend(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
 
 
 @command("+CISMSEND")
-async def _cismsend(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cismsend(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.SET)
     number_, text = args(cmd, 2)
     if not phone(number_) or not 0 < len(text) <= C.SMS_MAX:
@@ -606,7 +683,7 @@ def _modem_line(cmd: Command) -> str:
     return f"AT{cmd.name}{suffix[cmd.kind]}"
 
 
-async def _passthrough(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _passthrough(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, *PASSTHROUGH[cmd.name])
     reply = await dtu.modem.command(_modem_line(cmd), timeout=90, check=False)
     if cmd.name == "+CMGF" and cmd.kind is Kind.SET and reply.final == "OK":
@@ -619,7 +696,7 @@ for _name in PASSTHROUGH:
 
 
 @command("+CMGS")
-async def _cmgs(dtu: Dtu, cmd: Command, s: Session) -> list[str]:
+async def _cmgs(dtu: Device, cmd: Command, s: Session) -> list[str]:
     """AT+CMGS relays the modem's prompt: the host's text up to Ctrl-Z goes to the modem."""
     form(cmd, Kind.SET)
     if s.read_until is None or s.write is None:

@@ -1,7 +1,7 @@
 /* The usr721 command line (docs/usr721.md "Framing"): the parser, parameter
  * splitting, and the commands with a password from the serial port, the
  * network and SMS (R-AT-3..5). Twins: peripherals/gsm_modem/atparse.py,
- * dtu/dtu.py (password_command, run_remote), dtu/services.py (SMS chains). */
+ * dtu/usr721.py (password_command), dtu/dtu.py (run_remote), dtu/services.py (SMS chains). */
 #include "at.h"
 
 #include <ctype.h>

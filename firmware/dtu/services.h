@@ -37,7 +37,7 @@ size_t sms_text_from_modem(const char *text, size_t len, uint8_t *out, size_t ca
 size_t sms_parts(size_t n);
 
 /* ---- SMS AT commands (sms.c, pure; at.c splits the chain before every ";AT") ---------- */
-/* dtu.py password_command: after stripping CR/LF at both ends, is text
+/* usr721.py password_command: after stripping CR/LF at both ends, is text
  * "<pw>#AT..." (pw at most 16 bytes without CR, "AT" in any case)? On true,
  * *start and *len give the stripped command text. */
 bool sms_password_shape(const char *text, size_t len, size_t *start, size_t *cmd_len);

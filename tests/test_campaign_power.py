@@ -10,12 +10,14 @@ written in place) must be caught, and the failing point must reproduce with
 from __future__ import annotations
 
 import json
+import random
 
 import allure
 import pytest
 
 from dtulab.campaign import Options
 from dtulab.campaign.core import FAILED, PASSED, run_campaign
+from dtulab.campaign.power import RECORD_LENGTH, record, whole_records
 from dtulab.cli import main
 from platforms.firmware import make_firmware
 
@@ -87,3 +89,15 @@ def test_an_unknown_scenario_is_refused(capsys):
         main(["campaign", "power", "--scenario", "nope"])
     assert exc.value.code == 2
     assert "invalid choice: 'nope'" in capsys.readouterr().err
+
+
+def test_records_check_takes_a_record_cut_by_the_power_and_nothing_else():
+    rng = random.Random(1)
+    sent = b"".join(record("dn", i, rng) for i in range(4))
+    a, b, c, d = (sent[i * RECORD_LENGTH : (i + 1) * RECORD_LENGTH] for i in range(4))
+    assert whole_records(a + b + c[:17], sent, prefix=False, cut_last=True)
+    assert not whole_records(a + b + c[:17], sent, prefix=False)  # the uplink's rule
+    assert not whole_records(a + c[:17], sent, prefix=False, cut_last=True)  # b missing
+    assert not whole_records(a + b[:5] + c, sent, prefix=False, cut_last=True)  # b cut inside
+    assert not whole_records(b + c + d, sent)  # the first record missing
+    assert whole_records(b + c + d, sent, prefix=False)

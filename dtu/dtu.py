@@ -28,16 +28,16 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from dtu import contract, ftp_download, httpd, services, usr721
-from dtu.modem_client import ModemClient, ModemError
-from dtu.serial_port import SerialPort
-from dtu.settings import Settings
-from dtu.sockets import Cache, DtuSocket
-from dtu.store import Memory, SettingsStore
-from peripherals.clock import Clock
-from peripherals.eeprom import PowerLost
-from peripherals.links import Link
-from peripherals.loop_thread import cancel_and_wait
+from dtulab.dtu import contract, ftp_download, httpd, services, usr721
+from dtulab.dtu.modem_client import ModemClient, ModemError
+from dtulab.dtu.serial_port import SerialPort
+from dtulab.dtu.settings import Settings
+from dtulab.dtu.sockets import Cache, DtuSocket
+from dtulab.dtu.store import Memory, SettingsStore
+from dtulab.peripherals.clock import Clock
+from dtulab.peripherals.eeprom import PowerLost
+from dtulab.peripherals.links import Link
+from dtulab.peripherals.loop_thread import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class Board:
 @dataclass(frozen=True)
 class DtuTiming:
     """The firmware's own delays (not settable by AT commands), in seconds; the values are
-    the contract's timing profiles (contract/usr721.toml, which says what each is)."""
+    the contract's timing profiles (dtulab/contract/usr721.toml, which says what each is)."""
 
     reconnect_min: float
     reconnect_max: float

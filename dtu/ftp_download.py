@@ -46,8 +46,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from dtu.httpd import HttpPeer, command_urc, ensure_bearer, wait_network
-from dtu.modem_client import ModemError
+from dtulab.dtu.httpd import HttpPeer, command_urc, ensure_bearer, wait_network
+from dtulab.dtu.modem_client import ModemError
 
 log = logging.getLogger(__name__)
 

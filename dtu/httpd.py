@@ -26,10 +26,10 @@ from collections.abc import Awaitable
 from typing import Protocol
 from urllib.parse import quote
 
-from dtu.modem_client import ModemError, Reply
-from dtu.ports import HostOutput, Modem, UrcWaiter
-from dtu.settings import Settings
-from peripherals.clock import Clock
+from dtulab.dtu.modem_client import ModemError, Reply
+from dtulab.dtu.ports import HostOutput, Modem, UrcWaiter
+from dtulab.dtu.settings import Settings
+from dtulab.peripherals.clock import Clock
 
 log = logging.getLogger(__name__)
 

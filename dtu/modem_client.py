@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from peripherals.links import Link
+from dtulab.peripherals.links import Link
 
 log = logging.getLogger(__name__)
 

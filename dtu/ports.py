@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from dtu.modem_client import Reply
+from dtulab.dtu.modem_client import Reply
 
 
 class Modem(Protocol):

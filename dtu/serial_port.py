@@ -15,10 +15,10 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-from dtu import contract, usr721
-from dtu.settings import Settings
-from peripherals.clock import Clock
-from peripherals.links import Link
+from dtulab.dtu import contract, usr721
+from dtulab.dtu.settings import Settings
+from dtulab.peripherals.clock import Clock
+from dtulab.peripherals.links import Link
 
 GUARD = 0.2  # T1: silence before "+++"
 CONFIRM = 3.0  # T5: the host's 'a' after our 'a'

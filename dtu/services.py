@@ -23,10 +23,10 @@ from collections.abc import Awaitable
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from dtu import usr721
-from dtu.modem_client import ModemError
-from dtu.ports import HostOutput, Modem
-from dtu.settings import Settings
+from dtulab.dtu import usr721
+from dtulab.dtu.modem_client import ModemError
+from dtulab.dtu.ports import HostOutput, Modem
+from dtulab.dtu.settings import Settings
 
 log = logging.getLogger(__name__)
 

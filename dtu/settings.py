@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from dtu import contract as C
+from dtulab.dtu import contract as C
 
 MODES = dict(enumerate(C.MODE_CHOICES))  # AT+CIMOD numbers (research §A.3)
 
@@ -30,7 +30,7 @@ class SocketConfig:
 
 @dataclass
 class Settings:
-    """The factory values are the contract's (contract/usr721.toml, through dtu/contract.py)."""
+    """The factory values are the contract's (dtulab/contract/usr721.toml, via dtu/contract.py)."""
 
     mode: int = C.MODE_CHOICES.index(C.MODE_DEFAULT)
     sockets: list[SocketConfig] = field(

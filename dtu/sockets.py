@@ -24,14 +24,14 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from dtu.contract import BUFFER_LIMIT, HEARTBEAT_FAILURES, SEND_MAX
-from dtu.modem_client import ModemError
-from dtu.ports import Modem
-from dtu.settings import Settings, SocketConfig
-from peripherals.clock import Clock
+from dtulab.dtu.contract import BUFFER_LIMIT, HEARTBEAT_FAILURES, SEND_MAX
+from dtulab.dtu.modem_client import ModemError
+from dtulab.dtu.ports import Modem
+from dtulab.dtu.settings import Settings, SocketConfig
+from dtulab.peripherals.clock import Clock
 
 if TYPE_CHECKING:
-    from dtu.dtu import DtuTiming
+    from dtulab.dtu.dtu import DtuTiming
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from dtu.settings import Settings
+from dtulab.dtu.settings import Settings
 
 MAGIC = b"DTUS"
 HEADER = struct.Struct(">4sIHI")

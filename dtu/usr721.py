@@ -18,12 +18,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from dtu import contract as C
-from dtu.modem_client import ModemError
-from dtu.ports import Modem
-from dtu.settings import MODES, Settings
-from peripherals.clock import Clock
-from peripherals.gsm_modem.atparse import Command, Kind, ParseError, parse_line
+from dtulab.dtu import contract as C
+from dtulab.dtu.modem_client import ModemError
+from dtulab.dtu.ports import Modem
+from dtulab.dtu.settings import MODES, Settings
+from dtulab.peripherals.clock import Clock
+from dtulab.peripherals.gsm_modem.atparse import Command, Kind, ParseError, parse_line
 
 VERSION = "dtulab-reference 0.1.0 (usr721)"
 

@@ -42,11 +42,11 @@ from typing import Any
 import yaml
 
 from dtulab.dialects import DIALECTS
+from dtulab.peripherals.gsm_modem.faults import FaultError, make_fault
+from dtulab.peripherals.gsm_modem.modem import ModemIdentity
+from dtulab.peripherals.links import LinkSpecError, check_link_spec
+from dtulab.platforms import TARGETS
 from dtulab.world import ServerConfig, SocketSetup, WorldConfig
-from peripherals.gsm_modem.faults import FaultError, make_fault
-from peripherals.gsm_modem.modem import ModemIdentity
-from peripherals.links import LinkSpecError, check_link_spec
-from platforms import TARGETS
 
 TIMINGS = ("fast", "realistic")
 SIM_KEYS = {"imei", "iccid", "imsi", "msisdn", "sim_inserted"}

@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from dtulab import __version__, benchfile, report
 from dtulab.control import HELP, execute, parse_params
+from dtulab.peripherals.gsm_modem.faults import FAULTS, FaultError, make_fault, parameters
+from dtulab.peripherals.gsm_modem.runner import ModemRunner
+from dtulab.peripherals.gsm_modem.timing import PROFILES
+from dtulab.peripherals.links import LinkSpecError, check_link_spec
+from dtulab.platforms import TARGETS
+from dtulab.platforms.base import TargetError, Unsupported
 from dtulab.world import World, WorldConfig
-from peripherals.gsm_modem.faults import FAULTS, FaultError, make_fault, parameters
-from peripherals.gsm_modem.runner import ModemRunner
-from peripherals.gsm_modem.timing import PROFILES
-from peripherals.links import LinkSpecError, check_link_spec
-from platforms import TARGETS
-from platforms.base import TargetError, Unsupported
 
 if TYPE_CHECKING:
     Subcommands = argparse._SubParsersAction["Parser"]

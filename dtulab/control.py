@@ -26,8 +26,8 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
-from peripherals.gsm_modem.faults import FaultError
-from platforms.base import TargetError
+from dtulab.peripherals.gsm_modem.faults import FaultError
+from dtulab.platforms.base import TargetError
 
 HELP = __doc__.split("::", 1)[1].strip("\n") if __doc__ else ""
 

@@ -23,23 +23,23 @@ from typing import Any, Self, TypeVar
 from dtulab.datacenter import Server
 from dtulab.dialects import SocketDestination, dialect
 from dtulab.host import DtuHost
-from peripherals.clock import Clock
-from peripherals.eeprom import Eeprom, cut_at_write
-from peripherals.gsm_modem import commands  # noqa: F401  (registers the modem's commands)
-from peripherals.gsm_modem.commands.voice import voice
-from peripherals.gsm_modem.faults import Fault, FaultSet
-from peripherals.gsm_modem.modem import Modem, ModemIdentity
-from peripherals.gsm_modem.network import CellNetwork
-from peripherals.gsm_modem.sms_center import SmsCenter
-from peripherals.leds import LedBank
-from peripherals.links import Link, PtyLink, TcpServerLink, memory_pair, open_link
-from peripherals.loop_thread import LoopService, LoopThread
-from peripherals.power import CutTrigger, PowerSupply
-from peripherals.timeline import render_text, write_svg
-from peripherals.transcript import Entry, StreamSearch, Transcript, TranscriptLink
-from platforms import TARGETS, Target
-from platforms.base import TargetError
-from platforms.board import Board, ModemPowerKey
+from dtulab.peripherals.clock import Clock
+from dtulab.peripherals.eeprom import Eeprom, cut_at_write
+from dtulab.peripherals.gsm_modem import commands  # noqa: F401  (registers the modem's commands)
+from dtulab.peripherals.gsm_modem.commands.voice import voice
+from dtulab.peripherals.gsm_modem.faults import Fault, FaultSet
+from dtulab.peripherals.gsm_modem.modem import Modem, ModemIdentity
+from dtulab.peripherals.gsm_modem.network import CellNetwork
+from dtulab.peripherals.gsm_modem.sms_center import SmsCenter
+from dtulab.peripherals.leds import LedBank
+from dtulab.peripherals.links import Link, PtyLink, TcpServerLink, memory_pair, open_link
+from dtulab.peripherals.loop_thread import LoopService, LoopThread
+from dtulab.peripherals.power import CutTrigger, PowerSupply
+from dtulab.peripherals.timeline import render_text, write_svg
+from dtulab.peripherals.transcript import Entry, StreamSearch, Transcript, TranscriptLink
+from dtulab.platforms import TARGETS, Target
+from dtulab.platforms.base import TargetError
+from dtulab.platforms.board import Board, ModemPowerKey
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from peripherals.power import PowerSupply
+    from dtulab.peripherals.power import PowerSupply
 
 
 class PowerLost(Exception):

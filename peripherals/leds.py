@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from peripherals import spans
-from peripherals.clock import Clock
+from dtulab.peripherals import spans
+from dtulab.peripherals.clock import Clock
 
 log = logging.getLogger(__name__)
 

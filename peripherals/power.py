@@ -32,8 +32,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from peripherals import spans
-from peripherals.clock import Clock
+from dtulab.peripherals import spans
+from dtulab.peripherals.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from itertools import pairwise
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from peripherals.leds import Led, LedBank
-from peripherals.power import PowerSupply
-from peripherals.transcript import Transcript
+from dtulab.peripherals.leds import Led, LedBank
+from dtulab.peripherals.power import PowerSupply
+from dtulab.peripherals.transcript import Transcript
 
 LED_COLOURS = {"POW": "#d62728", "NET": "#2ca02c", "DATA": "#e6a000"}
 SPARK = "▁▂▃▄▅▆▇█"

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from peripherals.clock import Clock
-from peripherals.links import Link
+from dtulab.peripherals.clock import Clock
+from dtulab.peripherals.links import Link
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
-from platforms.board import Board
+from dtulab.platforms.board import Board
 
 
 class Unsupported(Exception):

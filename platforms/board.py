@@ -19,10 +19,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from peripherals.clock import Clock
-from peripherals.eeprom import Eeprom
-from peripherals.leds import LedBank
-from peripherals.links import Link
+from dtulab.peripherals.clock import Clock
+from dtulab.peripherals.eeprom import Eeprom
+from dtulab.peripherals.leds import LedBank
+from dtulab.peripherals.links import Link
 
 
 class PowerState(Protocol):

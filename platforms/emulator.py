@@ -35,13 +35,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from peripherals.eeprom import PowerLost
-from peripherals.links import Link
-from peripherals.loop_thread import cancel_and_wait
-from platforms.base import Target
-from platforms.board import Board
-from platforms.board_file import BoardFile, load_board
-from platforms.firmware import project_firmware, user_firmware
+from dtulab.peripherals.eeprom import PowerLost
+from dtulab.peripherals.links import Link
+from dtulab.peripherals.loop_thread import cancel_and_wait
+from dtulab.platforms.base import Target
+from dtulab.platforms.board import Board
+from dtulab.platforms.board_file import BoardFile, load_board
+from dtulab.platforms.firmware import project_firmware, user_firmware
 
 log = logging.getLogger(__name__)
 SCC_CFG1 = 0x4

@@ -15,7 +15,7 @@ import fcntl
 import subprocess
 from pathlib import Path
 
-from platforms.base import TargetError
+from dtulab.platforms.base import TargetError
 
 FIRMWARE_DIR = Path(__file__).resolve().parents[1] / "firmware"
 BUILD = FIRMWARE_DIR / "build"

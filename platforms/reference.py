@@ -15,12 +15,12 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from dtu import dtu
-from dtu.sockets import Cache
-from peripherals.links import Link
-from peripherals.loop_thread import cancel_and_wait
-from platforms.base import Target, register
-from platforms.board import Board
+from dtulab.dtu import dtu
+from dtulab.dtu.sockets import Cache
+from dtulab.peripherals.links import Link
+from dtulab.peripherals.loop_thread import cancel_and_wait
+from dtulab.platforms.base import Target, register
+from dtulab.platforms.board import Board
 
 log = logging.getLogger(__name__)
 

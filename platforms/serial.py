@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from platforms.base import Target, register
-from platforms.board import Board
+from dtulab.platforms.base import Target, register
+from dtulab.platforms.board import Board
 
 
 @dataclass(frozen=True)

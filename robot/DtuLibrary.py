@@ -25,9 +25,9 @@ from robot.utils import timestr_to_secs
 
 from dtulab.dialects import DIALECTS, Dialect, dialect
 from dtulab.host import DtuHost, claim
+from dtulab.peripherals.gsm_modem.faults import Fault
+from dtulab.platforms import TARGETS, Unsupported
 from dtulab.world import ServerConfig, World, WorldConfig
-from peripherals.gsm_modem.faults import Fault
-from platforms import TARGETS, Unsupported
 
 # What a capability a target lacks means, for the "unsupported on <target>" message.
 WHY = {

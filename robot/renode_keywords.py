@@ -28,8 +28,8 @@ from robot.api.deco import keyword
 from robot.utils import timestr_to_secs
 
 from dtulab.host import DtuHost
+from dtulab.platforms import Unsupported
 from dtulab.world import World
-from platforms import Unsupported
 
 T = TypeVar("T")
 RENODE_TIMEOUT = 8.0  # Renode's default UART timeout (UartKeywords.cs globalTimeout)

@@ -48,10 +48,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dtulab.console import Console
 from dtulab.host import DtuHost
+from dtulab.peripherals.gsm_modem.runner import ModemRunner
+from dtulab.platforms import Unsupported
 from dtulab.progress import Progress
 from dtulab.world import ServerConfig, World, WorldConfig
-from peripherals.gsm_modem.runner import ModemRunner
-from platforms import Unsupported
 
 ROOT = Path(__file__).resolve().parents[1]
 Result = dict[str, Any]  # one line of build/bench.json

@@ -14,9 +14,7 @@ import pytest
 
 from dtulab.console import Console
 from dtulab.host import DtuHost
-from dtulab.world import ServerConfig, World, WorldConfig
-from peripherals.gsm_modem.runner import ModemRunner
-from platforms.base import Unsupported
+from dtulab.peripherals.gsm_modem.runner import ModemRunner
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -42,7 +40,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     controller too), for ``dtulab report``'s conformance summary."""
     outcome = yield
     report = outcome.get_result()
-    setattr(item, f"report_{report.when}", report)  # the world fixture looks at it
     reqs = [req for marker in item.iter_markers("req") for req in marker.args]
     if reqs:
         report.user_properties += [("reqs", reqs), ("target", _target(item))]
@@ -105,40 +102,12 @@ ON_EVERY_TARGET = pytest.mark.parametrize(
 )
 
 
+# ``world`` (a bench with the DTU, ``@pytest.mark.world`` options, ``--dtulab-target``) and
+# ``dtu`` (the host on its RS232 port) come from dtulab's pytest plugin (dtulab/pytest_plugin.py)
 @pytest.fixture
-def world(request: pytest.FixtureRequest, tmp_path) -> Iterator[World]:
-    """The reference DTU on the modelled board (fast timing), powered and booted.
-
-    ``@pytest.mark.world(**WorldConfig fields)`` changes the configuration;
-    so does an indirect parameter (``ON_EVERY_TARGET`` runs a test on each DTU target).
-    """
-    marker = request.node.get_closest_marker("world")
-    options = dict(marker.kwargs) if marker else {}
-    options.update(getattr(request, "param", {}))
-    options.setdefault("state_dir", str(tmp_path / "state"))
-    options.setdefault(
-        "servers", [ServerConfig("dc1"), ServerConfig("dc2"), ServerConfig("udp", proto="UDP")]
-    )
-    w = World(WorldConfig(**options))
-    try:
-        w.start()
-    except Unsupported as exc:  # the target cannot run here (Renode not installed)
-        pytest.skip(str(exc))
-    try:
-        yield w
-        call = getattr(request.node, "report_call", None)
-        if call is not None and call.failed:  # failed tests carry transcripts and the timeline
-            w.attach_report(tmp_path / "timeline.svg")
-    finally:
-        w.stop()
-
-
-@pytest.fixture
-def host(world: World) -> Iterator[DtuHost]:
+def host(dtu: DtuHost) -> DtuHost:
     """The host on the DTU's RS232 port, once the DTU has GPRS (NET LED on)."""
-    with DtuHost(world.rs232_port) as h:
-        world.wait(lambda: world.leds["NET"].on, 30, "NET LED on (GPRS up)")
-        yield h
+    return dtu
 
 
 def configure(host: DtuHost, *lines: str, save: bool = False) -> None:

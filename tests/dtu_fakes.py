@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from dtu.modem_client import ModemError, Reply
+from dtulab.dtu.modem_client import ModemError, Reply
 
 Answer = Callable[[str], Awaitable[Reply]]
 DataAnswer = Callable[[str, bytes], Awaitable[Reply]]

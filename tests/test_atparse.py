@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peripherals.gsm_modem.atparse import Command, Kind, ParseError, parse_line, split_args
+from dtulab.peripherals.gsm_modem.atparse import Command, Kind, ParseError, parse_line, split_args
 
 
 def test_basic_and_extended_commands_in_one_line():

@@ -11,7 +11,7 @@ import pytest
 
 from dtulab.campaign.core import FAILED, PASSED, Options, Outcome, run_campaign
 from dtulab.campaign.network import NO_LOSS, NetworkCampaign
-from platforms.firmware import make_firmware
+from dtulab.platforms.firmware import make_firmware
 
 
 def short_campaign(tmp_path: Path, target: str, firmware: str = "") -> list[Outcome]:

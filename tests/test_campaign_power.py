@@ -19,7 +19,7 @@ from dtulab.campaign import Options
 from dtulab.campaign.core import FAILED, PASSED, run_campaign
 from dtulab.campaign.power import RECORD_LENGTH, record, whole_records
 from dtulab.cli import main
-from platforms.firmware import make_firmware
+from dtulab.platforms.firmware import make_firmware
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from dtulab.console import Console
-from peripherals.gsm_modem.faults import FAULTS
+from dtulab.peripherals.gsm_modem.faults import FAULTS
 
 DTULAB = [sys.executable, "-m", "dtulab.cli"]
 

@@ -24,8 +24,8 @@ import pytest
 
 from dtulab.console import Console
 from dtulab.host import DtuHost
-from platforms.base import Unsupported
-from platforms.renode.machine import find_renode
+from dtulab.platforms.base import Unsupported
+from dtulab.platforms.renode.machine import find_renode
 
 DTULAB = str(Path(sys.executable).with_name("dtulab"))  # the console script, as installed
 START = 120  # seconds: an emulator's first start on a loaded 2-core machine

@@ -1,4 +1,4 @@
-"""One contract, two implementations (contract/usr721.toml, dtulab/contract.py).
+"""One contract, two implementations (dtulab/contract/usr721.toml, dtulab/contract).
 
 The generated files are up to date; the reference's factory settings are the
 contract's; and on every target the DTU shows the contract's factory values
@@ -13,8 +13,8 @@ from dataclasses import asdict
 
 import pytest
 
-from dtu.settings import Settings
 from dtulab import contract
+from dtulab.dtu.settings import Settings
 from dtulab.host import DtuHost
 from dtulab.world import World
 from tests.conftest import ON_EVERY_TARGET

@@ -10,13 +10,13 @@ the store alone.
 
 import pytest
 
-from dtu.settings import Settings
-from dtu.store import SettingsStore
 from dtulab.campaign.power import NEW_SETTINGS as NEW
 from dtulab.campaign.power import OLD_SETTINGS as OLD
 from dtulab.campaign.power import apply, boot_to_command_mode, snapshot
-from peripherals.eeprom import Eeprom, PowerLost, cut_at_write
-from peripherals.power import PowerSupply
+from dtulab.dtu.settings import Settings
+from dtulab.dtu.store import SettingsStore
+from dtulab.peripherals.eeprom import Eeprom, PowerLost, cut_at_write
+from dtulab.peripherals.power import PowerSupply
 
 
 @pytest.mark.slow

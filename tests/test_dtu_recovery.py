@@ -3,7 +3,7 @@ the reference and the firmware (QEMU) switch a powered-down modem on again."""
 
 import pytest
 
-from peripherals.gsm_modem.faults import FAULTS
+from dtulab.peripherals.gsm_modem.faults import FAULTS
 from tests.conftest import ON_EVERY_TARGET
 
 PARAMS = {

@@ -15,10 +15,10 @@ import contextlib
 
 import pytest
 
-from dtu import contract, usr721
-from dtu.serial_port import SerialPort
-from dtu.settings import Settings
-from peripherals.links import MemoryLink, memory_pair
+from dtulab.dtu import contract, usr721
+from dtulab.dtu.serial_port import SerialPort
+from dtulab.dtu.settings import Settings
+from dtulab.peripherals.links import MemoryLink, memory_pair
 from tests.virtual_time import LoopClock, background, run
 
 AT_MODE = contract.MODE_CHOICES.index("AT")

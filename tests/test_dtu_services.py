@@ -16,10 +16,10 @@ from collections.abc import Awaitable, Iterator
 
 import pytest
 
-from dtu import contract
-from dtu.modem_client import ModemError, Reply
-from dtu.services import Services
-from dtu.settings import Settings
+from dtulab.dtu import contract
+from dtulab.dtu.modem_client import ModemError, Reply
+from dtulab.dtu.services import Services
+from dtulab.dtu.settings import Settings
 from tests.dtu_fakes import FakeHostOutput, FakeModem
 from tests.virtual_time import background, run
 

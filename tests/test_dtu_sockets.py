@@ -15,10 +15,10 @@ import itertools
 
 import pytest
 
-from dtu.dtu import TIMINGS, DtuTiming
-from dtu.modem_client import Reply
-from dtu.settings import Settings
-from dtu.sockets import DtuSocket
+from dtulab.dtu.dtu import TIMINGS, DtuTiming
+from dtulab.dtu.modem_client import Reply
+from dtulab.dtu.settings import Settings
+from dtulab.dtu.sockets import DtuSocket
 from tests.dtu_fakes import FakeModem
 from tests.virtual_time import LoopClock, background, run
 

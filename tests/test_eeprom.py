@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from peripherals.eeprom import Eeprom, EepromWrite, PowerLost, cut_at_write
-from peripherals.power import PowerSupply
+from dtulab.peripherals.eeprom import Eeprom, EepromWrite, PowerLost, cut_at_write
+from dtulab.peripherals.power import PowerSupply
 
 
 class HandClock:

@@ -24,12 +24,12 @@ from pathlib import Path
 import pytest
 
 from dtulab.console import Console
+from dtulab.peripherals.eeprom import EepromWrite as ModelWrite
+from dtulab.platforms.base import TargetError, Unsupported
+from dtulab.platforms.emulator import EmulatorTarget
+from dtulab.platforms.firmware import make_firmware
+from dtulab.platforms.renode.machine import find_renode
 from dtulab.world import World, WorldConfig
-from peripherals.eeprom import EepromWrite as ModelWrite
-from platforms.base import TargetError, Unsupported
-from platforms.emulator import EmulatorTarget
-from platforms.firmware import make_firmware
-from platforms.renode.machine import find_renode
 
 READY = b"board-demo ready\r\n"
 START = 60  # Renode (mono) takes seconds to start on a loaded 2-core machine

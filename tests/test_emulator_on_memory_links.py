@@ -17,15 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from peripherals.clock import Clock
-from peripherals.eeprom import Eeprom
-from peripherals.leds import LedBank
-from peripherals.links import MemoryLink, memory_pair
-from peripherals.power import PowerSupply
-from platforms.board import Board, ModemPowerKey
-from platforms.emulator import EmulatorOptions
-from platforms.firmware import make_firmware
-from platforms.qemu import QemuTarget
+from dtulab.peripherals.clock import Clock
+from dtulab.peripherals.eeprom import Eeprom
+from dtulab.peripherals.leds import LedBank
+from dtulab.peripherals.links import MemoryLink, memory_pair
+from dtulab.peripherals.power import PowerSupply
+from dtulab.platforms.board import Board, ModemPowerKey
+from dtulab.platforms.emulator import EmulatorOptions
+from dtulab.platforms.firmware import make_firmware
+from dtulab.platforms.qemu import QemuTarget
 
 READY = b"board-demo ready\r\n"
 DEADLINE = 60.0  # a loaded 2-core machine

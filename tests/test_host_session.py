@@ -11,7 +11,7 @@ import time
 import pytest
 
 from dtulab.console import Console
-from peripherals.gsm_modem.runner import ModemRunner
+from dtulab.peripherals.gsm_modem.runner import ModemRunner
 from tests.conftest import start_echo_server
 
 

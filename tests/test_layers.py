@@ -15,12 +15,20 @@ from pathlib import Path
 
 import pytest
 
+from dtulab.platforms import TARGETS
 from dtulab.world import WorldConfig
-from platforms import TARGETS
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYWORD_LIBRARIES = {p.stem for p in (ROOT / "robot").glob("*.py")}  # imported by name
-ABOVE_PLATFORMS = {"dtulab", "robot", "tests", "scripts"} | KEYWORD_LIBRARIES
+BELOW_BENCH = ("dtulab.peripherals", "dtulab.dtu", "dtulab.platforms")  # the links in dtulab/
+TOP_LEVEL = ("dtu", "peripherals", "platforms")  # folders installed as dtulab.*, never alone
+
+
+def above_platforms(name: str) -> bool:
+    top = name.split(".")[0]
+    if top == "dtulab":
+        return not any(name == b or name.startswith(b + ".") for b in BELOW_BENCH)
+    return top in {"robot", "tests", "scripts"} | KEYWORD_LIBRARIES
 
 
 def modules(folder: str) -> list[Path]:
@@ -45,14 +53,30 @@ def test_platforms_import_nothing_above_peripherals(path):
     above = [
         f"{path.relative_to(ROOT)}:{line}: imports {name}"
         for line, name in imported(ast.parse(path.read_text()))
-        if name.split(".")[0] in ABOVE_PLATFORMS
+        if above_platforms(name)
     ]
     assert not above, "\n".join(above)
+
+
+@pytest.mark.parametrize("folder", ["dtulab", "dtu", "peripherals", "platforms", "robot", "tests"])
+def test_one_package_every_import_goes_through_dtulab(folder):
+    """dtu/, peripherals/ and platforms/ are imported as dtulab.* (what a wheel installs);
+    a bare ``import dtu...`` would load a second copy of the module in a checkout."""
+    bare = [
+        f"{path.relative_to(ROOT)}:{line}: imports {name}"
+        for path in modules(folder)
+        for line, name in imported(ast.parse(path.read_text()))
+        if name.split(".")[0] in TOP_LEVEL
+    ]
+    assert not bare, "\n".join(bare)
 
 
 def test_the_import_check_sees_an_import_under_type_checking():
     tree = ast.parse("if TYPE_CHECKING:\n    import dtulab.world\n")
     assert imported(tree) == [(2, "dtulab.world")]
+    assert above_platforms("dtulab.world") and above_platforms("dtulab")
+    assert not above_platforms("dtulab.peripherals.links")
+    assert not above_platforms("dtulab.dtu") and not above_platforms("dtulab.platforms.base")
 
 
 def probes(tree: ast.AST) -> list[tuple[int, str]]:

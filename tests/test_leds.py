@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from peripherals.clock import Clock
-from peripherals.leds import Blink, Led, LedBank, Phase
+from dtulab.peripherals.clock import Clock
+from dtulab.peripherals.leds import Blink, Led, LedBank, Phase
 
 
 class HandClock:

@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from peripherals.clock import Clock
-from peripherals.links import (
+from dtulab.peripherals.clock import Clock
+from dtulab.peripherals.links import (
     LinkSpecError,
     PtyLink,
     TcpServerLink,
@@ -15,7 +15,7 @@ from peripherals.links import (
     memory_pair,
     open_link,
 )
-from peripherals.transcript import StreamSearch, Transcript, TranscriptLink
+from dtulab.peripherals.transcript import StreamSearch, Transcript, TranscriptLink
 
 
 def run(coro):

@@ -7,7 +7,7 @@ import contextlib
 
 import pytest
 
-from peripherals.loop_thread import LoopService, LoopThread, cancel_and_wait
+from dtulab.peripherals.loop_thread import LoopService, LoopThread, cancel_and_wait
 
 
 async def swallows_one_cancel(ended: list[str]) -> None:

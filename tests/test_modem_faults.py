@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from peripherals.gsm_modem.faults import FAULTS, FaultError
+from dtulab.peripherals.gsm_modem.faults import FAULTS, FaultError
 from tests.conftest import bring_up_gprs, wait_until
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from dtulab.console import Console
+from dtulab.peripherals.gsm_modem.runner import ModemRunner
 from dtulab.servers import FtpServer
-from peripherals.gsm_modem.runner import ModemRunner
 from tests.conftest import wait_registered, wait_until
 
 BIG = random.Random(800).randbytes(100 * 1024)

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from dtulab.console import Console
+from dtulab.peripherals.gsm_modem.commands.http import MAX_DATA
+from dtulab.peripherals.gsm_modem.runner import ModemRunner
 from dtulab.servers import HttpServer, Site
-from peripherals.gsm_modem.commands.http import MAX_DATA
-from peripherals.gsm_modem.runner import ModemRunner
 from tests.conftest import wait_registered
 
 PAGE = b"Hello from the lab server!\n"

@@ -58,8 +58,8 @@ def test_cgatt_fails_without_gprs_service(console, runner):
 
 def test_registration_needs_a_sim(tmp_path):
     from dtulab.console import Console
-    from peripherals.gsm_modem.modem import ModemIdentity
-    from peripherals.gsm_modem.runner import ModemRunner
+    from dtulab.peripherals.gsm_modem.modem import ModemIdentity
+    from dtulab.peripherals.gsm_modem.runner import ModemRunner
 
     with ModemRunner("pty", identity=ModemIdentity(sim_inserted=False)) as r, Console(r.port) as c:
         c.expect("+CPIN: NOT INSERTED")

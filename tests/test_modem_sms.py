@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from dtulab.console import FINAL, Console
-from peripherals.gsm_modem.runner import ModemRunner
+from dtulab.peripherals.gsm_modem.runner import ModemRunner
 from tests.conftest import wait_registered, wait_until
 
 CTRL_Z, ESC = b"\x1a", b"\x1b"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peripherals.gsm_modem import pdu
+from dtulab.peripherals.gsm_modem import pdu
 
 # The classic SMS-SUBMIT from "SMS and the PDU format" (dreamfabric.com): SMSC 00,
 # to +46708251358, relative validity AA, "hellohello". AT+CMGS=23.

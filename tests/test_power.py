@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from peripherals.clock import Clock
-from peripherals.eeprom import Eeprom, EepromWrite, PowerLost
-from peripherals.power import PowerSupply, nth_event
+from dtulab.peripherals.clock import Clock
+from dtulab.peripherals.eeprom import Eeprom, EepromWrite, PowerLost
+from dtulab.peripherals.power import PowerSupply, nth_event
 
 
 class HandClock:

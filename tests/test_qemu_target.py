@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
+from dtulab.platforms.board_file import BoardFileError, load_board
+from dtulab.platforms.emulator import EepromWrite, Message, SccReset, SccWrite
+from dtulab.platforms.qemu.trace import TraceReader
 from dtulab.world import World, WorldConfig
-from platforms.board_file import BoardFileError, load_board
-from platforms.emulator import EepromWrite, Message, SccReset, SccWrite
-from platforms.qemu.trace import TraceReader
 
 # -- the trace parser -----------------------------------------------------------------
 

@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
+from dtulab.platforms import Unsupported
+from dtulab.platforms.emulator import EepromWrite, SccReset, SccWrite
+from dtulab.platforms.renode.machine import parse_event
 from dtulab.world import World, WorldConfig
-from platforms import Unsupported
-from platforms.emulator import EepromWrite, SccReset, SccWrite
-from platforms.renode.machine import parse_event
 
-REPL = Path(__file__).resolve().parents[1] / "renode.repl"
+REPL = Path(__file__).resolve().parents[1] / "platforms" / "renode" / "renode.repl"
 
 
 def peripheral_script(name: str) -> str:

@@ -8,8 +8,8 @@ through its own (modelled) modem.
 import pytest
 
 from dtulab.host import DtuHost
+from dtulab.platforms import Unsupported
 from dtulab.world import ServerConfig, World, WorldConfig
-from platforms import Unsupported
 
 
 @pytest.mark.req("R-NET-1", "R-AT-1")

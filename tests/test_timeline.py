@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from peripherals.leds import LedBank
-from peripherals.power import PowerSupply
-from peripherals.timeline import nice_step, render_svg, render_text, write_svg
-from peripherals.transcript import Transcript
+from dtulab.peripherals.leds import LedBank
+from dtulab.peripherals.power import PowerSupply
+from dtulab.peripherals.timeline import nice_step, render_svg, render_text, write_svg
+from dtulab.peripherals.transcript import Transcript
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -21,7 +21,7 @@ import selectors
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from peripherals.clock import Clock
+from dtulab.peripherals.clock import Clock
 
 T = TypeVar("T")
 

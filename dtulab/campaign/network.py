@@ -51,16 +51,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dtu.contract import BUFFER_LIMIT, HEARTBEAT_FAILURES
-from dtu.dtu import TIMINGS
 from dtulab.campaign.core import Campaign, NotReached, Point, check, register
 from dtulab.datacenter import Server
 from dtulab.dialects import dialect
+from dtulab.dtu.contract import BUFFER_LIMIT, HEARTBEAT_FAILURES
+from dtulab.dtu.dtu import TIMINGS
 from dtulab.host import DtuHost
+from dtulab.peripherals.gsm_modem.faults import Fault
+from dtulab.peripherals.gsm_modem.timing import get_profile
+from dtulab.peripherals.transcript import Entry, StreamSearch
 from dtulab.world import World
-from peripherals.gsm_modem.faults import Fault
-from peripherals.gsm_modem.timing import get_profile
-from peripherals.transcript import Entry, StreamSearch
 
 RECONNECTS = "reconnects"
 NO_LOSS = "no loss, in order, no duplicates"

@@ -49,9 +49,9 @@ from dtulab.campaign.core import (
 )
 from dtulab.console import ExpectTimeout
 from dtulab.host import DtuHost
+from dtulab.peripherals.eeprom import EepromWrite
+from dtulab.peripherals.power import nth_event
 from dtulab.world import LinkTraffic, World, on_bytes
-from peripherals.eeprom import EepromWrite
-from peripherals.power import nth_event
 
 OLD_SETTINGS = [  # every setting NEW_SETTINGS changes, with other values
     'AT+CIPSCONT=1,"TCP","127.0.0.1",5001,1',

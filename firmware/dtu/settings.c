@@ -1,5 +1,5 @@
 /* The settings record's factory values and its range check, both from the
- * contract (contract.h, generated from contract/usr721.toml; the reference twin
+ * contract (contract.h, generated from dtulab/contract/usr721.toml; the reference twin
  * is dtu/settings.py). g_settings itself is defined in dtu.c. */
 #include "settings.h"
 

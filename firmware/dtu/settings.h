@@ -1,6 +1,6 @@
 /* The DTU's settings: every parameter of the manual's table 2 (usr721 dialect,
  * docs/usr721.md); the factory values, ranges and sizes are the contract's
- * (contract/usr721.toml, generated into contract.h; dtu/settings.py is the
+ * (dtulab/contract/usr721.toml, generated into contract.h; dtu/settings.py is the
  * reference twin). ATW stores this record with store.c; AT+CIRELOAD resets it. */
 #ifndef SETTINGS_H
 #define SETTINGS_H

@@ -1,5 +1,5 @@
 /* The firmware's own delays in the two timing profiles of the bench, from the
- * contract (contract/usr721.toml; the reference twin is TIMINGS in dtu/dtu.py):
+ * contract (dtulab/contract/usr721.toml; the reference twin is TIMINGS in dtu/dtu.py):
  * "realistic" as a deployed DTU, "fast" for tests, selected at boot by the
  * board's timing strap. */
 #include "dtu.h"

@@ -3,8 +3,8 @@
 Importing the package registers every AT command group (``commands/``).
 """
 
-from peripherals.gsm_modem import commands  # noqa: F401  (registers the handlers)
-from peripherals.gsm_modem.modem import Modem, ModemIdentity
-from peripherals.gsm_modem.network import CellNetwork
+from dtulab.peripherals.gsm_modem import commands  # noqa: F401  (registers the handlers)
+from dtulab.peripherals.gsm_modem.modem import Modem, ModemIdentity
+from dtulab.peripherals.gsm_modem.network import CellNetwork
 
 __all__ = ["CellNetwork", "Modem", "ModemIdentity"]

@@ -34,10 +34,10 @@ from __future__ import annotations
 from dataclasses import MISSING, dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from peripherals.gsm_modem.network import Path
+from dtulab.peripherals.gsm_modem.network import Path
 
 if TYPE_CHECKING:
-    from peripherals.gsm_modem.modem import Modem
+    from dtulab.peripherals.gsm_modem.modem import Modem
 
 
 class FaultError(ValueError):

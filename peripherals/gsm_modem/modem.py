@@ -21,15 +21,15 @@ import logging
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from peripherals.clock import Clock
-from peripherals.gsm_modem.atparse import ParseError, parse_line
-from peripherals.gsm_modem.errors import AtError
-from peripherals.gsm_modem.network import CellNetwork
-from peripherals.gsm_modem.part import ModemPart, P
-from peripherals.gsm_modem.registry import COMMANDS, NO_FINAL
-from peripherals.gsm_modem.timing import TimingProfile, get_profile
-from peripherals.links import Link
-from peripherals.loop_thread import cancel_and_wait
+from dtulab.peripherals.clock import Clock
+from dtulab.peripherals.gsm_modem.atparse import ParseError, parse_line
+from dtulab.peripherals.gsm_modem.errors import AtError
+from dtulab.peripherals.gsm_modem.network import CellNetwork
+from dtulab.peripherals.gsm_modem.part import ModemPart, P
+from dtulab.peripherals.gsm_modem.registry import COMMANDS, NO_FINAL
+from dtulab.peripherals.gsm_modem.timing import TimingProfile, get_profile
+from dtulab.peripherals.links import Link
+from dtulab.peripherals.loop_thread import cancel_and_wait
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from peripherals.gsm_modem.modem import Modem
+    from dtulab.peripherals.gsm_modem.modem import Modem
 
 
 class ModemPart:

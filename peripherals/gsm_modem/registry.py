@@ -12,11 +12,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from peripherals.gsm_modem.atparse import Command, Kind
-from peripherals.gsm_modem.errors import COUNT_HIGH, COUNT_LOW, RANGE, TYPE, AtError, CmeError
+from dtulab.peripherals.gsm_modem.atparse import Command, Kind
+from dtulab.peripherals.gsm_modem.errors import (
+    COUNT_HIGH,
+    COUNT_LOW,
+    RANGE,
+    TYPE,
+    AtError,
+    CmeError,
+)
 
 if TYPE_CHECKING:
-    from peripherals.gsm_modem.modem import Modem
+    from dtulab.peripherals.gsm_modem.modem import Modem
 
 NO_FINAL = object()
 Final = str | object | None

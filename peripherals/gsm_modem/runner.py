@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any, TypeVar
 
-from peripherals.gsm_modem.commands.voice import voice
-from peripherals.gsm_modem.faults import Fault, FaultSet
-from peripherals.gsm_modem.modem import Modem, ModemIdentity
-from peripherals.gsm_modem.network import CellNetwork
-from peripherals.gsm_modem.sms_center import SmsCenter
-from peripherals.gsm_modem.timing import TimingProfile
-from peripherals.links import Link, PtyLink, TcpServerLink, open_link
-from peripherals.loop_thread import LoopService, LoopThread
-from peripherals.transcript import Transcript, TranscriptLink
+from dtulab.peripherals.gsm_modem.commands.voice import voice
+from dtulab.peripherals.gsm_modem.faults import Fault, FaultSet
+from dtulab.peripherals.gsm_modem.modem import Modem, ModemIdentity
+from dtulab.peripherals.gsm_modem.network import CellNetwork
+from dtulab.peripherals.gsm_modem.sms_center import SmsCenter
+from dtulab.peripherals.gsm_modem.timing import TimingProfile
+from dtulab.peripherals.links import Link, PtyLink, TcpServerLink, open_link
+from dtulab.peripherals.loop_thread import LoopService, LoopThread
+from dtulab.peripherals.transcript import Transcript, TranscriptLink
 
 T = TypeVar("T")
 

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from peripherals.gsm_modem import pdu
-from peripherals.gsm_modem.pdu import Concat
+from dtulab.peripherals.gsm_modem import pdu
+from dtulab.peripherals.gsm_modem.pdu import Concat
 
 if TYPE_CHECKING:
-    from peripherals.gsm_modem.modem import Modem
+    from dtulab.peripherals.gsm_modem.modem import Modem
 
 ENCODINGS = ("auto", "gsm7", "ucs2", "8bit")
 MAX_PARTS = 255
@@ -193,7 +193,7 @@ class SmsCenter:
 
     def _listen(self) -> None:
         """Make sure the module's SMS part exists, so it hears "registered" and calls kick()."""
-        from peripherals.gsm_modem.commands.sms import SmsState
+        from dtulab.peripherals.gsm_modem.commands.sms import SmsState
 
         if self.modem is not None:
             SmsState.of(self.modem)
@@ -207,7 +207,7 @@ class SmsCenter:
         self._task = m.spawn(self._run())
 
     async def _run(self) -> None:
-        from peripherals.gsm_modem.commands.sms import SmsState
+        from dtulab.peripherals.gsm_modem.commands.sms import SmsState
 
         m = self.modem
         assert m is not None

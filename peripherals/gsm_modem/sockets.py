@@ -18,9 +18,9 @@ import struct
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from peripherals.clock import Clock
-from peripherals.gsm_modem.network import Path, PathConditions
-from peripherals.loop_thread import cancel_and_wait
+from dtulab.peripherals.clock import Clock
+from dtulab.peripherals.gsm_modem.network import Path, PathConditions
+from dtulab.peripherals.loop_thread import cancel_and_wait
 
 PIECE = 256  # bytes per step when a rate limit applies: smooth enough for GPRS rates
 IDLE = 0.05  # seconds a rate-limited pipe may fall behind before it restarts its schedule

@@ -12,9 +12,9 @@ brown-out is QMP ``stop`` and power returning QMP ``system_reset`` + ``cont``.
 
 from __future__ import annotations
 
-from platforms.base import register
-from platforms.emulator import EmulatorTarget
-from platforms.qemu.machine import QemuMachine
+from dtulab.platforms.base import register
+from dtulab.platforms.emulator import EmulatorTarget
+from dtulab.platforms.qemu.machine import QemuMachine
 
 
 @register

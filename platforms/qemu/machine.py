@@ -22,11 +22,11 @@ import shutil
 import socket
 from typing import Any
 
-from platforms.base import TargetError
-from platforms.board_file import UART_COUNT
-from platforms.emulator import EmulatorProcess, Message, Streams
-from platforms.qemu.qmp import Qmp, QmpError
-from platforms.qemu.trace import TRACE_EVENTS, TraceReader
+from dtulab.platforms.base import TargetError
+from dtulab.platforms.board_file import UART_COUNT
+from dtulab.platforms.emulator import EmulatorProcess, Message, Streams
+from dtulab.platforms.qemu.qmp import Qmp, QmpError
+from dtulab.platforms.qemu.trace import TRACE_EVENTS, TraceReader
 
 START_TIMEOUT = 20.0  # seconds for QEMU to connect its sockets (a loaded 2-core machine)
 

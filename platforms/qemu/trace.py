@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from platforms.emulator import EepromWrite, Event, Message, SccReset, SccWrite
+from dtulab.platforms.emulator import EepromWrite, Event, Message, SccReset, SccWrite
 
 TRACE_EVENTS = ("mps2_scc_reset", "mps2_scc_write", "i2c_event", "i2c_send", "i2c_recv")
 

@@ -14,10 +14,10 @@ is "unsupported on renode: Renode not installed".
 
 from __future__ import annotations
 
-from platforms.base import register
-from platforms.board import Board
-from platforms.emulator import EmulatorOptions, EmulatorTarget
-from platforms.renode.machine import RenodeMachine, find_renode
+from dtulab.platforms.base import register
+from dtulab.platforms.board import Board
+from dtulab.platforms.emulator import EmulatorOptions, EmulatorTarget
+from dtulab.platforms.renode.machine import RenodeMachine, find_renode
 
 
 @register

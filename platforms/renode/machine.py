@@ -1,8 +1,8 @@
-"""One run of Renode with a firmware image on the DTU board (renode.repl, scripts/dtu.resc).
+"""One run of Renode with a firmware image on the DTU board (renode.repl, dtu.resc beside this).
 
 Renode starts headless (``--disable-xwt``) with its monitor on a loopback TCP
 port; the bench sets the ELF and three free ports as monitor variables and
-includes scripts/dtu.resc, which loads renode.repl, puts UART0..2 on TCP
+includes dtu.resc, which loads renode.repl, puts UART0..2 on TCP
 server sockets (``emulation CreateServerSocketTerminal`` + ``connector
 Connect``) and loads the ELF. The bench connects every UART socket, then
 ``start``s the machine, so no byte of the boot is lost. The Python
@@ -23,8 +23,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from platforms.base import TargetError, Unsupported
-from platforms.emulator import (
+from dtulab.platforms.base import TargetError, Unsupported
+from dtulab.platforms.emulator import (
     EepromWrite,
     EmulatorProcess,
     Message,
@@ -33,7 +33,7 @@ from platforms.emulator import (
     Streams,
 )
 
-ROOT = Path(__file__).resolve().parents[2]  # Renode's working directory: renode.repl is here
+HERE = Path(__file__).resolve().parent  # Renode's working directory: renode.repl, dtu.resc
 START_TIMEOUT = 60.0  # Renode (mono) takes seconds to start on a loaded 2-core machine
 PROMPT = re.compile(rb"\(([\w-]+)\) $")
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\xff[\xfb-\xfe].|\xff[\xf0-\xfa]")
@@ -143,7 +143,7 @@ class RenodeMachine(EmulatorProcess):
             "--plain",
             "--port",
             monitor,
-            cwd=ROOT,
+            cwd=HERE,
             env=env,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
@@ -173,7 +173,7 @@ class RenodeMachine(EmulatorProcess):
         )
         self.control = monitor
         await monitor.execute(settings)
-        await monitor.execute("include @scripts/dtu.resc", timeout=START_TIMEOUT)
+        await monitor.execute("include @dtu.resc", timeout=START_TIMEOUT)
         wanted = {"rs232", "modem", "debug"} & set(self.board_file.uarts)
         for name in sorted(wanted):
             self.uarts[name] = await self._open(ports[name])

@@ -1,4 +1,4 @@
-"""Robot variables: the boundary rows of contract/usr721.toml (dtulab/contract.py).
+"""Robot variables: the boundary rows of dtulab/contract/usr721.toml (dtulab/contract).
 
 ``CONTRACT_REFUSED``: one past each end of every range (ERROR, nothing changes);
 ``CONTRACT_ACCEPTED``: each end (OK).

@@ -182,7 +182,7 @@ Out Of Range Values Answer ERROR And Change Nothing
     AT+CIPR=230400
     AT+CIOPTIME=10001
 Every Range Of The Contract Holds At Both Ends
-    [Documentation]    For every setting of contract/usr721.toml with a set line: one past
+    [Documentation]    For every setting of dtulab/contract/usr721.toml with a set line: one past
     ...                either end of its range answers ERROR and changes nothing, each end
     ...                answers OK (the rows come from the contract: robot/resources/contract.py).
     [Tags]    R-AT-6

@@ -1,6 +1,6 @@
 """The modem's AT command groups; importing this package registers every handler."""
 
-from peripherals.gsm_modem.commands import (  # noqa: F401
+from dtulab.peripherals.gsm_modem.commands import (  # noqa: F401
     basic,
     bearer,
     ftp,

@@ -11,9 +11,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from peripherals.gsm_modem.atparse import Command, Kind
-from peripherals.gsm_modem.errors import NOT_ALLOWED, AtError, CmeError
-from peripherals.gsm_modem.registry import (
+from dtulab.peripherals.gsm_modem.atparse import Command, Kind
+from dtulab.peripherals.gsm_modem.errors import NOT_ALLOWED, AtError, CmeError
+from dtulab.peripherals.gsm_modem.registry import (
     NO_FINAL,
     Final,
     Handler,
@@ -25,7 +25,7 @@ from peripherals.gsm_modem.registry import (
 )
 
 if TYPE_CHECKING:
-    from peripherals.gsm_modem.modem import Modem
+    from dtulab.peripherals.gsm_modem.modem import Modem
 
 IPR_RATES = (0, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800)
 

@@ -20,13 +20,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from peripherals.gsm_modem.atparse import Command, Kind
-from peripherals.gsm_modem.errors import COUNT_HIGH, COUNT_LOW, NOT_ALLOWED, RANGE, CmeError
-from peripherals.gsm_modem.part import ModemPart
-from peripherals.gsm_modem.registry import Final, at_command, int_arg, only
+from dtulab.peripherals.gsm_modem.atparse import Command, Kind
+from dtulab.peripherals.gsm_modem.errors import COUNT_HIGH, COUNT_LOW, NOT_ALLOWED, RANGE, CmeError
+from dtulab.peripherals.gsm_modem.part import ModemPart
+from dtulab.peripherals.gsm_modem.registry import Final, at_command, int_arg, only
 
 if TYPE_CHECKING:
-    from peripherals.gsm_modem.modem import Modem
+    from dtulab.peripherals.gsm_modem.modem import Modem
 
 CIDS = range(1, 4)
 CONNECTING, CONNECTED, CLOSING, CLOSED = 0, 1, 2, 3

@@ -29,9 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from peripherals.gsm_modem.atparse import Command, Kind
-from peripherals.gsm_modem.commands.bearer import bearer_open, watch_bearer
-from peripherals.gsm_modem.errors import (
+from dtulab.peripherals.gsm_modem.atparse import Command, Kind
+from dtulab.peripherals.gsm_modem.commands.bearer import bearer_open, watch_bearer
+from dtulab.peripherals.gsm_modem.errors import (
     COUNT_HIGH,
     COUNT_LOW,
     NOT_ALLOWED,
@@ -39,8 +39,8 @@ from peripherals.gsm_modem.errors import (
     AtError,
     CmeError,
 )
-from peripherals.gsm_modem.part import ModemPart
-from peripherals.gsm_modem.registry import (
+from dtulab.peripherals.gsm_modem.part import ModemPart
+from dtulab.peripherals.gsm_modem.registry import (
     NO_FINAL,
     Final,
     at_command,
@@ -51,7 +51,7 @@ from peripherals.gsm_modem.registry import (
 )
 
 if TYPE_CHECKING:
-    from peripherals.gsm_modem.modem import Modem
+    from dtulab.peripherals.gsm_modem.modem import Modem
 
 FTP_TIMEOUT = 75.0  # manual: max response time "75 seconds (in case no response from server)"
 BUFFER_SIZE = 16 * 1024  # bytes the module holds before it stops reading the data connection

@@ -28,9 +28,9 @@ from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from peripherals.gsm_modem.atparse import Command, Kind
-from peripherals.gsm_modem.commands.bearer import bearer_open, watch_bearer
-from peripherals.gsm_modem.errors import (
+from dtulab.peripherals.gsm_modem.atparse import Command, Kind
+from dtulab.peripherals.gsm_modem.commands.bearer import bearer_open, watch_bearer
+from dtulab.peripherals.gsm_modem.errors import (
     COUNT_HIGH,
     COUNT_LOW,
     NOT_ALLOWED,
@@ -38,8 +38,8 @@ from peripherals.gsm_modem.errors import (
     AtError,
     CmeError,
 )
-from peripherals.gsm_modem.part import ModemPart
-from peripherals.gsm_modem.registry import (
+from dtulab.peripherals.gsm_modem.part import ModemPart
+from dtulab.peripherals.gsm_modem.registry import (
     NO_FINAL,
     Final,
     at_command,
@@ -50,7 +50,7 @@ from peripherals.gsm_modem.registry import (
 )
 
 if TYPE_CHECKING:
-    from peripherals.gsm_modem.modem import Modem
+    from dtulab.peripherals.gsm_modem.modem import Modem
 
 MAX_DATA = 319488  # AT+HTTPDATA <size> and AT+HTTPREAD ranges (manual p. 262, 265)
 METHODS = {0: "GET", 1: "POST", 2: "HEAD", 3: "DELETE"}

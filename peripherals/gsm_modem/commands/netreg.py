@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from peripherals.gsm_modem.atparse import Command, Kind
-from peripherals.gsm_modem.errors import AtError, CmeError
-from peripherals.gsm_modem.registry import Final, Handler, at_command, int_arg, nargs, only
+from dtulab.peripherals.gsm_modem.atparse import Command, Kind
+from dtulab.peripherals.gsm_modem.errors import AtError, CmeError
+from dtulab.peripherals.gsm_modem.registry import Final, Handler, at_command, int_arg, nargs, only
 
 if TYPE_CHECKING:
-    from peripherals.gsm_modem.modem import Modem
+    from dtulab.peripherals.gsm_modem.modem import Modem
 
 
 @at_command("+CSQ")

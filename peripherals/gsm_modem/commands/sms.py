@@ -20,15 +20,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from peripherals.gsm_modem import pdu
-from peripherals.gsm_modem.atparse import Command, Kind
-from peripherals.gsm_modem.errors import RANGE, AtError, CmeError, CmsError
-from peripherals.gsm_modem.part import ModemPart
-from peripherals.gsm_modem.registry import Final, Handler, at_command, nargs, only
-from peripherals.gsm_modem.sms_center import SentSms, SmsCenter
+from dtulab.peripherals.gsm_modem import pdu
+from dtulab.peripherals.gsm_modem.atparse import Command, Kind
+from dtulab.peripherals.gsm_modem.errors import RANGE, AtError, CmeError, CmsError
+from dtulab.peripherals.gsm_modem.part import ModemPart
+from dtulab.peripherals.gsm_modem.registry import Final, Handler, at_command, nargs, only
+from dtulab.peripherals.gsm_modem.sms_center import SentSms, SmsCenter
 
 if TYPE_CHECKING:
-    from peripherals.gsm_modem.modem import Modem
+    from dtulab.peripherals.gsm_modem.modem import Modem
 
 CAPACITY = 50  # slots in "SM" (the SIM) and in "ME"
 MEMORIES = ("SM", "ME", "SM_P", "ME_P", "MT")

@@ -22,10 +22,10 @@ import socket
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from peripherals.gsm_modem.atparse import Command, Kind
-from peripherals.gsm_modem.errors import AtError, CmeError
-from peripherals.gsm_modem.part import ModemPart
-from peripherals.gsm_modem.registry import (
+from dtulab.peripherals.gsm_modem.atparse import Command, Kind
+from dtulab.peripherals.gsm_modem.errors import AtError, CmeError
+from dtulab.peripherals.gsm_modem.part import ModemPart
+from dtulab.peripherals.gsm_modem.registry import (
     NO_FINAL,
     Final,
     at_command,
@@ -36,10 +36,10 @@ from peripherals.gsm_modem.registry import (
     simple_setting,
     str_arg,
 )
-from peripherals.gsm_modem.sockets import Connection
+from dtulab.peripherals.gsm_modem.sockets import Connection
 
 if TYPE_CHECKING:
-    from peripherals.gsm_modem.modem import Modem
+    from dtulab.peripherals.gsm_modem.modem import Modem
 
 MAX_SEND = 1460
 LINKS = range(6)  # SIM800 multi-IP links 0..5

@@ -21,13 +21,13 @@ import asyncio
 import re
 from typing import TYPE_CHECKING
 
-from peripherals.gsm_modem.atparse import Command, Kind
-from peripherals.gsm_modem.errors import AtError
-from peripherals.gsm_modem.part import ModemPart
-from peripherals.gsm_modem.registry import Final, at_command, int_arg, simple_setting
+from dtulab.peripherals.gsm_modem.atparse import Command, Kind
+from dtulab.peripherals.gsm_modem.errors import AtError
+from dtulab.peripherals.gsm_modem.part import ModemPart
+from dtulab.peripherals.gsm_modem.registry import Final, at_command, int_arg, simple_setting
 
 if TYPE_CHECKING:
-    from peripherals.gsm_modem.modem import Modem
+    from dtulab.peripherals.gsm_modem.modem import Modem
 
 MAX_RINGS = 10
 _DIAL = re.compile(r"^[0-9+*#ABCabc,TPtpWw!@]{1,40}$")

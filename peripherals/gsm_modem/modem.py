@@ -121,20 +121,18 @@ class Modem:
         return found  # type: ignore[return-value]
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
-        """Run a background job that belongs to this power cycle (killed at power-off)."""
-        task = asyncio.get_running_loop().create_task(self._guard(coro))
+        """Run a background job that belongs to this power cycle (killed at power-off). The
+        task runs ``coro`` itself: one killed before it started closes it (a wrapper killed
+        first would leave ``coro`` never awaited)."""
+        task = asyncio.get_running_loop().create_task(coro)
         self._life.add(task)
-        task.add_done_callback(self._life.discard)
+        task.add_done_callback(self._ended)
         return task
 
-    @staticmethod
-    async def _guard(coro: Any) -> None:
-        try:
-            await coro
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("modem background job failed")
+    def _ended(self, task: asyncio.Task[Any]) -> None:
+        self._life.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("modem background job failed", exc_info=task.exception())
 
     # -- lifecycle -------------------------------------------------------
     async def start(self, power_on: bool = True) -> None:

@@ -27,9 +27,8 @@ from typing import Protocol
 from urllib.parse import quote
 
 from dtulab.dtu.modem_client import ModemError, Reply
-from dtulab.dtu.ports import HostOutput, Modem, UrcWaiter
+from dtulab.dtu.ports import HostOutput, Online, UrcWaiter
 from dtulab.dtu.settings import Settings
-from dtulab.peripherals.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ NO_REQUEST = 605  # no URL set, or the URL with the packet is longer than 512 ch
 DROPPED = 606  # more than QUEUE_LIMIT requests were waiting
 
 
-class HttpPeer(Protocol):
+class HttpPeer(Online, Protocol):
     """What HTTPD client mode (and the FTP download) needs of the firmware around it
     (``Dtu`` implements it)."""
 
@@ -54,15 +53,6 @@ class HttpPeer(Protocol):
     def settings(self) -> Settings:
         """The running settings: the APN, the URL, method and headers (AT+CIHTTP)."""
         ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def modem(self) -> Modem: ...
-
-    @property
-    def gprs_ready(self) -> asyncio.Event: ...
 
     @property
     def serial(self) -> HostOutput:

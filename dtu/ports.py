@@ -5,16 +5,19 @@ usr721.py, httpd.py, ftp_download.py) declares beside itself a protocol
 naming exactly what it needs of the firmware around it; ``Dtu`` implements
 them all structurally, and a unit test gives the module a small fake instead
 (tests/test_dtu_*.py). The pieces those protocols have in common are here:
-the modem commands (``ModemClient`` implements them), the serial port's
+the modem commands (``ModemClient`` implements them), the clock, modem and
+GPRS state of everything that goes online, the serial port's
 output to the host (``SerialPort``) and the wait for a modem URC
 (``Services``).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 from dtulab.dtu.modem_client import Reply
+from dtulab.peripherals.clock import Clock
 
 
 class Modem(Protocol):
@@ -38,6 +41,22 @@ class Modem(Protocol):
     ) -> Reply:
         """A command with a data prompt (AT+CIPSEND, AT+CMGS, AT+HTTPDATA): ``data`` goes
         after the prompt; a missing prompt or an error result raises ``ModemError``."""
+        ...
+
+
+class Online(Protocol):
+    """The clock, the modem and whether GPRS is up: what every part that talks to a server
+    needs (sockets, HTTPD client mode, the commands)."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def modem(self) -> Modem: ...
+
+    @property
+    def gprs_ready(self) -> asyncio.Event:
+        """Set while GPRS is up."""
         ...
 
 

@@ -26,9 +26,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from dtulab.dtu.contract import BUFFER_LIMIT, HEARTBEAT_FAILURES, SEND_MAX
 from dtulab.dtu.modem_client import ModemError
-from dtulab.dtu.ports import Modem
+from dtulab.dtu.ports import Online
 from dtulab.dtu.settings import Settings, SocketConfig
-from dtulab.peripherals.clock import Clock
 
 if TYPE_CHECKING:
     from dtulab.dtu.dtu import DtuTiming
@@ -46,7 +45,7 @@ class Cache:
     dropped: int
 
 
-class SocketPeer(Protocol):
+class SocketPeer(Online, Protocol):
     """What a socket needs of the firmware around it (``Dtu`` implements it)."""
 
     @property
@@ -55,19 +54,8 @@ class SocketPeer(Protocol):
         ...
 
     @property
-    def clock(self) -> Clock: ...
-
-    @property
     def timing(self) -> DtuTiming:
         """Back-off, restart count, connect and send timeouts."""
-        ...
-
-    @property
-    def modem(self) -> Modem: ...
-
-    @property
-    def gprs_ready(self) -> asyncio.Event:
-        """Set while GPRS is up (a socket connects only then)."""
         ...
 
     def update_leds(self) -> None:

@@ -12,7 +12,6 @@ of it: ``Device``), the parsed command and the ``Session`` it came from
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -20,9 +19,8 @@ from typing import Protocol
 
 from dtulab.dtu import contract as C
 from dtulab.dtu.modem_client import ModemError
-from dtulab.dtu.ports import Modem
+from dtulab.dtu.ports import Online
 from dtulab.dtu.settings import MODES, Settings
-from dtulab.peripherals.clock import Clock
 from dtulab.peripherals.gsm_modem.atparse import Command, Kind, ParseError, parse_line
 
 VERSION = "dtulab-reference 0.1.0 (usr721)"
@@ -63,7 +61,7 @@ class SmsSwitch(Protocol):
         ...
 
 
-class Device(Protocol):
+class Device(Online, Protocol):
     """What the commands touch of the DTU (``Dtu`` implements it)."""
 
     settings: Settings  # the running settings (AT+CIRELOAD replaces them)
@@ -71,15 +69,6 @@ class Device(Protocol):
 
     @property
     def local_ip(self) -> str: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def modem(self) -> Modem: ...
-
-    @property
-    def gprs_ready(self) -> asyncio.Event: ...
 
     @property
     def sockets(self) -> Sequence[SocketLink]: ...

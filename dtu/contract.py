@@ -8,6 +8,7 @@ from typing import Final
 # -- limits
 SOCKETS: Final = 4
 BUFFER_LIMIT: Final = 15360
+HELD_LIMIT: Final = 15360
 LINE_MAX: Final = 256
 HEARTBEAT_FAILURES: Final = 3
 SEND_MAX: Final = 1460

@@ -22,7 +22,6 @@ from dtulab.peripherals.links import Link
 
 GUARD = 0.2  # T1: silence before "+++"
 CONFIRM = 3.0  # T5: the host's 'a' after our 'a'
-HELD_LIMIT = 15 * 1024  # server data kept for the host while it is in command mode
 
 
 class SerialPeer(Protocol):
@@ -80,7 +79,7 @@ class SerialPort:
         """Data for the host (from a server, an SMS, an HTTP reply); held in command mode."""
         if self.command_mode:
             self.held += data
-            del self.held[: max(0, len(self.held) - HELD_LIMIT)]
+            del self.held[: max(0, len(self.held) - contract.HELD_LIMIT)]
             return
         await self.link.write(data)
 

@@ -6,6 +6,7 @@
 /* -- limits */
 #define DTU_SOCKETS 4
 #define DTU_BUFFER_LIMIT 15360
+#define DTU_HELD_LIMIT 15360
 #define DTU_LINE_MAX 256
 #define DTU_HEARTBEAT_FAILURES 3
 #define DTU_SEND_MAX 1460

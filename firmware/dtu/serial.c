@@ -31,10 +31,10 @@ typedef struct {
     size_t size, head, count;
 } ring_t;
 
-static uint8_t packets_buf[PACKETS_SIZE], input_buf[INPUT_SIZE], held_buf[DTU_BUFFER_LIMIT];
+static uint8_t packets_buf[PACKETS_SIZE], input_buf[INPUT_SIZE], held_buf[DTU_HELD_LIMIT];
 static ring_t packets = {packets_buf, PACKETS_SIZE, 0, 0}; /* u16 length, then the bytes */
 static ring_t input = {input_buf, INPUT_SIZE, 0, 0};       /* command-mode input */
-static ring_t held = {held_buf, DTU_BUFFER_LIMIT, 0, 0};       /* for the host, after AT+ENTM */
+static ring_t held = {held_buf, DTU_HELD_LIMIT, 0, 0};       /* for the host, after AT+ENTM */
 
 enum escape { ESC_NONE, ESC_PLUS, ESC_BURST, ESC_CONFIRM, ESC_CONFIRM_BURST };
 

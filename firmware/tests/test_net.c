@@ -694,6 +694,16 @@ static void cache_one_record(void) /* socket 1 cannot connect: the record waits 
     connect_reply[0] = "CONNECT OK";
 }
 
+/* A fresh DTU whose socket 1 (to 1.2.3.4:5000) holds a record, sealed for a restart. */
+static void cached_and_sealed(void)
+{
+    setup();
+    enable(0, PROTO_TCP, "1.2.3.4", 5000);
+    net_apply_settings();
+    cache_one_record();
+    net_keep();
+}
+
 static bool record_arrives(void)
 {
     if (!run_until(connected0, 3000))
@@ -705,21 +715,13 @@ static bool record_arrives(void)
 static void test_buffers_kept_over_a_restart(void)
 {
     /* R-NET-3: the restart (net_keep, then hal_restart) keeps the cache */
-    setup();
-    enable(0, PROTO_TCP, "1.2.3.4", 5000);
-    net_apply_settings();
-    cache_one_record();
-    net_keep();
+    cached_and_sealed();
     warm_restart();
     CHECK(record_arrives());
 
     /* a reset nobody prepared (a watchdog, a fault) right after the boot that took the
      * buffers back: the seal was used up by that boot, nothing is trusted */
-    setup();
-    enable(0, PROTO_TCP, "1.2.3.4", 5000);
-    net_apply_settings();
-    cache_one_record();
-    net_keep();
+    cached_and_sealed();
     connect_reply[0] = "CONNECT FAIL";
     warm_restart();
     warm_restart();
@@ -727,21 +729,13 @@ static void test_buffers_kept_over_a_restart(void)
     CHECK(run_until(connected0, 3000) && (run(200), srv_len[0] == 0));
 
     /* a power cut: whatever the RAM holds afterwards, nothing is kept */
-    setup();
-    enable(0, PROTO_TCP, "1.2.3.4", 5000);
-    net_apply_settings();
-    cache_one_record();
-    net_keep();
+    cached_and_sealed();
     host_power_cut_ram(0xA5);
     warm_restart();
     CHECK(run_until(connected0, 3000) && (run(200), srv_len[0] == 0));
 
     /* the socket goes to another server after the restart: its old buffer is dropped */
-    setup();
-    enable(0, PROTO_TCP, "1.2.3.4", 5000);
-    net_apply_settings();
-    cache_one_record();
-    net_keep();
+    cached_and_sealed();
     enable(0, PROTO_TCP, "1.2.3.4", 5001);
     warm_restart();
     CHECK(run_until(connected0, 3000) && (run(200), srv_len[0] == 0));

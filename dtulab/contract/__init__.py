@@ -58,9 +58,6 @@ class Contract:
     timings: dict[str, dict[str, int]]
     settings: list[Setting]
 
-    def setting(self, name: str) -> Setting:
-        return next(s for s in self.settings if s.name == name)
-
 
 def load(path: Path = SPEC) -> Contract:
     raw = tomllib.loads(path.read_text())
@@ -208,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dtulab.contract", description=__doc__)
     parser.add_argument("--check", action="store_true", help="only check they are up to date")
     args = parser.parse_args(argv)
+    if not C_OUT.parent.is_dir():  # an installed dtulab: the generated files live in a checkout
+        print(f"dtulab.contract: {C_OUT.parent} is missing: run it in a checkout", file=sys.stderr)
+        return 2
     stale = []
     for path, text in outputs(load()).items():
         if path.exists() and path.read_text() == text:

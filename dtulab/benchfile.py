@@ -3,8 +3,10 @@
 Example (TOML)::
 
     target = "reference"        # reference, qemu (more targets register by name)
-    firmware = "my-dtu.elf"     # qemu: an image instead of the project's firmware/
-    board = "my-board.toml"     # qemu: that image's wiring (docs/targets.md)
+    firmware = "my-dtu.elf"     # qemu, renode: an image instead of the project's firmware/
+    board = "my-board.toml"     # qemu, renode: that image's wiring (docs/targets.md)
+    port = "/dev/ttyUSB0"       # serial: the device's RS232 port (a pyserial URL)
+    baud = 115200               # serial: its baud rate
     dialect = "usr721"          # the DTU's AT dialect (dtulab/dialects.py)
     timing = "realistic"        # realistic or fast: modem and DTU delays
     rs232 = "pty"               # pty or tcp:127.0.0.1:PORT
@@ -29,7 +31,10 @@ Example (TOML)::
     n = 1
     server = "dc1"              # a server above, or host = "..." and port = ...
 
-Unknown keys and bad values are errors with one clear line.
+The target options (``firmware``, ``board``, ``port``, ``baud``, ...) are those
+``dtulab run --help`` lists, generated from the targets' ``option(...)`` fields;
+file paths among them are relative to the bench file. Unknown keys and bad
+values are errors with one clear line.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from dtulab.peripherals.gsm_modem.faults import FaultError, make_fault
 from dtulab.peripherals.gsm_modem.modem import ModemIdentity
 from dtulab.peripherals.links import LinkSpecError, check_link_spec
 from dtulab.platforms import TARGETS
+from dtulab.platforms.base import user_options
 from dtulab.world import ServerConfig, SocketSetup, WorldConfig
 
 TIMINGS = ("fast", "realistic")
@@ -87,7 +93,7 @@ def _check_keys(where: str, data: dict[str, Any], allowed: set[str]) -> None:
 
 def from_dict(data: dict[str, Any], base: Path) -> WorldConfig:
     keys = {"target", "dialect", "timing", "rs232", "state_dir", "servers", "sim", "faults"}
-    keys |= {"sockets", "firmware", "board"}
+    keys |= {"sockets", *user_options()}
     _check_keys("bench file", data, keys)
     config = WorldConfig()
     target = data.get("target", config.target)
@@ -120,16 +126,22 @@ def from_dict(data: dict[str, Any], base: Path) -> WorldConfig:
         identity=_identity(data.get("sim", {})),
         faults=[_fault(i, f) for i, f in enumerate(data.get("faults", []))],
         sockets=[_socket(i, s, set(names)) for i, s in enumerate(data.get("sockets", []))],
-        firmware=_path(data, "firmware", base),
-        board=_path(data, "board", base),
+        **_target_options(data, base),
     )
 
 
-def _path(data: dict[str, Any], key: str, base: Path) -> str:
-    value = data.get(key, "")
-    if not isinstance(value, str):
-        raise BenchFileError(f"{key}: expected a file path, got {value!r}")
-    return str(base / value) if value else ""
+def _target_options(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """The target options the file sets, checked against their defaults' types."""
+    out: dict[str, Any] = {}
+    for key, (f, _) in user_options().items():
+        if key not in data:
+            continue
+        value, kind = data[key], type(f.default)
+        if type(value) is not kind:
+            what = "a file path" if f.metadata["path"] else f"a {kind.__name__}"
+            raise BenchFileError(f"{key}: expected {what}, got {value!r}")
+        out[key] = str(base / str(value)) if f.metadata["path"] and value else value
+    return out
 
 
 def _socket(i: int, raw: Any, servers: set[str]) -> SocketSetup:

@@ -2,7 +2,7 @@
 
     dtulab campaign power|network [--target NAME] [--scenario S] [--only POINT]
     dtulab run [--target NAME] [--config FILE] [--rs232 pty|tcp:HOST:PORT]
-               [--timing fast|realistic]
+               [--timing fast|realistic] [target options: --port DEV --baud N ...]
     dtulab modem [--link pty|tcp:HOST:PORT] [--timing fast|realistic]
                  [--fault NAME[:k=v,...]] [--transcript FILE]
     dtulab faults
@@ -28,7 +28,7 @@ from dtulab.peripherals.gsm_modem.runner import ModemRunner
 from dtulab.peripherals.gsm_modem.timing import PROFILES
 from dtulab.peripherals.links import LinkSpecError, check_link_spec
 from dtulab.platforms import TARGETS
-from dtulab.platforms.base import TargetError, Unsupported
+from dtulab.platforms.base import TargetError, Unsupported, user_options
 from dtulab.world import World, WorldConfig
 
 if TYPE_CHECKING:
@@ -104,17 +104,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = benchfile.load(args.config) if args.config else WorldConfig(timing="realistic")
     except benchfile.BenchFileError as exc:
         raise UsageError(str(exc)) from None
-    overrides = {
-        k: v
-        for k, v in (
-            ("target", args.target),
-            ("rs232", args.rs232),
-            ("timing", args.timing),
-            ("firmware", args.firmware),
-            ("board", args.board),
-        )
-        if v
-    }
+    settings = ["target", "rs232", "timing", *user_options()]
+    overrides = {k: getattr(args, k) for k in settings if getattr(args, k) is not None}
     config = replace(config, **overrides)
     try:
         world = World(config)
@@ -215,15 +206,23 @@ def _add_run(sub: Subcommands) -> None:
     )
     p.add_argument("--rs232", type=_link_spec, help="pty (default) or tcp:HOST:PORT")
     p.add_argument("--timing", choices=sorted(PROFILES), help="timing profile (default: realistic)")
-    p.add_argument(
-        "--firmware", metavar="ELF", help="qemu target: run this image instead of firmware/"
-    )
-    p.add_argument(
-        "--board", metavar="FILE", help="qemu target: the image's wiring (docs/targets.md)"
-    )
+    _add_target_options(p)
     p.epilog = "control commands on standard input:\n" + HELP
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.set_defaults(func=cmd_run)
+
+
+def _add_target_options(p: argparse.ArgumentParser) -> None:
+    """``--NAME`` for each target option (``platforms.base.option``), said for which targets."""
+    group = p.add_argument_group("target options")
+    for name, (f, targets) in user_options().items():
+        group.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=name,
+            type=type(f.default),
+            metavar=f.metadata["metavar"] or None,
+            help=f"{', '.join(targets)}: {f.metadata['help']}",
+        )
 
 
 def cmd_report(args: argparse.Namespace) -> int:

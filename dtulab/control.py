@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dtulab.peripherals.gsm_modem.faults import FaultError
-from dtulab.platforms.base import TargetError
+from dtulab.platforms.base import TargetError, Unsupported
 
 HELP = __doc__.split("::", 1)[1].strip("\n") if __doc__ else ""
 
@@ -192,5 +192,5 @@ def execute(runner: Bench, line: str) -> str:
         return f"error: unknown command '{words[0]}' (try: help)"
     try:
         return fn(runner, words[1:])
-    except (UsageError, FaultError, ValueError, TargetError) as exc:
+    except (UsageError, FaultError, ValueError, TargetError, Unsupported) as exc:
         return f"error: {exc}"

@@ -106,7 +106,7 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
 @pytest.fixture
 def dtu(world: World) -> Iterator[DtuHost]:
     """The host side of the DTU's RS232 port, once the DTU has GPRS (NET LED on)."""
-    with DtuHost(world.rs232_port) as host:
+    with world.host() as host:
         world.wait(lambda: world.leds["NET"].on, 30, "NET LED on (GPRS up)")
         yield host
 

@@ -290,6 +290,7 @@ class World(LoopService):
     # -- the LEDs -------------------------------------------------------------------------
     def wait_led(self, name: str, on: bool, timeout: float = 10.0) -> None:
         """Wait until LED ``name`` (POW, NET, DATA) is on, or off (at once if it is)."""
+        self.target.require("leds")
         lamp = self.leds[name]
         try:
             self.wait(lambda: lamp.on == on, timeout, f"LED {lamp.name} {'on' if on else 'off'}")
@@ -302,6 +303,7 @@ class World(LoopService):
     def wait_restart(self, since: float, timeout: float = 30.0) -> None:
         """Wait until the DTU has restarted since ``since`` (``now()`` before the command that
         restarts it) and is online again: NET went off (the boot) and is on (GPRS)."""
+        self.target.require("leds")
         net = self.leds["NET"]
 
         def restarted() -> bool:
@@ -328,6 +330,10 @@ class World(LoopService):
         if isinstance(raw, TcpServerLink):
             return f"socket://{raw.host}:{raw.port}"
         return raw.description
+
+    def host(self) -> DtuHost:
+        """The host's side of the RS232 port, opened (close it, or use it in ``with``)."""
+        return DtuHost(self.rs232_port, baudrate=self.config.baud)
 
     # -- data centre ----------------------------------------------------------------------
     def server(self, name: str = "dc1") -> Server:
@@ -418,7 +424,7 @@ class World(LoopService):
                 sockets.append(SocketDestination(s.n, "127.0.0.1", server.port, server.proto))
             else:
                 sockets.append(SocketDestination(s.n, s.host, s.port, s.proto))
-        with DtuHost(self.rs232_port) as host:
+        with self.host() as host:
             dialect(self.config.dialect, host).provision(sockets)
 
     # -- power, faults -----------------------------------------------------------------
@@ -431,16 +437,19 @@ class World(LoopService):
         """Arm a power cut at the ``n``-th EEPROM write from now (1 = the next one), counted
         once the model holds every write so far: before that write, or with ``keep`` tearing
         it after its first ``keep`` bytes (``peripherals.eeprom.cut_at_write``)."""
+        self.target.require("eeprom")
         self.settle_storage()
         return self.call(lambda: self.power.arm_cut(cut_at_write(self.eeprom, n, keep)))
 
     def power_on(self) -> None:
         """Restore the DC rail; returns once the target has been powered (``TargetError``
         if it could not be)."""
+        self.target.require("power")
         self.run(self._switch(self.power.restore), POWER_TIMEOUT)
 
     def cut_power(self) -> None:
         """Cut both rails; returns once the target is off."""
+        self.target.require("power")
         self.run(self._switch(self.power.cut), POWER_TIMEOUT)
 
     power_off = cut_power
@@ -452,6 +461,7 @@ class World(LoopService):
         self.run(voice(self.modem).remote_hangup())
 
     def set_rail(self, rail: str, volts: float) -> None:
+        self.target.require("rails")
         self.run(self._switch(lambda: self.power.set_voltage(rail, volts)), POWER_TIMEOUT)
 
     def inject(self, name: str, **params: Any) -> Fault:

@@ -13,7 +13,7 @@ by name in ``TARGETS``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import Field, dataclass, field, fields
 from typing import Any, ClassVar, Generic, TypeVar
 
 from dtulab.platforms.board import Board
@@ -23,11 +23,23 @@ class Unsupported(Exception):
     """A capability this target does not have (the message says why)."""
 
     ROBOT_SUPPRESS_NAME = True  # Robot Framework shows the message alone
+    ROBOT_SKIP_EXECUTION = True  # and skips the test: unsupported is not failed (nor passed)
 
     def __init__(self, target: str, reason: str) -> None:
         super().__init__(f"unsupported on {target}: {reason}")
         self.target = target
         self.reason = reason
+
+
+# The capabilities a target may have, each with what lacking it means (the "unsupported on
+# <target>: <reason>" message).
+CAPABILITIES = {
+    "leds": "its LEDs cannot be observed",
+    "power": "its supply cannot be switched",
+    "rails": "its two inputs' voltages cannot be set (the supply is only switched on and off)",
+    "eeprom": "its EEPROM writes cannot be seen, so no cut can be timed to one",
+    "modem": "its cell network (faults, SMS centre) is not modelled",
+}
 
 
 class TargetError(RuntimeError):
@@ -42,6 +54,24 @@ class NoOptions:
 OptionsT = TypeVar("OptionsT")
 
 
+def option(default: Any, help: str, metavar: str = "", path: bool = False) -> Any:
+    """A target option a user sets: ``dtulab run --NAME`` and a bench file's ``NAME`` key are
+    generated from it (``help`` and ``metavar`` for the CLI; a ``path`` is relative to the
+    bench file it is in)."""
+    return field(default=default, metadata={"help": help, "metavar": metavar, "path": path})
+
+
+def user_options() -> dict[str, tuple[Field[Any], list[str]]]:
+    """Every ``option(...)`` field of the registered targets, by name, with the targets that
+    take it (two targets may share a field: the same name is the same setting)."""
+    found: dict[str, tuple[Field[Any], list[str]]] = {}
+    for name, cls in sorted(TARGETS.items()):
+        for f in fields(cls.options_type):
+            if "help" in f.metadata:
+                found.setdefault(f.name, (f, []))[1].append(name)
+    return found
+
+
 class Target(Generic[OptionsT]):
     """One firmware on a ``Board``, configured by an ``options_type`` instance. Each field
     of the options is the bench setting of the same name (``WorldConfig``, a bench file's
@@ -49,7 +79,7 @@ class Target(Generic[OptionsT]):
 
     name: ClassVar[str]
     options_type: ClassVar[type[Any]] = NoOptions
-    capabilities: ClassVar[frozenset[str]] = frozenset()  # "leds", "power", "eeprom", "modem"
+    capabilities: ClassVar[frozenset[str]] = frozenset()  # names in CAPABILITIES
     device_port: ClassVar[bool] = False  # the host opens the device's own port (rs232_port)
 
     def __init__(self, board: Board, options: OptionsT) -> None:
@@ -57,9 +87,14 @@ class Target(Generic[OptionsT]):
         self.options = options
         self.console: list[str] = []  # the firmware's debug console, line by line (if it has one)
 
-    def require(self, capability: str, reason: str) -> None:
-        if capability not in self.capabilities:
-            raise Unsupported(self.name, reason)
+    def has(self, capability: str) -> bool:
+        """Whether this target has ``capability`` (a name in ``CAPABILITIES``)."""
+        return capability in self.capabilities
+
+    def require(self, capability: str) -> None:
+        """``Unsupported`` (saying what lacking ``capability`` means) unless the target has it."""
+        if not self.has(capability):
+            raise Unsupported(self.name, CAPABILITIES[capability])
 
     async def start(self) -> None:
         """Called once on the bench loop before the first power-on."""

@@ -38,7 +38,7 @@ from typing import Any, Protocol
 from dtulab.peripherals.eeprom import PowerLost
 from dtulab.peripherals.links import Link
 from dtulab.peripherals.loop_thread import cancel_and_wait
-from dtulab.platforms.base import Target
+from dtulab.platforms.base import Target, option
 from dtulab.platforms.board import Board
 from dtulab.platforms.board_file import BoardFile, load_board
 from dtulab.platforms.firmware import project_firmware, user_firmware
@@ -178,13 +178,13 @@ class EmulatorProcess:
 @dataclass(frozen=True)
 class EmulatorOptions:
     timing: str = "fast"  # the bench's profile: the strap word the board file gives it
-    firmware: str = ""  # an ELF to run instead of the project's firmware/
-    board: str = ""  # that ELF's board file ("": the project's board.toml)
+    firmware: str = option("", "an ELF to run instead of the project's firmware/", "ELF", True)
+    board: str = option("", "that ELF's wiring, a board file (docs/targets.md)", "FILE", True)
 
 
 class EmulatorTarget(Target[EmulatorOptions]):
     options_type = EmulatorOptions
-    capabilities = frozenset({"leds", "power", "eeprom", "modem"})
+    capabilities = frozenset({"leds", "power", "rails", "eeprom", "modem"})
 
     def __init__(self, board: Board, options: EmulatorOptions) -> None:
         super().__init__(board, options)

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dtulab.platforms.base import Target, register
+from dtulab.platforms.base import Target, option, register
 from dtulab.platforms.board import Board
 
 
 @dataclass(frozen=True)
 class SerialOptions:
-    port: str = ""  # the device's RS232 port: a device path or pyserial URL
+    port: str = option("", "the device's RS232 port: a device path or pyserial URL", "DEV")
+    baud: int = option(115200, "the device's baud rate (default 115200)", "N")
 
 
 @register
@@ -34,7 +35,9 @@ class SerialTarget(Target[SerialOptions]):
     def __init__(self, board: Board, options: SerialOptions) -> None:
         super().__init__(board, options)
         if not options.port:
-            raise ValueError("the serial target needs a port (PORT: a device or pyserial URL)")
+            raise ValueError("the serial target needs a port (--port DEV: a pyserial URL)")
+        if options.baud <= 0:
+            raise ValueError(f"the baud rate must be positive, not {options.baud}")
 
     @property
     def rs232_port(self) -> str:

@@ -29,13 +29,6 @@ from dtulab.peripherals.gsm_modem.faults import Fault
 from dtulab.platforms import TARGETS, Unsupported
 from dtulab.world import ServerConfig, World, WorldConfig
 
-# What a capability a target lacks means, for the "unsupported on <target>" message.
-WHY = {
-    "leds": "its LEDs cannot be observed",
-    "power": "its power rails cannot be switched",
-    "modem": "its cell network (faults, SMS centre) is not modelled",
-}
-
 
 def _seconds(value: Any) -> float:
     """A Robot time (``300 ms``, ``2s``, ``1.5``) in seconds."""
@@ -191,7 +184,7 @@ class DtuLibrary(RenodeKeywords):
         self._network_fault = None
         self._forget_testers()
         self._last_command_at = 0.0
-        if "power" not in self.world.target.capabilities:
+        if not self.world.target.has("power"):
             # a device the bench cannot power-cycle: factory settings give each test a fresh DTU
             self._dialect.factory_reset(timeout=60)
         elif power_on and wait_online:
@@ -238,7 +231,7 @@ class DtuLibrary(RenodeKeywords):
     def wait_until_dtu_is_online(self, timeout: Any = 30) -> None:
         """Wait until the DTU has GPRS: its NET LED is on, or, where the LEDs cannot be
         seen, the DTU says so in command mode (the dialect's network status)."""
-        if "leds" in self._world().target.capabilities:
+        if self._world().target.has("leds"):
             self.led_should_be_on("NET", timeout)
         else:
             self._adapter().wait_online(_seconds(timeout))
@@ -252,7 +245,6 @@ class DtuLibrary(RenodeKeywords):
         | Send AT Command | AT+CIRESET |
         | Wait Until DTU Restarts |
         """
-        self._require("leds")
         self._world().wait_restart(self._last_command_at, _seconds(timeout))
         self._command_mode = False
 
@@ -260,13 +252,11 @@ class DtuLibrary(RenodeKeywords):
     @keyword("Power On DTU")
     def power_on_dtu(self) -> None:
         """Restore the supply (12 V on the DC input): a cold boot if the DTU was off."""
-        self._require("power")
         self._world().power_on()
 
     @keyword("Cut Power")
     def cut_power(self) -> None:
         """Cut both supply inputs: the firmware stops at once, RAM is lost, the EEPROM stays."""
-        self._require("power")
         self._world().cut_power()
         self._command_mode = False
 
@@ -278,7 +268,6 @@ class DtuLibrary(RenodeKeywords):
         | Send To DTU | ATW\\r |
         | LED Should Be Off | POW |
         """
-        self._require("power")
         self._world().cut_power_at_eeprom_write(int(n))
 
     @keyword("Set Rail Voltage")
@@ -287,7 +276,6 @@ class DtuLibrary(RenodeKeywords):
 
         | Set Rail Voltage | dip | 24 |
         """
-        self._require("power")
         self._world().set_rail(rail.lower(), float(volts))
 
     # -- command mode and AT commands -------------------------------------------------
@@ -715,7 +703,6 @@ class DtuLibrary(RenodeKeywords):
             )
 
     def _led_state(self, led: str, on: bool, timeout: float) -> None:
-        self._require("leds")
         self._world().wait_led(led, on, timeout)
 
     # -- internals -------------------------------------------------------------------------
@@ -735,7 +722,7 @@ class DtuLibrary(RenodeKeywords):
         return self._dialect
 
     def _require(self, capability: str) -> None:
-        self._world().target.require(capability, WHY.get(capability, capability))
+        self._world().target.require(capability)
 
     def _in_command_mode(self, what: str) -> None:
         if not self._command_mode:

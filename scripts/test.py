@@ -43,9 +43,6 @@ PYTEST_WORKERS = 6
 ROBOT_PROCESSES = 3  # pabot runs a robot process per suite, this many at a time
 SERIAL_DEVICES = 3  # `dtulab run` processes the serial target's suites share out
 ALLURE = BUILD / "allure-results"
-UNSUPPORTED_ON_SERIAL = [
-    word for what in ("leds", "power", "network") for word in ("--skiponfailure", f"needs-{what}")
-]
 
 
 @dataclass
@@ -104,7 +101,7 @@ def plan(quick: bool, pytest_args: list[str]) -> tuple[list[Job], list[Job]]:
         # a real DTU is driven through its port alone; here the devices are `dtulab run` on
         # ptys, one per pabot process; tests that need LEDs, power or the modelled network
         # are reported as unsupported (skipped)
-        robot("serial", *UNSUPPORTED_ON_SERIAL, processes=SERIAL_DEVICES),
+        robot("serial", processes=SERIAL_DEVICES),
     ]
     suites[-1].devices = SERIAL_DEVICES
     return first, suites

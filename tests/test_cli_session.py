@@ -209,3 +209,48 @@ def test_report_without_results_is_one_line_and_exit_2(terminal, tmp_path):
     assert child.logfile_read.getvalue().strip().splitlines() == [
         f"dtulab: error: no test results under {tmp_path}: run scripts/test first"
     ]
+
+
+@pytest.mark.slow
+@pytest.mark.req("R-NET-1")
+def test_run_the_serial_target_on_a_device_that_dtulab_run_exposes(terminal, tmp_path):
+    """A lab's session with a real DTU: `dtulab run --target serial --port DEV --baud N`
+    provisions the device through its port (a bench file's socket to dc1) and is its data
+    centre. The device is another `dtulab run` on a pty."""
+    device = spawn(terminal, "run", "--timing", "fast")
+    device.expect(r"dtulab: reference DTU, RS232 on (\S+) \(timing: fast\)")
+    port = device.match.group(1)
+    device.expect(STATUS.replace("NET (?:●|○)", "NET ●"))  # the device has GPRS
+    bench = tmp_path / "lab.toml"
+    bench.write_text('[[sockets]]\nn = 1\nserver = "dc1"\n')
+    lab = spawn(
+        terminal, "run", "--target", "serial", "--port", port, "--baud", "115200",
+        "--config", str(bench), "--timing", "fast",
+    )  # fmt: skip
+    lab.expect(rf"dtulab: serial DTU, RS232 on {re.escape(port)} \(timing: fast\)")
+    lab.expect(r"data centre: dc1 TCP 127\.0\.0\.1:(\d+)")
+    lab.expect("Ctrl-C to stop")
+    with DtuHost(port) as pile:
+        deadline = time.monotonic() + 60
+        while True:  # the device connects to the lab's dc1 once provisioning restarted it
+            pile.write("meter 42")
+            if control(lab, "received", r"\r\n(b'.*')\r\n").group(1) != "b''":
+                break
+            assert time.monotonic() < deadline, "the lab's dc1 never got the pile's data"
+            time.sleep(1)
+        assert "meter 42" in control(lab, "received", r"\r\n(b'.*')\r\n").group(1)
+        control(lab, "send tariff 7", "dc1 sent 8 bytes")
+        pile.expect("tariff 7", 30)
+        control(lab, "power off", "unsupported on serial")
+    interrupt(lab, "dtulab: stopped")
+    interrupt(device, "dtulab: stopped")
+
+
+def test_run_the_serial_target_without_a_port_is_one_line_and_exit_2(terminal):
+    child = spawn(terminal, "run", "--target", "serial")
+    child.expect(pexpect.EOF, 60)
+    child.close()
+    assert child.exitstatus == 2
+    assert child.logfile_read.getvalue().strip().splitlines() == [
+        "dtulab: error: the serial target needs a port (--port DEV: a pyserial URL)"
+    ]

@@ -38,7 +38,7 @@ class Keywords(RenodeKeywords):
         return self.host
 
     def _require(self, capability: str) -> None:
-        self.world.target.require(capability, capability)
+        self.world.target.require(capability)
 
 
 def play(world: World, led: str, on: float, off: float, cycles: int) -> None:

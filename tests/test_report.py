@@ -16,7 +16,7 @@ Fails
     Fail    the server got nothing
 Unsupported Here
     [Tags]    R-LED-1    needs-leds
-    Fail    unsupported on serial: its LEDs cannot be observed
+    Skip    unsupported on serial: its LEDs cannot be observed
 """
 
 

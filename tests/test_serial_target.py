@@ -5,10 +5,13 @@ same path a real DTU on /dev/ttyUSB0 takes; it reaches the lab bench's servers
 through its own (modelled) modem.
 """
 
+import re
+
 import pytest
 
 from dtulab.host import DtuHost
 from dtulab.platforms import Unsupported
+from dtulab.platforms.base import CAPABILITIES
 from dtulab.world import ServerConfig, World, WorldConfig
 
 
@@ -33,9 +36,9 @@ def test_serial_target_drives_a_dtu_on_a_pty(tmp_path):
             assert bench.wait_server_received(9, "lab") == b"hello lab"
             bench.server_send(b"hello device", "lab")
             host.expect("hello device")
-            for capability in ("leds", "power", "modem"):
-                with pytest.raises(Unsupported, match="unsupported on serial: why"):
-                    bench.target.require(capability, "why")
+            for capability, why in CAPABILITIES.items():
+                with pytest.raises(Unsupported, match=re.escape(f"unsupported on serial: {why}")):
+                    bench.target.require(capability)
 
 
 def test_serial_target_needs_a_port(tmp_path):

@@ -466,7 +466,7 @@ class NetworkCampaign(Campaign):
 
     def run_point(self, point: Point, world: World) -> None:
         fault, state = point.id.split("@")
-        with DtuHost(world.rs232_port) as host:
+        with world.host() as host:
             run = PointRun(world, host, SPECS[fault])
             try:
                 run.set_up()

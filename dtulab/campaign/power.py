@@ -393,7 +393,7 @@ class PowerCampaign(Campaign):
         """The clean run: what the action does, and the state it ends in."""
         from dtulab.campaign.core import bench
 
-        with bench(self.world_config()) as world, DtuHost(world.rs232_port) as host:
+        with bench(self.world_config()) as world, world.host() as host:
             run = self._start(world, host, "learn")
             seen: dict[str, int] = {"eeprom": 0, "prompt": 0, "receive": 0}
 
@@ -485,7 +485,7 @@ class PowerCampaign(Campaign):
 
     def run_point(self, point: Point, world: World) -> None:
         first, _, second = point.id.partition("/boot:")
-        with DtuHost(world.rs232_port) as host:
+        with world.host() as host:
             run = self._start(world, host, point.id)
             self._arm(world, first)
             if first == "ciicr":

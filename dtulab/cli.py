@@ -2,7 +2,8 @@
 
     dtulab campaign power|network [--target NAME] [--scenario S] [--only POINT]
     dtulab run [--target NAME] [--config FILE] [--rs232 pty|tcp:HOST:PORT]
-               [--timing fast|realistic] [target options: --port DEV --baud N ...]
+               [--timing fast|realistic] [--io HOST:PORT]
+               [target options: --port DEV --baud N ...]
     dtulab modem [--link pty|tcp:HOST:PORT] [--timing fast|realistic]
                  [--fault NAME[:k=v,...]] [--transcript FILE]
     dtulab faults
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from dtulab import __version__, benchfile, report
 from dtulab.control import HELP, execute, parse_params
+from dtulab.io_module import IoModule
 from dtulab.peripherals.gsm_modem.faults import FAULTS, FaultError, make_fault, parameters
 from dtulab.peripherals.gsm_modem.runner import ModemRunner
 from dtulab.peripherals.gsm_modem.timing import PROFILES
@@ -61,6 +63,14 @@ def _link_spec(text: str) -> str:
     except LinkSpecError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
+
+
+def _address(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:PORT`` for IPv6; port 0: any free one)."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got '{text}'")
+    return host.strip("[]"), int(port)
 
 
 def _stop_on_signals() -> threading.Event:
@@ -117,6 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     stop = _stop_on_signals()
     tty = sys.stdout.isatty()
+    io = None
     try:
         world.provision()
     except (AssertionError, OSError) as exc:
@@ -124,11 +135,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"dtulab: error: setting up the sockets failed: {exc}", file=sys.stderr)
         return 1
     try:
+        io = IoModule(world, *args.io) if args.io else None
+    except OSError as exc:
+        world.stop()
+        print(f"dtulab: error: the I/O module cannot listen on {args.io}: {exc}", file=sys.stderr)
+        return 1
+    try:
         servers = ", ".join(
             f"{s.name} {s.proto} 127.0.0.1:{s.port}" for s in world.servers.values()
         )
         print(f"dtulab: {config.target} DTU, RS232 on {world.rs232_port} (timing: {config.timing})")
         print(f"dtulab: data centre: {servers or 'none'}")
+        if io is not None:
+            print(f"dtulab: I/O module on {io.url} (relay /relay/dc, LEDs /led/POW|NET|DATA)")
         print("dtulab: type 'help' for control commands, Ctrl-C to stop", flush=True)
         threading.Thread(target=_control_loop, args=(world, stop), daemon=True).start()
         last = ""
@@ -144,6 +163,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         if tty:
             print()
+        if io is not None:
+            io.close()
         world.stop()
         print("dtulab: stopped", flush=True)
     return 0
@@ -206,6 +227,13 @@ def _add_run(sub: Subcommands) -> None:
     )
     p.add_argument("--rs232", type=_link_spec, help="pty (default) or tcp:HOST:PORT")
     p.add_argument("--timing", choices=sorted(PROFILES), help="timing profile (default: realistic)")
+    p.add_argument(
+        "--io",
+        type=_address,
+        metavar="HOST:PORT",
+        help="serve a relay on the DC input and the LEDs over HTTP, for labgrid "
+        "(dtulab/io_module.py; port 0: any; loopback unless you say otherwise)",
+    )
     _add_target_options(p)
     p.epilog = "control commands on standard input:\n" + HELP
     p.formatter_class = argparse.RawDescriptionHelpFormatter

@@ -111,6 +111,11 @@ class WorldConfig:
     baud: int = 115200  # serial target: its baud rate
     firmware: str = ""  # qemu target: an ELF to run instead of the project's firmware
     board: str = ""  # qemu target: a board file for that ELF (platforms/board.toml)
+    lg_env: str = ""  # labgrid target: the environment file ("": $LG_ENV)
+    lg_target: str = "main"  # labgrid target: the target in that file
+    settle: float = 1.0  # labgrid target: seconds the supply stays off at a cut
+    boot: str = ""  # labgrid target: what the device prints once booted (a regex)
+    boot_timeout: float = 60.0  # labgrid target: how long power-on waits for that
     power_on: bool = True
 
 

@@ -19,20 +19,18 @@ go to pytest (``scripts/test -k tcpip``).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import re
 import resource
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from dtulab.labrig import devices
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
@@ -107,52 +105,6 @@ def plan(quick: bool, pytest_args: list[str]) -> tuple[list[Job], list[Job]]:
     return first, suites
 
 
-# -- the serial target's devices ---------------------------------------------------------------
-@contextlib.contextmanager
-def devices(count: int, job: str) -> Iterator[list[str]]:
-    """``count`` reference DTUs run by ``dtulab run`` (fast timing), each on its own pty: what
-    a lab's DTUs on serial ports are to the serial target. Yields their ports; each one's
-    output goes to ``build/logs/<job>-device<i>.log``."""
-    folder = Path(tempfile.mkdtemp(prefix="dtulab-devices-"))
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        ports = []
-        for i in range(count):
-            state = folder / f"dtu{i}"
-            state.mkdir()
-            (state / "bench.toml").write_text(f'timing = "fast"\nstate_dir = "{state}"\n')
-            log = LOGS / f"{job}-device{i}.log"
-            with log.open("wb") as out:
-                proc = subprocess.Popen(
-                    [str(BIN / "dtulab"), "run", "--config", str(state / "bench.toml")],
-                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                )  # fmt: skip
-            procs.append(proc)
-            ports.append(_port_of(proc, log))
-        yield ports
-    finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGINT)
-        for proc in procs:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _port_of(proc: subprocess.Popen[bytes], out: Path, timeout: float = 60.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if m := re.search(r"RS232 on (\S+)", out.read_text(errors="replace")):
-            return m.group(1)
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise RuntimeError(f"a device did not start: {out.read_text(errors='replace')[-2000:]}")
-
-
 # -- running ----------------------------------------------------------------------------------
 def run_job(job: Job) -> None:
     start = time.monotonic()
@@ -160,7 +112,8 @@ def run_job(job: Job) -> None:
         log.write(f"$ {' '.join(job.argv)}\n")
         log.flush()
         try:
-            with devices(job.devices, job.name) as ports:
+            with devices([()] * job.devices, LOGS, name=f"{job.name}-device") as found:
+                ports = [d.port for d in found]
                 argv = list(job.argv)
                 if ports:
                     argv[-1:-1] = ["--variable", f"PORT:{','.join(ports)}"]
@@ -177,7 +130,7 @@ def run_job(job: Job) -> None:
                     proc.wait()
                     log.write(f"\n{job.name}: still running after {JOB_DEADLINE:.0f} s: stopped\n")
                     job.code = -1
-        except (OSError, RuntimeError) as exc:
+        except (OSError, RuntimeError) as exc:  # a device that did not start: RigError
             log.write(f"\n{job.name}: {exc}\n")
             job.code = -1
     job.seconds = time.monotonic() - start

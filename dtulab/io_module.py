@@ -1,0 +1,102 @@
+"""A network I/O module on the bench: a relay on the DTU's DC input and a sense line per LED.
+
+Test labs switch a DTU's supply with a relay and read its LEDs with digital
+inputs, often on an HTTP-controlled I/O board; labgrid drives such a board
+with ``HttpDigitalOutput`` (resource) and ``HttpDigitalOutputDriver``, and
+``DigitalOutputPowerDriver`` turns an output into a ``PowerProtocol``. This
+module gives a bench (``dtulab run --io HOST:PORT``) that board, so a modelled
+DTU can stand in for a real one behind labgrid (docs/labs.md):
+
+    PUT /relay/dc   body "1" or "0"   the supply on (a cold boot) or cut
+    GET /relay/dc                     "1" or "0"
+    GET /led/POW    (NET, DATA)       "1" while the LED is lit, else "0"
+
+Anything else is 404; a bad body is 400. It listens on loopback unless told
+otherwise. Requests are served one thread each; a relay switch returns once
+the bench has the board in its new state (``World.power_on``/``cut_power``).
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dtulab.world import World
+
+LEDS = ("POW", "NET", "DATA")
+
+
+class IoModule:
+    """The relay and LED sense lines of ``world``, served over HTTP at ``host:port``."""
+
+    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.world = world
+        handler = type("Handler", (_Handler,), {"module": self})
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self.host, self.port = str(self._server.server_address[0]), self._server.server_port
+        self._lock = threading.Lock()  # one relay switch at a time, in order
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="io-module", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def relay(self) -> bool:
+        return self.world.call(lambda: self.world.power.on)
+
+    def switch(self, on: bool) -> None:
+        with self._lock:
+            if on:
+                self.world.power_on()
+            else:
+                self.world.cut_power()
+
+    def led(self, name: str) -> bool:
+        lamp = self.world.leds[name]
+        return self.world.call(lambda: lamp.on)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    module: IoModule
+
+    def _reply(self, code: int, body: str) -> None:
+        data = body.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        path = self.path.rstrip("/")
+        if path == "/relay/dc":
+            self._reply(200, "1" if self.module.relay() else "0")
+        elif path.startswith("/led/") and path[5:] in LEDS:
+            self._reply(200, "1" if self.module.led(path[5:]) else "0")
+        else:
+            self._reply(404, f"no {path} (have /relay/dc, /led/POW, /led/NET, /led/DATA)")
+
+    def do_PUT(self) -> None:
+        if self.path.rstrip("/") != "/relay/dc":
+            self._reply(404, f"no relay at {self.path} (have /relay/dc)")
+            return
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).strip()
+        if body not in (b"0", b"1"):
+            self._reply(400, f"expected 1 or 0, got {body[:40]!r}")
+            return
+        self.module.switch(body == b"1")
+        self._reply(200, body.decode())
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: a labgrid poll of the LEDs is many requests a second."""

@@ -2,7 +2,7 @@
 
     dtulab campaign power|network [--target NAME] [--scenario S] [--only POINT]
     dtulab run [--target NAME] [--config FILE] [--rs232 pty|tcp:HOST:PORT]
-               [--timing fast|realistic]
+               [--timing fast|realistic] [--bind ADDR] [--advertise HOST[:PORT]]
     dtulab modem [--link pty|tcp:HOST:PORT] [--timing fast|realistic]
                  [--fault NAME[:k=v,...]] [--transcript FILE]
     dtulab faults
@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from dtulab import __version__, benchfile, report
+from dtulab import __version__, addresses, benchfile, report
 from dtulab.control import HELP, execute, parse_params
 from dtulab.peripherals.gsm_modem.faults import FAULTS, FaultError, make_fault, parameters
 from dtulab.peripherals.gsm_modem.runner import ModemRunner
@@ -59,6 +59,21 @@ def _link_spec(text: str) -> str:
     try:
         check_link_spec(text)
     except LinkSpecError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _bind(text: str) -> str:
+    try:
+        return addresses.check_bind(text)
+    except addresses.AddressError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _advertise(text: str) -> str:
+    try:
+        addresses.parse_advertise(text)
+    except addresses.AddressError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
 
@@ -112,6 +127,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             ("timing", args.timing),
             ("firmware", args.firmware),
             ("board", args.board),
+            ("bind", args.bind),
+            ("advertise", args.advertise),
         )
         if v
     }
@@ -134,7 +151,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     try:
         servers = ", ".join(
-            f"{s.name} {s.proto} 127.0.0.1:{s.port}" for s in world.servers.values()
+            f"{s.name} {s.proto} {world.addresses.describe(s.port)}" for s in world.servers.values()
         )
         print(f"dtulab: {config.target} DTU, RS232 on {world.rs232_port} (timing: {config.timing})")
         print(f"dtulab: data centre: {servers or 'none'}")
@@ -220,6 +237,18 @@ def _add_run(sub: Subcommands) -> None:
     )
     p.add_argument(
         "--board", metavar="FILE", help="qemu target: the image's wiring (docs/targets.md)"
+    )
+    p.add_argument(
+        "--bind",
+        type=_bind,
+        metavar="ADDR",
+        help="where the servers listen (default 127.0.0.1; 0.0.0.0: every interface, opt-in)",
+    )
+    p.add_argument(
+        "--advertise",
+        type=_advertise,
+        metavar="HOST[:PORT]",
+        help="the address a DTU is given for the servers (default: the bind address)",
     )
     p.epilog = "control commands on standard input:\n" + HELP
     p.formatter_class = argparse.RawDescriptionHelpFormatter

@@ -1,6 +1,7 @@
-"""The data centre: loopback TCP and UDP servers the DTU's sockets connect to.
+"""The data centre: the TCP and UDP servers the DTU's sockets connect to.
 
-Each ``Server`` listens on 127.0.0.1 (port 0 = any free one), records every
+Each ``Server`` listens on ``host`` — 127.0.0.1 unless the bench binds
+elsewhere (dtulab/addresses.py) — (port 0 = any free one), records every
 byte it receives per connection, can send to its clients, and can echo. Its
 ``checked`` count is a test's read position in what it received: the bytes a
 test has already checked (``World.server_should_receive``).
@@ -27,8 +28,16 @@ class Connection:
 
 
 class Server:
-    def __init__(self, name: str, proto: str = "TCP", port: int = 0, echo: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        proto: str = "TCP",
+        port: int = 0,
+        echo: bool = False,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.name = name
+        self.host = host  # the address it listens on
         self.proto = proto.upper()
         self.requested_port = port
         self.port = 0
@@ -49,11 +58,11 @@ class Server:
         loop = asyncio.get_running_loop()
         port = self.port or self.requested_port
         if self.proto == "TCP":
-            self._server = await asyncio.start_server(self._client, "127.0.0.1", port)
+            self._server = await asyncio.start_server(self._client, self.host, port)
             self.port = self._server.sockets[0].getsockname()[1]
         else:
             self._udp, _ = await loop.create_datagram_endpoint(
-                lambda: _Udp(self), local_addr=("127.0.0.1", port)
+                lambda: _Udp(self), local_addr=(self.host, port)
             )
             self.port = self._udp.get_extra_info("sockname")[1]
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
+from dtulab.addresses import Addresses
 from dtulab.datacenter import Server
 from dtulab.dialects import SocketDestination, dialect
 from dtulab.host import DtuHost
@@ -103,6 +104,8 @@ class WorldConfig:
     rs232: str = "pty"  # pty or tcp:HOST:PORT
     state_dir: str | None = None  # where the EEPROM image lives (None: a temporary folder)
     servers: list[ServerConfig] = field(default_factory=lambda: [ServerConfig()])
+    bind: str = "127.0.0.1"  # where the servers listen (dtulab/addresses.py; 0.0.0.0: all)
+    advertise: str = ""  # HOST or HOST:PORT a DTU is given for them ("": the bind address)
     identity: ModemIdentity = field(default_factory=ModemIdentity)
     faults: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     sockets: list[SocketSetup] = field(default_factory=list)
@@ -125,6 +128,8 @@ class World(LoopService):
         if self.config.target not in TARGETS:
             known = ", ".join(sorted(TARGETS))
             raise ValueError(f"unknown target '{self.config.target}': expected one of {known}")
+        self.addresses = Addresses(self.config.bind, self.config.advertise)
+        self.addresses.check(len(self.config.servers))  # AddressError is a ValueError
         self.thread = LoopThread("bench")
         self.clock = Clock()
         self.rs232_transcript = Transcript(self.clock)
@@ -169,8 +174,16 @@ class World(LoopService):
         self.faults = FaultSet(self.modem)
         await self.modem.start(power_on=False)
         for server_cfg in cfg.servers:
-            server = Server(server_cfg.name, server_cfg.proto, server_cfg.port, server_cfg.echo)
-            await server.start()
+            server = Server(
+                server_cfg.name, server_cfg.proto, server_cfg.port, server_cfg.echo, cfg.bind
+            )
+            try:
+                await server.start()
+            except OSError as exc:
+                raise ValueError(
+                    f"server {server.name}: cannot listen on {cfg.bind} port {server_cfg.port}: "
+                    f"{exc.strerror}"
+                ) from None
             self.servers[server.name] = server
         for name, transcript in (
             ("rs232", self.rs232_transcript),
@@ -336,6 +349,11 @@ class World(LoopService):
         except KeyError:
             raise ValueError(f"no server '{name}' (have: {', '.join(self.servers)})") from None
 
+    def server_address(self, name: str = "dc1") -> tuple[str, int]:
+        """The host and port a DTU is given for data-centre server ``name``: loopback and its
+        port by default, else the advertised address (``WorldConfig.advertise``)."""
+        return self.addresses.data_centre(self.server(name).port)
+
     def rs232_taken(self) -> int:
         """Bytes hosts have written to the RS232 port since the bench started that the firmware
         has taken (or lost, while it was off); call on the bench loop."""
@@ -407,15 +425,15 @@ class World(LoopService):
         self.run(self.server(name).send(data, index))
 
     def provision(self) -> None:
-        """Set up the configured sockets (a server by name: its loopback port) through the
+        """Set up the configured sockets (a server by name: ``server_address``) through the
         RS232 port, in the DTU's dialect (``Dialect.provision``)."""
         if not self.config.sockets:
             return
         sockets = []
         for s in self.config.sockets:
-            if s.server:  # the bench's own server: on loopback
-                server = self.server(s.server)
-                sockets.append(SocketDestination(s.n, "127.0.0.1", server.port, server.proto))
+            if s.server:  # the bench's own server: where the DTU reaches it
+                address, port = self.server_address(s.server)
+                sockets.append(SocketDestination(s.n, address, port, self.server(s.server).proto))
             else:
                 sockets.append(SocketDestination(s.n, s.host, s.port, s.proto))
         with DtuHost(self.rs232_port) as host:

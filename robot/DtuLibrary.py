@@ -356,7 +356,8 @@ class DtuLibrary(RenodeKeywords):
         proto: str = "",
         enabled: bool = True,
     ) -> None:
-        """Point socket ``n`` (1–4) at a data-centre ``server`` by name, or at ``host``:``port``.
+        """Point socket ``n`` (1–4) at a data-centre ``server`` by name (the address the bench
+        gives DTUs for it: loopback, or its advertised address), or at ``host``:``port``.
 
         ``proto`` (``TCP``/``UDP``) defaults to the server's. In command mode;
         the socket connects when the host leaves command mode.
@@ -366,8 +367,8 @@ class DtuLibrary(RenodeKeywords):
         """
         self._in_command_mode("Configure Socket")
         if server:
-            srv = self._world().server(server)
-            host, port, proto = "127.0.0.1", srv.port, proto or srv.proto
+            host, port = self._world().server_address(server)
+            proto = proto or self._world().server(server).proto
         self._adapter().configure_socket(int(n), host, int(port), proto or "TCP", enabled)
 
     @keyword("Set Heartbeat")

@@ -110,6 +110,10 @@ def test_modem_on_tcp():
         (["run", "--target", "vax"], "invalid choice"),
         (["run", "--rs232", "serial0"], "unknown link"),
         (["run", "--config", "/no/such/bench.toml"], "cannot read bench file"),
+        (["run", "--bind", "lab-pc"], "bind: expected an IP address"),
+        (["run", "--advertise", "dc.example.net:0"], "advertise: port must be 1..65535"),
+        (["run", "--bind", "0.0.0.0"], "give advertise HOST"),
+        (["run", "--bind", "192.0.2.1"], "cannot listen on 192.0.2.1"),
     ],
 )
 def test_run_bad_arguments(argv, message):
@@ -127,6 +131,9 @@ def test_run_bad_arguments(argv, message):
         ("[[servers]]\nport = 70000\n", "servers[0].port"),
         ('[[sockets]]\nserver = "nowhere"\n', "sockets[0].server: no server 'nowhere'"),
         ("target = [\n", "not valid TOML"),
+        ('bind = "everywhere"\n', "bind: expected an IP address"),
+        ('advertise = "a b"\n', "advertise: expected HOST or HOST:PORT"),
+        ('advertise = "h:1"\n[[servers]]\n[[servers]]\n', "a port needs exactly one"),
     ],
 )
 def test_run_bad_bench_file(tmp_path, text, message):

@@ -24,6 +24,7 @@ from dtulab.addresses import Addresses
 from dtulab.datacenter import Server
 from dtulab.dialects import SocketDestination, dialect
 from dtulab.host import DtuHost
+from dtulab.netfaults import ServerFault, equivalent, make_server_fault
 from dtulab.peripherals.clock import Clock
 from dtulab.peripherals.eeprom import Eeprom, cut_at_write
 from dtulab.peripherals.gsm_modem import commands  # noqa: F401  (registers the modem's commands)
@@ -39,7 +40,7 @@ from dtulab.peripherals.power import CutTrigger, PowerSupply
 from dtulab.peripherals.timeline import render_text, write_svg
 from dtulab.peripherals.transcript import Entry, StreamSearch, Transcript, TranscriptLink
 from dtulab.platforms import TARGETS, Target
-from dtulab.platforms.base import TargetError
+from dtulab.platforms.base import TargetError, Unsupported
 from dtulab.platforms.board import Board, ModemPowerKey
 
 T = TypeVar("T")
@@ -175,7 +176,12 @@ class World(LoopService):
         await self.modem.start(power_on=False)
         for server_cfg in cfg.servers:
             server = Server(
-                server_cfg.name, server_cfg.proto, server_cfg.port, server_cfg.echo, cfg.bind
+                server_cfg.name,
+                server_cfg.proto,
+                server_cfg.port,
+                server_cfg.echo,
+                cfg.bind,
+                self.clock,
             )
             try:
                 await server.start()
@@ -473,10 +479,62 @@ class World(LoopService):
         self.run(self._switch(lambda: self.power.set_voltage(rail, volts)), POWER_TIMEOUT)
 
     def inject(self, name: str, **params: Any) -> Fault:
+        """Inject a fault of the modelled cell network (modem faults, faults.py)."""
         return self.run(self.faults.inject(name, **params))
 
-    def clear(self, fault: Fault) -> None:
-        self.run(self.faults.clear(fault))
+    def inject_server_fault(
+        self, name: str, server: str | None = "dc1", **params: Any
+    ) -> ServerFault:
+        """Inject a network fault at the server's end (dtulab/netfaults.py) on data-centre
+        server ``server``, or with None on every TCP server of the bench; ``clear`` ends it."""
+        fault = make_server_fault(name, **params)
+        chosen = (
+            [self.server(server)]
+            if server is not None
+            else [s for s in self.servers.values() if s.proto == "TCP"]
+        )
+
+        async def inject() -> None:
+            for srv in chosen:
+                await srv.inject(fault)
+
+        self.run(inject())
+        return fault
+
+    def clear(self, fault: Fault | ServerFault) -> None:
+        """End a fault ``inject``, ``inject_server_fault`` or ``inject_network`` gave."""
+        if isinstance(fault, ServerFault):
+
+            async def clear() -> None:
+                for srv in self.servers.values():
+                    await srv.clear(fault)
+
+            self.run(clear())
+        else:
+            self.run(self.faults.clear(fault))
+
+    def inject_network(self, name: str, **params: Any) -> Fault | ServerFault:
+        """A network fault by its modem-fault name, on whatever network the DTU uses: with
+        the modelled modem (capability "modem") the modem fault itself, else its server-side
+        equivalent on every TCP server (netfaults.equivalent); ``Unsupported`` with the
+        reason for a fault of the modelled cell network that has none."""
+        if "modem" in self.target.capabilities:
+            return self.inject(name, **params)
+        try:
+            server_fault, server_params = equivalent(name, params)
+        except LookupError as exc:
+            raise Unsupported(self.target.name, str(exc.args[0])) from None
+        return self.inject_server_fault(server_fault, None, **server_params)
+
+    def drop_network(self) -> Fault | ServerFault:
+        """The DTU loses its data connections until ``clear`` of what this returns: with the
+        modelled modem, coverage (``no-coverage``); else every TCP server refuses new
+        connections and resets the open ones (the data path's part of it)."""
+        if "modem" in self.target.capabilities:
+            return self.inject("no-coverage")
+        refuse = self.inject_server_fault("refuse", None)
+        self.inject_server_fault("reset", None)
+        return refuse
 
     # -- reports ------------------------------------------------------------------------
     def timeline(self, path: str | Path | None = None, seconds: float | None = None) -> str:

@@ -39,10 +39,17 @@ from __future__ import annotations
 import contextlib
 import socket
 import struct
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from dtulab.peripherals.gsm_modem.faults import FAULTS, FaultError, build, parameters
+from dtulab.peripherals.gsm_modem.faults import (
+    FAULTS,
+    FaultError,
+    build,
+    describe,
+    directed,
+    parameters,
+)
 from dtulab.peripherals.gsm_modem.network import Path
 
 if TYPE_CHECKING:
@@ -79,8 +86,7 @@ class ServerFault:
         """Add this fault's effect on ``conn`` to ``conditions``."""
 
     def __str__(self) -> str:
-        params = ", ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self))  # type: ignore[arg-type]
-        return f"{self.name}({params})"
+        return describe(self)
 
 
 def _covers(index: int | None, conn: Connection) -> bool:
@@ -88,14 +94,7 @@ def _covers(index: int | None, conn: Connection) -> bool:
 
 
 def _paths(conditions: Conditions, direction: str) -> list[Path]:
-    try:
-        return {
-            "up": [conditions.up],
-            "down": [conditions.down],
-            "both": [conditions.up, conditions.down],
-        }[direction]
-    except KeyError:
-        raise FaultError("direction must be up, down or both") from None
+    return directed(conditions.up, conditions.down, direction)
 
 
 @dataclass

@@ -64,8 +64,21 @@ class Fault:
         """Undo the fault (one-shot faults have nothing to undo)."""
 
     def __str__(self) -> str:
-        params = ", ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self))  # type: ignore[arg-type]
-        return f"{self.name}({params})"
+        return describe(self)
+
+
+def describe(fault: Any) -> str:
+    """``name(param=value, ...)`` of a fault dataclass."""
+    params = ", ".join(f"{f.name}={getattr(fault, f.name)}" for f in fields(fault) if f.init)
+    return f"{fault.name}({params})"
+
+
+def directed(up: Path, down: Path, direction: str) -> list[Path]:
+    """The paths ``direction`` (up, down or both) names; FaultError for anything else."""
+    try:
+        return {"up": [up], "down": [down], "both": [up, down]}[direction]
+    except KeyError:
+        raise FaultError("direction must be up, down or both") from None
 
 
 def _link(value: int | None) -> int | None:
@@ -76,14 +89,7 @@ def _link(value: int | None) -> int | None:
 
 def _paths(modem: Modem, link: int | None, direction: str) -> list[Path]:
     conditions = modem.network.path(link)
-    try:
-        return {
-            "up": [conditions.up],
-            "down": [conditions.down],
-            "both": [conditions.up, conditions.down],
-        }[direction]
-    except KeyError:
-        raise FaultError("direction must be up, down or both") from None
+    return directed(conditions.up, conditions.down, direction)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from dtulab import __version__, addresses, benchfile, report
 from dtulab.control import HELP, execute, parse_params
+from dtulab.netfaults import SERVER_FAULTS
 from dtulab.peripherals.gsm_modem.faults import FAULTS, FaultError, make_fault, parameters
 from dtulab.peripherals.gsm_modem.runner import ModemRunner
 from dtulab.peripherals.gsm_modem.timing import PROFILES
@@ -188,11 +189,13 @@ def _control_loop(runner: Any, stop: threading.Event) -> None:
 
 
 def cmd_faults(args: argparse.Namespace) -> int:
-    """List the faults the modem model can inject, with their parameters."""
-    for name, cls in sorted(FAULTS.items()):
-        defaults = ", ".join(f"{k}={v}" for k, v in parameters(cls).items()) or "-"
-        kind = "one-shot" if cls.one_shot else "until cleared"
-        print(f"{name:14} {kind:14} {defaults}")
+    """List the faults: the modem model's, then those at a data-centre server's end."""
+    tables: list[tuple[str, dict[str, Any]]] = [("modem", FAULTS), ("server", SERVER_FAULTS)]
+    for where, table in tables:
+        for name, cls in sorted(table.items()):
+            defaults = ", ".join(f"{k}={v}" for k, v in parameters(cls).items()) or "-"
+            kind = "one-shot" if cls.one_shot else "until cleared"
+            print(f"{name:14} {where:7} {kind:14} {defaults}")
     return 0
 
 

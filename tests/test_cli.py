@@ -9,6 +9,7 @@ import time
 import pytest
 
 from dtulab.console import Console
+from dtulab.netfaults import SERVER_FAULTS
 from dtulab.peripherals.gsm_modem.faults import FAULTS
 
 DTULAB = [sys.executable, "-m", "dtulab.cli"]
@@ -38,7 +39,9 @@ def test_bad_arguments_one_line_exit_2(argv):
 def test_faults_lists_every_fault():
     done = subprocess.run([*DTULAB, "faults"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
-    assert {line.split()[0] for line in done.stdout.splitlines()} == set(FAULTS)
+    rows = [line.split()[:2] for line in done.stdout.splitlines()]
+    assert {name for name, where in rows if where == "modem"} == set(FAULTS)
+    assert {name for name, where in rows if where == "server"} == set(SERVER_FAULTS)
 
 
 def start_modem(*extra: str) -> tuple[subprocess.Popen, str]:

@@ -221,7 +221,7 @@ class UnderVoltage(Fault):
 
 def parameters(cls: type[Any]) -> dict[str, object]:
     """A fault's parameters and their defaults (any fault dataclass)."""
-    return {f.name: f.default for f in fields(cls)}
+    return {f.name: f.default for f in fields(cls) if f.init}
 
 
 def _coerce(name: str, value: object, default: object) -> object:

@@ -73,6 +73,11 @@ class DtuLibrary(RenodeKeywords):
 
     | Library | DtuLibrary.py | target=${TARGET} | dialect=usr721 |
 
+    ``bind`` and ``advertise`` (``--variable BIND:0.0.0.0 --variable
+    ADVERTISE:lab.example.net``) are where the data-centre, FTP and HTTP servers
+    listen and the address a DTU is given for them; loopback by default
+    (docs/network-faults.md).
+
     ``target`` names a dtulab target (``--variable TARGET:reference``):
     ``reference``, ``qemu``, ``renode`` (where Renode is installed; without it
     every test is skipped with the reason) or ``serial`` (a real DTU on
@@ -117,6 +122,8 @@ class DtuLibrary(RenodeKeywords):
         baud: int = 115200,
         firmware: str = "",
         board: str = "",
+        bind: str = "127.0.0.1",
+        advertise: str = "",
     ) -> None:
         if dialect not in DIALECTS:
             known = ", ".join(sorted(DIALECTS))
@@ -129,6 +136,7 @@ class DtuLibrary(RenodeKeywords):
         self.baud = int(baud)
         self.firmware = firmware  # the qemu target: a user's ELF instead of firmware/
         self.board = board  # and its board file
+        self.bind, self.advertise = bind, advertise  # the servers' addresses (addresses.py)
         self.world: World | None = None
         self._host: DtuHost | None = None
         self._dialect: Dialect | None = None
@@ -174,6 +182,8 @@ class DtuLibrary(RenodeKeywords):
             baud=self.baud,
             firmware=self.firmware,
             board=self.board,
+            bind=self.bind,
+            advertise=self.advertise,
         )
         self.world = World(config)
         try:

@@ -10,7 +10,7 @@ Example (TOML)::
     rs232 = "pty"               # pty or tcp:127.0.0.1:PORT
     state_dir = "state"         # EEPROM image kept here (relative to the file)
     bind = "127.0.0.1"          # where the servers listen (0.0.0.0: every interface; opt-in)
-    advertise = ""              # HOST or HOST:PORT a DTU is given for them (docs/network.md)
+    advertise = ""              # HOST or HOST:PORT a DTU is given (docs/network-faults.md)
 
     [[servers]]                 # data-centre servers (on the bind address)
     name = "dc1"

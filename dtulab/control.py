@@ -30,6 +30,7 @@ from typing import Any
 
 from dtulab.peripherals.gsm_modem.faults import FaultError
 from dtulab.platforms.base import TargetError
+from dtulab.world import World
 
 HELP = __doc__.split("::", 1)[1].strip("\n") if __doc__ else ""
 
@@ -93,7 +94,7 @@ def _hangup(r: Bench, args: list[str]) -> str:
 
 def _servers(r: Bench) -> dict[str, Any]:
     """The bench's data-centre servers by name (none on the modem bench)."""
-    return dict(r.servers) if hasattr(r, "servers") else {}
+    return dict(r.servers) if isinstance(r, World) else {}
 
 
 @command("fault")
@@ -114,8 +115,8 @@ def _fault(r: Bench, args: list[str]) -> str:
 @command("clear")
 def _clear(r: Bench, args: list[str]) -> str:
     def active() -> list[Any]:
-        at_servers = [f for s in _servers(r).values() for f in s.faults]
-        return list(r.faults.active) + list(dict.fromkeys(at_servers))  # once each
+        at_servers = {id(f): f for s in _servers(r).values() for f in s.faults}  # once each
+        return list(r.faults.active) + list(at_servers.values())
 
     chosen = [f for f in r.call(active) if not args or f.name in args]
     for fault in chosen:

@@ -6,6 +6,7 @@ import socket
 
 import pytest
 
+from dtulab.control import execute
 from dtulab.netfaults import ServerFault
 from dtulab.platforms import Unsupported
 from dtulab.world import ServerConfig, World, WorldConfig
@@ -96,3 +97,15 @@ def test_without_the_modelled_modem_dropping_the_network_refuses_until_cleared(l
     lab.clear(handle)
     for name in ("dc1", "dc2"):
         socket.create_connection(lab.server_address(name), timeout=20).close()
+
+
+def test_the_control_console_injects_and_clears_server_faults(lab):
+    assert execute(lab, "fault dc2 refuse") == (
+        "fault refuse() applied on dc2 (clear with: clear refuse)"
+    )
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(lab.server_address("dc2"), timeout=20)
+    assert execute(lab, "fault dc2 meteor").startswith("error: unknown server fault 'meteor'")
+    assert execute(lab, "fault udp reset") == "error: server faults need a TCP server; udp is UDP"
+    assert execute(lab, "clear") == "cleared 1 fault(s)"
+    socket.create_connection(lab.server_address("dc2"), timeout=20).close()

@@ -11,8 +11,10 @@ Example (TOML)::
     timing = "realistic"        # realistic or fast: modem and DTU delays
     rs232 = "pty"               # pty or tcp:127.0.0.1:PORT
     state_dir = "state"         # EEPROM image kept here (relative to the file)
+    bind = "127.0.0.1"          # where the servers listen (0.0.0.0: every interface; opt-in)
+    advertise = ""              # HOST or HOST:PORT a DTU is given (docs/network-faults.md)
 
-    [[servers]]                 # data-centre servers on 127.0.0.1
+    [[servers]]                 # data-centre servers (on the bind address)
     name = "dc1"
     proto = "TCP"               # TCP or UDP
     port = 0                    # 0 = any free port
@@ -46,6 +48,7 @@ from typing import Any
 
 import yaml
 
+from dtulab.addresses import AddressError, Addresses
 from dtulab.dialects import DIALECTS
 from dtulab.peripherals.gsm_modem.faults import FaultError, make_fault
 from dtulab.peripherals.gsm_modem.modem import ModemIdentity
@@ -93,7 +96,7 @@ def _check_keys(where: str, data: dict[str, Any], allowed: set[str]) -> None:
 
 def from_dict(data: dict[str, Any], base: Path) -> WorldConfig:
     keys = {"target", "dialect", "timing", "rs232", "state_dir", "servers", "sim", "faults"}
-    keys |= {"sockets", *user_options()}
+    keys |= {"sockets", "bind", "advertise", *user_options()}
     _check_keys("bench file", data, keys)
     config = WorldConfig()
     target = data.get("target", config.target)
@@ -115,6 +118,11 @@ def from_dict(data: dict[str, Any], base: Path) -> WorldConfig:
     names = [s.name for s in servers]
     if len(set(names)) != len(names):
         raise BenchFileError("servers: names must be unique")
+    where = Addresses(str(data.get("bind", config.bind)), str(data.get("advertise", "")))
+    try:
+        where.check(len(servers))
+    except AddressError as exc:
+        raise BenchFileError(str(exc)) from None
     return replace(
         config,
         target=target,
@@ -127,6 +135,8 @@ def from_dict(data: dict[str, Any], base: Path) -> WorldConfig:
         faults=[_fault(i, f) for i, f in enumerate(data.get("faults", []))],
         sockets=[_socket(i, s, set(names)) for i, s in enumerate(data.get("sockets", []))],
         **_target_options(data, base),
+        bind=where.bind,
+        advertise=where.advertise,
     )
 
 

@@ -3,6 +3,7 @@
     dtulab campaign power|network [--target NAME] [--scenario S] [--only POINT]
     dtulab run [--target NAME] [--config FILE] [--rs232 pty|tcp:HOST:PORT]
                [--timing fast|realistic] [--io HOST:PORT]
+               [--bind ADDR] [--advertise HOST[:PORT]]
                [target options: --port DEV --baud N ...]
     dtulab modem [--link pty|tcp:HOST:PORT] [--timing fast|realistic]
                  [--fault NAME[:k=v,...]] [--transcript FILE]
@@ -22,9 +23,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from dtulab import __version__, benchfile, report
+from dtulab import __version__, addresses, benchfile, report
 from dtulab.control import HELP, execute, parse_params
 from dtulab.io_module import IoModule
+from dtulab.netfaults import SERVER_FAULTS
 from dtulab.peripherals.gsm_modem.faults import FAULTS, FaultError, make_fault, parameters
 from dtulab.peripherals.gsm_modem.runner import ModemRunner
 from dtulab.peripherals.gsm_modem.timing import PROFILES
@@ -73,6 +75,21 @@ def _address(text: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def _bind(text: str) -> str:
+    try:
+        return addresses.check_bind(text)
+    except addresses.AddressError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _advertise(text: str) -> str:
+    try:
+        addresses.parse_advertise(text)
+    except addresses.AddressError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def _stop_on_signals() -> threading.Event:
     """Ctrl-C (SIGINT) and SIGTERM end the run cleanly, even if SIGINT was ignored by the parent."""
     stop = threading.Event()
@@ -114,7 +131,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = benchfile.load(args.config) if args.config else WorldConfig(timing="realistic")
     except benchfile.BenchFileError as exc:
         raise UsageError(str(exc)) from None
-    settings = ["target", "rs232", "timing", *user_options()]
+    settings = ["target", "rs232", "timing", "bind", "advertise", *user_options()]
     overrides = {k: getattr(args, k) for k in settings if getattr(args, k) is not None}
     config = replace(config, **overrides)
     try:
@@ -142,7 +159,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     try:
         servers = ", ".join(
-            f"{s.name} {s.proto} 127.0.0.1:{s.port}" for s in world.servers.values()
+            f"{s.name} {s.proto} {world.addresses.describe(s.port)}" for s in world.servers.values()
         )
         print(f"dtulab: {config.target} DTU, RS232 on {world.rs232_port} (timing: {config.timing})")
         print(f"dtulab: data centre: {servers or 'none'}")
@@ -183,11 +200,13 @@ def _control_loop(runner: Any, stop: threading.Event) -> None:
 
 
 def cmd_faults(args: argparse.Namespace) -> int:
-    """List the faults the modem model can inject, with their parameters."""
-    for name, cls in sorted(FAULTS.items()):
-        defaults = ", ".join(f"{k}={v}" for k, v in parameters(cls).items()) or "-"
-        kind = "one-shot" if cls.one_shot else "until cleared"
-        print(f"{name:14} {kind:14} {defaults}")
+    """List the faults: the modem model's, then those at a data-centre server's end."""
+    tables: list[tuple[str, dict[str, Any]]] = [("modem", FAULTS), ("server", SERVER_FAULTS)]
+    for where, table in tables:
+        for name, cls in sorted(table.items()):
+            defaults = ", ".join(f"{k}={v}" for k, v in parameters(cls).items()) or "-"
+            kind = "one-shot" if cls.one_shot else "until cleared"
+            print(f"{name:14} {where:7} {kind:14} {defaults}")
     return 0
 
 
@@ -233,6 +252,18 @@ def _add_run(sub: Subcommands) -> None:
         metavar="HOST:PORT",
         help="serve a relay on the DC input and the LEDs over HTTP, for labgrid "
         "(dtulab/io_module.py; port 0: any; loopback unless you say otherwise)",
+    )
+    p.add_argument(
+        "--bind",
+        type=_bind,
+        metavar="ADDR",
+        help="where the servers listen (default 127.0.0.1; 0.0.0.0: every interface, opt-in)",
+    )
+    p.add_argument(
+        "--advertise",
+        type=_advertise,
+        metavar="HOST[:PORT]",
+        help="the address a DTU is given for the servers (default: the bind address)",
     )
     _add_target_options(p)
     p.epilog = "control commands on standard input:\n" + HELP

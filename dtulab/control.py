@@ -8,8 +8,10 @@ command the bench lacks says so::
     sent                      list the SMS the modem has sent
     call <number>             an incoming voice call (RING)
     hangup                    the far end hangs up
-    fault <name> [k=v ...]    inject a fault (see `dtulab faults`)
-    clear [<name>]            clear active faults (all, or by name)
+    fault <name> [k=v ...]    inject a modem fault (see `dtulab faults`)
+    fault <server> <name> [k=v ...]
+                              a network fault at a data-centre server's end (DTU bench)
+    clear [<name>]            clear active faults, modem and server (all, or by name)
     power on|off              power the bench on / off (modem: its key; DTU: the rails)
     rail dc|dip <volts>       set one supply rail (DTU bench)
     send [<server>] <text>    a data-centre server sends text to the DTU (DTU bench)
@@ -28,6 +30,7 @@ from typing import Any
 
 from dtulab.peripherals.gsm_modem.faults import FaultError
 from dtulab.platforms.base import TargetError, Unsupported
+from dtulab.world import World
 
 HELP = __doc__.split("::", 1)[1].strip("\n") if __doc__ else ""
 
@@ -89,20 +92,33 @@ def _hangup(r: Bench, args: list[str]) -> str:
     return "far end hung up"
 
 
+def _servers(r: Bench) -> dict[str, Any]:
+    """The bench's data-centre servers by name (none on the modem bench)."""
+    return dict(r.servers) if isinstance(r, World) else {}
+
+
 @command("fault")
 def _fault(r: Bench, args: list[str]) -> str:
     if not args:
-        raise UsageError("usage: fault <name> [key=value ...]")
-    fault = r.inject(args[0], **parse_params(args[1:]))
-    return f"fault {fault} applied" + (
+        raise UsageError("usage: fault [<server>] <name> [key=value ...]")
+    if args[0] in _servers(r) and len(args) > 1:
+        fault = r.inject_server_fault(args[1], args[0], **parse_params(args[2:]))
+        where = f" on {args[0]}"
+    else:
+        fault = r.inject(args[0], **parse_params(args[1:]))
+        where = ""
+    return f"fault {fault} applied{where}" + (
         "" if fault.one_shot else f" (clear with: clear {fault.name})"
     )
 
 
 @command("clear")
 def _clear(r: Bench, args: list[str]) -> str:
-    active = r.call(lambda: list(r.faults.active))
-    chosen = [f for f in active if not args or f.name in args]
+    def active() -> list[Any]:
+        at_servers = {id(f): f for s in _servers(r).values() for f in s.faults}  # once each
+        return list(r.faults.active) + list(at_servers.values())
+
+    chosen = [f for f in r.call(active) if not args or f.name in args]
     for fault in chosen:
         r.clear(fault)
     return f"cleared {len(chosen)} fault(s)"

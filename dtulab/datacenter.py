@@ -1,10 +1,17 @@
-"""The data centre: loopback TCP and UDP servers the DTU's sockets connect to.
+"""The data centre: the TCP and UDP servers the DTU's sockets connect to.
 
-Each ``Server`` listens on 127.0.0.1 (port 0 = any free one), records every
+Each ``Server`` listens on ``host`` — 127.0.0.1 unless the bench binds
+elsewhere (dtulab/addresses.py) — (port 0 = any free one), records every
 byte it receives per connection, can send to its clients, and can echo. Its
 ``checked`` count is a test's read position in what it received: the bytes a
 test has already checked (``World.server_should_receive``).
 They run on the bench's event loop; ``World`` gives thread-safe access.
+
+Network faults at the server's end (netfaults.py: refuse, reset, close-after,
+black-hole, latency, bandwidth) act on a TCP server's real sockets: each
+connection's bytes pass through two shaped pipes (the modem model's
+``ShapedPipe``: latency, then rate, in order), up into ``received`` and down
+to the client, under the conditions the active faults give that connection.
 """
 
 from __future__ import annotations
@@ -12,7 +19,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+
+from dtulab.netfaults import Conditions, ServerFault
+from dtulab.peripherals.clock import Clock
+from dtulab.peripherals.gsm_modem.faults import FaultError
+from dtulab.peripherals.gsm_modem.sockets import ShapedPipe
 
 
 @dataclass
@@ -24,11 +37,24 @@ class Connection:
     last_rx: float = 0.0  # time.monotonic() of the last data received
     writer: asyncio.StreamWriter | None = None
     peer: tuple[str, int] | None = None  # UDP: where replies go
+    up: ShapedPipe | None = None  # TCP: client -> received
+    down: ShapedPipe | None = None  # TCP: server -> client
 
 
 class Server:
-    def __init__(self, name: str, proto: str = "TCP", port: int = 0, echo: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        proto: str = "TCP",
+        port: int = 0,
+        echo: bool = False,
+        host: str = "127.0.0.1",
+        clock: Clock | None = None,
+    ) -> None:
         self.name = name
+        self.host = host  # the address it listens on
+        self.clock = clock or Clock()
+        self.faults: list[ServerFault] = []  # active, in order of injection
         self.proto = proto.upper()
         self.requested_port = port
         self.port = 0
@@ -49,11 +75,10 @@ class Server:
         loop = asyncio.get_running_loop()
         port = self.port or self.requested_port
         if self.proto == "TCP":
-            self._server = await asyncio.start_server(self._client, "127.0.0.1", port)
-            self.port = self._server.sockets[0].getsockname()[1]
+            await self.listen()
         else:
             self._udp, _ = await loop.create_datagram_endpoint(
-                lambda: _Udp(self), local_addr=("127.0.0.1", port)
+                lambda: _Udp(self), local_addr=(self.host, port)
             )
             self.port = self._udp.get_extra_info("sockname")[1]
 
@@ -61,22 +86,93 @@ class Server:
         self.changed.set()
         self.changed = asyncio.Event()
 
+    async def listen(self) -> None:
+        """TCP: accept connections (again) on the server's port."""
+        self._server = await asyncio.start_server(
+            self._client, self.host, self.port or self.requested_port
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop_listening(self) -> None:
+        """TCP: nothing listens on the port any more (connects are refused); open
+        connections stay."""
+        if self._server is not None:
+            self._server.close()  # not wait_closed(): that waits for the connections too
+            self._server = None
+
+    # -- faults -----------------------------------------------------------------------------
+    def conditions(self, conn: Connection) -> Conditions:
+        """What the active faults make of ``conn`` now."""
+        conditions = Conditions()
+        for fault in self.faults:
+            fault.shape(self, conn, conditions)
+        return conditions
+
+    async def inject(self, fault: ServerFault) -> None:
+        if self.proto != "TCP":
+            raise FaultError(f"server faults need a TCP server; {self.name} is {self.proto}")
+        await fault.apply(self)
+        if not fault.one_shot:
+            self.faults.append(fault)
+
+    async def clear(self, fault: ServerFault) -> None:
+        if fault in self.faults:
+            self.faults.remove(fault)
+            await fault.clear(self)
+
+    # -- TCP connections --------------------------------------------------------------------
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = Connection(len(self.connections), writer=writer)
+        conn.up = ShapedPipe(self.clock, lambda: self.conditions(conn).up, self._arrived(conn))
+        conn.down = ShapedPipe(self.clock, lambda: self.conditions(conn).down, self._out(conn))
         self.connections.append(conn)
         self._touch()
         try:
             while data := await reader.read(65536):
-                conn.received += data
-                conn.last_rx = time.monotonic()
-                if self.echo:
-                    writer.write(data)
-                self._touch()
+                if not self.conditions(conn).blackhole:
+                    conn.up.put(data)
         except ConnectionError:
             pass
-        finally:
+        conn.up.put(None)  # the end, behind the data still in the pipe
+
+    def _arrived(self, conn: Connection) -> Callable[[bytes], Awaitable[None]]:
+        """Where connection ``conn``'s bytes land after the up pipe (b"": the end)."""
+
+        async def land(data: bytes) -> None:
+            if not data:
+                await self._closed(conn)
+                return
+            if not conn.open:
+                return
+            close_at = self.conditions(conn).close_at
+            if close_at is not None:
+                data = data[: max(0, close_at - len(conn.received))]
+            conn.received += data
+            conn.last_rx = time.monotonic()
+            if self.echo and data and conn.down is not None:
+                conn.down.put(data)
+            self._touch()
+            if close_at is not None and len(conn.received) >= close_at:
+                await self._closed(conn)
+
+        return land
+
+    def _out(self, conn: Connection) -> Callable[[bytes], Awaitable[None]]:
+        """How bytes leave the down pipe for connection ``conn``'s client."""
+
+        async def write(data: bytes) -> None:
+            if data and conn.open and conn.writer is not None:
+                with contextlib.suppress(ConnectionError):
+                    conn.writer.write(data)
+                    await conn.writer.drain()
+
+        return write
+
+    async def _closed(self, conn: Connection) -> None:
+        if conn.open:
             conn.open = False
-            writer.close()
+            if conn.writer is not None:
+                conn.writer.close()
             self._touch()
 
     def udp_datagram(self, data: bytes, addr: tuple[str, int]) -> None:
@@ -96,9 +192,11 @@ class Server:
         if not self.connections:
             raise ValueError(f"no client has connected to {self.name} yet")
         conn = self.connections[index]
-        if conn.writer is not None:
-            conn.writer.write(data)
-            await conn.writer.drain()
+        if conn.down is not None:
+            if not self.conditions(conn).blackhole:
+                done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+                conn.down.put(data, done)
+                await done
         elif self._udp is not None and conn.peer is not None:
             self._udp.sendto(data, conn.peer)
 
@@ -109,8 +207,10 @@ class Server:
 
     async def stop(self) -> None:
         for conn in self.connections:
-            if conn.writer is not None:
-                conn.writer.close()
+            for pipe in (conn.up, conn.down):
+                if pipe is not None:
+                    await pipe.close()
+            await self._closed(conn)
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):

@@ -2,8 +2,10 @@
 
 A DTU downloads firmware over FTP (docs/ftp-protocol.md) and forwards serial
 packets as HTTP requests (docs/httpd.md); its modem's clients talk to real
-servers, these, on 127.0.0.1 (port 0: any free one), each on a thread of its
-own. ``FtpServer`` is pyftpdlib serving a directory to one user;
+servers, these, on ``bind`` — 127.0.0.1 unless the bench binds elsewhere
+(dtulab/addresses.py) — (port 0: any free one), each on a thread of its own;
+``host`` is what a DTU is given for them (``advertise``, else the bind
+address). ``FtpServer`` is pyftpdlib serving a directory to one user;
 ``HttpServer`` is stdlib ``http.server`` serving a dict of paths (with byte
 ranges, redirects and a recording of every request). Both are context
 managers and close all their connections on exit. pytest and the Robot
@@ -24,19 +26,33 @@ from pyftpdlib.servers import FTPServer
 
 
 class FtpServer:
-    """pyftpdlib on 127.0.0.1 with one read-only user whose home is ``root``."""
+    """pyftpdlib on ``bind`` with one read-only user whose home is ``root``; passive-mode
+    replies give ``advertise`` (the address a DTU reaches) where it is set."""
 
-    def __init__(self, root: Path, user: str = "dtu", password: str = "secret") -> None:
+    def __init__(
+        self,
+        root: Path,
+        user: str = "dtu",
+        password: str = "secret",
+        bind: str = "127.0.0.1",
+        advertise: str = "",
+    ) -> None:
         self.root, self.user, self.password = root, user, password
         authorizer = DummyAuthorizer()
         authorizer.add_user(user, password, str(root), perm="elr")
         handler = type(
             "Handler",
             (FTPHandler,),
-            {"authorizer": authorizer, "banner": "lab ftpd", "auth_failed_timeout": 0.05},
+            {
+                "authorizer": authorizer,
+                "banner": "lab ftpd",
+                "auth_failed_timeout": 0.05,
+                "masquerade_address": advertise or None,
+            },
         )
-        self.server = FTPServer(("127.0.0.1", 0), handler, ioloop=IOLoop())
-        self.host, self.port = self.server.address[:2]
+        self.server = FTPServer((bind, 0), handler, ioloop=IOLoop())
+        self.port = self.server.address[1]
+        self.host = advertise or str(self.server.address[0])
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="ftp-server", daemon=True)
         self._thread.start()
@@ -138,15 +154,18 @@ class _Server(ThreadingHTTPServer):
 
 
 class HttpServer:
-    """stdlib http.server on 127.0.0.1 serving ``site``; ``requests`` records what arrived."""
+    """stdlib http.server on ``bind`` serving ``site``; ``requests`` records what arrived;
+    ``url()`` names ``advertise`` (the address a DTU reaches) where it is set."""
 
-    def __init__(self, site: Site | None = None) -> None:
-        self.server = _Server(("127.0.0.1", 0), _Handler)
+    def __init__(
+        self, site: Site | None = None, bind: str = "127.0.0.1", advertise: str = ""
+    ) -> None:
+        self.server = _Server((bind, 0), _Handler)
         self.server.site = site or Site()
         self.server.requests = []
         self.server.arrived = threading.Condition()
         host, self.port = self.server.server_address[:2]
-        self.host = str(host)
+        self.host = advertise or str(host)
         self._thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

@@ -20,9 +20,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
+from dtulab.addresses import Addresses
 from dtulab.datacenter import Server
 from dtulab.dialects import SocketDestination, dialect
 from dtulab.host import DtuHost
+from dtulab.netfaults import ServerFault, equivalent, make_server_fault
 from dtulab.peripherals.clock import Clock
 from dtulab.peripherals.eeprom import Eeprom, cut_at_write
 from dtulab.peripherals.gsm_modem import commands  # noqa: F401  (registers the modem's commands)
@@ -38,7 +40,7 @@ from dtulab.peripherals.power import CutTrigger, PowerSupply
 from dtulab.peripherals.timeline import render_text, write_svg
 from dtulab.peripherals.transcript import Entry, StreamSearch, Transcript, TranscriptLink
 from dtulab.platforms import TARGETS, Target
-from dtulab.platforms.base import TargetError
+from dtulab.platforms.base import TargetError, Unsupported
 from dtulab.platforms.board import Board, ModemPowerKey
 
 T = TypeVar("T")
@@ -103,6 +105,8 @@ class WorldConfig:
     rs232: str = "pty"  # pty or tcp:HOST:PORT
     state_dir: str | None = None  # where the EEPROM image lives (None: a temporary folder)
     servers: list[ServerConfig] = field(default_factory=lambda: [ServerConfig()])
+    bind: str = "127.0.0.1"  # where the servers listen (dtulab/addresses.py; 0.0.0.0: all)
+    advertise: str = ""  # HOST or HOST:PORT a DTU is given for them ("": the bind address)
     identity: ModemIdentity = field(default_factory=ModemIdentity)
     faults: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     sockets: list[SocketSetup] = field(default_factory=list)
@@ -130,6 +134,8 @@ class World(LoopService):
         if self.config.target not in TARGETS:
             known = ", ".join(sorted(TARGETS))
             raise ValueError(f"unknown target '{self.config.target}': expected one of {known}")
+        self.addresses = Addresses(self.config.bind, self.config.advertise)
+        self.addresses.check(len(self.config.servers))  # AddressError is a ValueError
         self.thread = LoopThread("bench")
         self.clock = Clock()
         self.rs232_transcript = Transcript(self.clock)
@@ -174,8 +180,21 @@ class World(LoopService):
         self.faults = FaultSet(self.modem)
         await self.modem.start(power_on=False)
         for server_cfg in cfg.servers:
-            server = Server(server_cfg.name, server_cfg.proto, server_cfg.port, server_cfg.echo)
-            await server.start()
+            server = Server(
+                server_cfg.name,
+                server_cfg.proto,
+                server_cfg.port,
+                server_cfg.echo,
+                cfg.bind,
+                self.clock,
+            )
+            try:
+                await server.start()
+            except OSError as exc:
+                raise ValueError(
+                    f"server {server.name}: cannot listen on {cfg.bind} port {server_cfg.port}: "
+                    f"{exc.strerror}"
+                ) from None
             self.servers[server.name] = server
         for name, transcript in (
             ("rs232", self.rs232_transcript),
@@ -347,6 +366,11 @@ class World(LoopService):
         except KeyError:
             raise ValueError(f"no server '{name}' (have: {', '.join(self.servers)})") from None
 
+    def server_address(self, name: str = "dc1") -> tuple[str, int]:
+        """The host and port a DTU is given for data-centre server ``name``: loopback and its
+        port by default, else the advertised address (``WorldConfig.advertise``)."""
+        return self.addresses.data_centre(self.server(name).port)
+
     def rs232_taken(self) -> int:
         """Bytes hosts have written to the RS232 port since the bench started that the firmware
         has taken (or lost, while it was off); call on the bench loop."""
@@ -418,15 +442,15 @@ class World(LoopService):
         self.run(self.server(name).send(data, index))
 
     def provision(self) -> None:
-        """Set up the configured sockets (a server by name: its loopback port) through the
+        """Set up the configured sockets (a server by name: ``server_address``) through the
         RS232 port, in the DTU's dialect (``Dialect.provision``)."""
         if not self.config.sockets:
             return
         sockets = []
         for s in self.config.sockets:
-            if s.server:  # the bench's own server: on loopback
-                server = self.server(s.server)
-                sockets.append(SocketDestination(s.n, "127.0.0.1", server.port, server.proto))
+            if s.server:  # the bench's own server: where the DTU reaches it
+                address, port = self.server_address(s.server)
+                sockets.append(SocketDestination(s.n, address, port, self.server(s.server).proto))
             else:
                 sockets.append(SocketDestination(s.n, s.host, s.port, s.proto))
         with self.host() as host:
@@ -470,10 +494,62 @@ class World(LoopService):
         self.run(self._switch(lambda: self.power.set_voltage(rail, volts)), POWER_TIMEOUT)
 
     def inject(self, name: str, **params: Any) -> Fault:
+        """Inject a fault of the modelled cell network (modem faults, faults.py)."""
         return self.run(self.faults.inject(name, **params))
 
-    def clear(self, fault: Fault) -> None:
-        self.run(self.faults.clear(fault))
+    def inject_server_fault(
+        self, name: str, server: str | None = "dc1", **params: Any
+    ) -> ServerFault:
+        """Inject a network fault at the server's end (dtulab/netfaults.py) on data-centre
+        server ``server``, or with None on every TCP server of the bench; ``clear`` ends it."""
+        fault = make_server_fault(name, **params)
+        chosen = (
+            [self.server(server)]
+            if server is not None
+            else [s for s in self.servers.values() if s.proto == "TCP"]
+        )
+
+        async def inject() -> None:
+            for srv in chosen:
+                await srv.inject(fault)
+
+        self.run(inject())
+        return fault
+
+    def clear(self, fault: Fault | ServerFault) -> None:
+        """End a fault ``inject``, ``inject_server_fault`` or ``inject_network`` gave."""
+        if isinstance(fault, ServerFault):
+
+            async def clear() -> None:
+                for srv in self.servers.values():
+                    await srv.clear(fault)
+
+            self.run(clear())
+        else:
+            self.run(self.faults.clear(fault))
+
+    def inject_network(self, name: str, **params: Any) -> Fault | ServerFault:
+        """A network fault by its modem-fault name, on whatever network the DTU uses: with
+        the modelled modem (capability "modem") the modem fault itself, else its server-side
+        equivalent on every TCP server (netfaults.equivalent); ``Unsupported`` with the
+        reason for a fault of the modelled cell network that has none."""
+        if self.target.has("modem"):
+            return self.inject(name, **params)
+        try:
+            server_fault, server_params = equivalent(name, params)
+        except LookupError as exc:
+            raise Unsupported(self.target.name, str(exc.args[0])) from None
+        return self.inject_server_fault(server_fault, None, **server_params)
+
+    def drop_network(self) -> Fault | ServerFault:
+        """The DTU loses its data connections until ``clear`` of what this returns: with the
+        modelled modem, coverage (``no-coverage``); else every TCP server refuses new
+        connections and resets the open ones (the data path's part of it)."""
+        if self.target.has("modem"):
+            return self.inject("no-coverage")
+        refuse = self.inject_server_fault("refuse", None)
+        self.inject_server_fault("reset", None)
+        return refuse
 
     # -- reports ------------------------------------------------------------------------
     def timeline(self, path: str | Path | None = None, seconds: float | None = None) -> str:

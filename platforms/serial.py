@@ -4,10 +4,11 @@ The bench talks to the device only over its RS232 port (the option ``port``,
 any pyserial URL: ``/dev/ttyUSB0``, ``socket://127.0.0.1:5000``, a pty path),
 which the host opens itself (``rs232_port``) at the bench's baud rate; the
 board's links stay unused. The data-centre servers are still the bench's
-loopback servers, which the device reaches through its own modem and
-network. Nothing else of the board can be seen or switched, so keywords
-that need LEDs, power or the modelled network are unsupported here, each
-with its reason. In CI the "device" is the reference DTU exposed on a pty
+servers, which the device reaches through its own modem and network (on
+loopback, or the bench's bind and advertised addresses); network faults act
+at their end (dtulab/netfaults.py). Nothing else of the board can be seen or
+switched, so keywords that need LEDs, power or the modelled network are
+unsupported here, each with its reason. In CI the "device" is the reference DTU exposed on a pty
 by ``dtulab run``, so this path is exercised for real.
 """
 

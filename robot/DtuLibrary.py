@@ -25,6 +25,7 @@ from robot.utils import timestr_to_secs
 
 from dtulab.dialects import DIALECTS, Dialect, dialect
 from dtulab.host import DtuHost, claim
+from dtulab.netfaults import ServerFault
 from dtulab.peripherals.gsm_modem.faults import Fault
 from dtulab.platforms import TARGETS, Unsupported
 from dtulab.world import ServerConfig, World, WorldConfig
@@ -64,6 +65,11 @@ class DtuLibrary(RenodeKeywords):
     Import it with the target (and optionally the AT dialect):
 
     | Library | DtuLibrary.py | target=${TARGET} | dialect=usr721 |
+
+    ``bind`` and ``advertise`` (``--variable BIND:0.0.0.0 --variable
+    ADVERTISE:lab.example.net``) are where the data-centre, FTP and HTTP servers
+    listen and the address a DTU is given for them; loopback by default
+    (docs/network-faults.md).
 
     ``target`` names a dtulab target (``--variable TARGET:reference``):
     ``reference``, ``qemu``, ``renode`` (where Renode is installed; without it
@@ -109,6 +115,8 @@ class DtuLibrary(RenodeKeywords):
         baud: int = 115200,
         firmware: str = "",
         board: str = "",
+        bind: str = "127.0.0.1",
+        advertise: str = "",
     ) -> None:
         if dialect not in DIALECTS:
             known = ", ".join(sorted(DIALECTS))
@@ -121,11 +129,12 @@ class DtuLibrary(RenodeKeywords):
         self.baud = int(baud)
         self.firmware = firmware  # the qemu target: a user's ELF instead of firmware/
         self.board = board  # and its board file
+        self.bind, self.advertise = bind, advertise  # the servers' addresses (addresses.py)
         self.world: World | None = None
         self._host: DtuHost | None = None
         self._dialect: Dialect | None = None
         self._command_mode = False
-        self._network_fault: Fault | None = None
+        self._network_fault: Fault | ServerFault | None = None
         self._forget_testers()
         self._last_command_at = 0.0
         self._rs232_base = 0  # rs232_taken() when this bench's host port was opened
@@ -166,6 +175,8 @@ class DtuLibrary(RenodeKeywords):
             baud=self.baud,
             firmware=self.firmware,
             board=self.board,
+            bind=self.bind,
+            advertise=self.advertise,
         )
         self.world = World(config)
         try:
@@ -344,7 +355,8 @@ class DtuLibrary(RenodeKeywords):
         proto: str = "",
         enabled: bool = True,
     ) -> None:
-        """Point socket ``n`` (1–4) at a data-centre ``server`` by name, or at ``host``:``port``.
+        """Point socket ``n`` (1–4) at a data-centre ``server`` by name (the address the bench
+        gives DTUs for it: loopback, or its advertised address), or at ``host``:``port``.
 
         ``proto`` (``TCP``/``UDP``) defaults to the server's. In command mode;
         the socket connects when the host leaves command mode.
@@ -354,8 +366,8 @@ class DtuLibrary(RenodeKeywords):
         """
         self._in_command_mode("Configure Socket")
         if server:
-            srv = self._world().server(server)
-            host, port, proto = "127.0.0.1", srv.port, proto or srv.proto
+            host, port = self._world().server_address(server)
+            proto = proto or self._world().server(server).proto
         self._adapter().configure_socket(int(n), host, int(port), proto or "TCP", enabled)
 
     @keyword("Set Heartbeat")
@@ -614,39 +626,56 @@ class DtuLibrary(RenodeKeywords):
         world = self._world()
         world.run(world.server(server).start())
 
-    # -- the cell network ------------------------------------------------------------------
+    # -- the network ---------------------------------------------------------------------
     @keyword("Drop Network")
     def drop_network(self) -> None:
-        """Lose coverage (the ``no-coverage`` fault): no registration, no GPRS, links closed."""
-        self._require("modem")
+        """The DTU loses its data connections until ``Restore Network``.
+
+        With the modelled modem: coverage is lost (the ``no-coverage`` fault: no
+        registration, no GPRS, links closed). On a target whose modem is real: every
+        data-centre server refuses new connections and resets the open ones.
+        """
         if self._network_fault is None:
-            self._network_fault = self._world().inject("no-coverage")
+            self._network_fault = self._world().drop_network()
 
     @keyword("Restore Network")
     def restore_network(self) -> None:
-        """End ``Drop Network``: the modem registers and attaches again."""
-        self._require("modem")
+        """End ``Drop Network``: the modem registers and attaches again (the servers listen)."""
         if self._network_fault is None:
             raise AssertionError("Restore Network: the network was not dropped")
         self._world().clear(self._network_fault)
         self._network_fault = None
 
     @keyword("Inject Network Fault")
-    def inject_network_fault(self, name: str, **params: Any) -> Fault:
-        """Inject a fault of the modelled cell network by name; returns it for
+    def inject_network_fault(self, name: str, **params: Any) -> Fault | ServerFault:
+        """Inject a network fault by its modem-fault name; returns it for
         ``Clear Network Fault``. One-shot faults (``socket-reset``) clear themselves.
+
+        With the modelled modem this is the modem fault; on a target whose modem is real,
+        its server-side equivalent on every data-centre server (``socket-reset``: a RST,
+        ``blackhole``, ``latency``, ``bandwidth``; docs/network-faults.md), and a fault of
+        the modelled cell network alone (``no-coverage``, ``signal``, ...) is unsupported.
 
         | Inject Network Fault | socket-reset | link=0 |
         | ${fault}= | Inject Network Fault | blackhole | link=0 |
         | Clear Network Fault | ${fault} |
         """
-        self._require("modem")
-        return self._world().inject(name, **params)
+        return self._world().inject_network(name, **params)
+
+    @keyword("Inject Server Fault")
+    def inject_server_fault(self, name: str, server: str = "dc1", **params: Any) -> ServerFault:
+        """Inject a network fault at ``server``'s end (``refuse``, ``reset``, ``close-after``,
+        ``blackhole``, ``latency``, ``bandwidth``; docs/network-faults.md) on any target;
+        returns it for ``Clear Network Fault``.
+
+        | Inject Server Fault | reset | connection=0 |
+        | ${fault}= | Inject Server Fault | close-after | server=dc2 | bytes=100 |
+        """
+        return self._world().inject_server_fault(name, server, **params)
 
     @keyword("Clear Network Fault")
-    def clear_network_fault(self, fault: Fault) -> None:
-        """End a fault injected with ``Inject Network Fault``."""
-        self._require("modem")
+    def clear_network_fault(self, fault: Fault | ServerFault) -> None:
+        """End a fault injected with ``Inject Network Fault`` or ``Inject Server Fault``."""
         self._world().clear(fault)
 
     @keyword("Get Modem Identity")

@@ -4,8 +4,9 @@ A companion of ``DtuLibrary`` (import both; ``resources/services.resource``
 does): it takes the bench — the ``World`` and the host's side of the RS232
 port — from the ``DtuLibrary`` instance of the running suite and only reads
 it. The servers are those pytest uses (``dtulab.servers``: pyftpdlib and
-``http.server`` on 127.0.0.1); the FTP frames come from ``ftp_frames.py``
-next to this file. Servers started by a test are stopped when it ends.
+``http.server`` on the bench's bind address, 127.0.0.1 by default); the FTP
+frames come from ``ftp_frames.py`` next to this file. Servers started by a
+test are stopped when it ends.
 """
 
 from __future__ import annotations
@@ -63,8 +64,9 @@ class ServicesLibrary:
 
     = Servers =
     ``Start FTP Server With File`` and ``Start HTTP Server`` start real servers
-    on 127.0.0.1 (pyftpdlib, ``http.server``), which the DTU's modem reaches
-    through the modelled network. They stop when the test ends.
+    on the bench's bind address (pyftpdlib, ``http.server``; 127.0.0.1 unless
+    ``WorldConfig.bind`` says otherwise), which the DTU's modem reaches; the
+    addresses they return are the bench's advertised host. They stop when the test ends.
 
     = FTP frames =
     ``Send FTP Frame`` and ``FTP Frame Should Answer`` speak dtulab's FTP
@@ -112,7 +114,7 @@ class ServicesLibrary:
         target = Path(root, path.lstrip("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        server = FtpServer(Path(root))
+        server = FtpServer(Path(root), **self._where())
         self._ftp.append(server)
         url = f"ftp://{server.user}:{server.password}@{server.host}:{server.port}{path}"
         self._ftp_file = FtpFile(
@@ -231,7 +233,8 @@ class ServicesLibrary:
     def start_http_server(
         self, path: str = "/page.txt", body: str = "Hello from the lab server!\n"
     ) -> str:
-        """Start an ``http.server`` on 127.0.0.1 serving ``body`` at ``path``; return its base URL.
+        """Start an ``http.server`` on the bench's bind address serving ``body`` at ``path``;
+        return its base URL (the bench's advertised host).
 
         GET of ``path`` answers ``body``, of anything else 404; POST answers
         ``got <n> bytes``. Every request is recorded for ``HTTP Server Should
@@ -242,7 +245,7 @@ class ServicesLibrary:
         """
         if self._http is not None:
             self._http.close()
-        self._http = HttpServer(Site(files={path: body.encode("latin-1")}))
+        self._http = HttpServer(Site(files={path: body.encode("latin-1")}), **self._where())
         self._http_seen = 0
         return str(self._http.url(""))
 
@@ -377,3 +380,9 @@ class ServicesLibrary:
 
     def _host(self) -> Any:
         return self._dtu()._console()
+
+    def _where(self) -> dict[str, str]:
+        """Where a server listens and what a DTU is given for it: the bench's settings."""
+        config = self._world().config
+        advertised = self._world().addresses.host
+        return {"bind": config.bind, "advertise": "" if advertised == config.bind else advertised}

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from dtulab.console import Console
+from dtulab.netfaults import SERVER_FAULTS
 from dtulab.peripherals.gsm_modem.faults import FAULTS
 
 DTULAB = [sys.executable, "-m", "dtulab.cli"]
@@ -38,7 +39,9 @@ def test_bad_arguments_one_line_exit_2(argv):
 def test_faults_lists_every_fault():
     done = subprocess.run([*DTULAB, "faults"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
-    assert {line.split()[0] for line in done.stdout.splitlines()} == set(FAULTS)
+    rows = [line.split()[:2] for line in done.stdout.splitlines()]
+    assert {name for name, where in rows if where == "modem"} == set(FAULTS)
+    assert {name for name, where in rows if where == "server"} == set(SERVER_FAULTS)
 
 
 def start_modem(*extra: str) -> tuple[subprocess.Popen, str]:
@@ -110,6 +113,10 @@ def test_modem_on_tcp():
         (["run", "--target", "vax"], "invalid choice"),
         (["run", "--rs232", "serial0"], "unknown link"),
         (["run", "--config", "/no/such/bench.toml"], "cannot read bench file"),
+        (["run", "--bind", "lab-pc"], "bind: expected an IP address"),
+        (["run", "--advertise", "dc.example.net:0"], "advertise: port must be 1..65535"),
+        (["run", "--bind", "0.0.0.0"], "give advertise HOST"),
+        (["run", "--bind", "192.0.2.1"], "cannot listen on 192.0.2.1"),
     ],
 )
 def test_run_bad_arguments(argv, message):
@@ -127,6 +134,9 @@ def test_run_bad_arguments(argv, message):
         ("[[servers]]\nport = 70000\n", "servers[0].port"),
         ('[[sockets]]\nserver = "nowhere"\n', "sockets[0].server: no server 'nowhere'"),
         ("target = [\n", "not valid TOML"),
+        ('bind = "everywhere"\n', "bind: expected an IP address"),
+        ('advertise = "a b"\n', "advertise: expected HOST or HOST:PORT"),
+        ('advertise = "h:1"\n[[servers]]\n[[servers]]\n', "a port needs exactly one"),
     ],
 )
 def test_run_bad_bench_file(tmp_path, text, message):

@@ -280,7 +280,7 @@ class PointRun:
         speaker = dialect(world.config.dialect, self.host)
         speaker.enter_command_mode(10)
         speaker.set_heartbeat(HB_S, HB, "server")
-        speaker.configure_socket(1, "127.0.0.1", self.server.port, "TCP", True)
+        speaker.configure_socket(1, *world.server_address("dc1"), "TCP", True)
         speaker.leave_command_mode(10)
         if not within(world, self.linked, 20):
             raise AssertionError("socket 1 never connected to dc1")

@@ -233,14 +233,14 @@ class Transparent(Scenario):
     records = 30
 
     def prepare(self, run: Run) -> None:
-        port = run.world.server("dc1").port
+        host, port = run.world.server_address("dc1")
         # a packet is exactly one record, whatever the UART's pace: the packing length is the
         # record's and the packing time longer than any pause inside one
         apply(
             run.host,
             [
                 f"AT+CIPCFG=1,0,0,2000,{RECORD_LENGTH},0",
-                f'AT+CIPSCONT=1,"TCP","127.0.0.1",{port},1',
+                f'AT+CIPSCONT=1,"TCP","{host}",{port},1',
             ],
             save=True,
         )

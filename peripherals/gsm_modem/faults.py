@@ -31,8 +31,9 @@ undervoltage           UNDER-VOLTAGE WARNNING (sic, SIM800 §19); with
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from dtulab.peripherals.gsm_modem.network import Path
 
@@ -45,6 +46,7 @@ class FaultError(ValueError):
 
 
 FAULTS: dict[str, type[Fault]] = {}
+F = TypeVar("F")
 
 
 class Fault:
@@ -62,8 +64,21 @@ class Fault:
         """Undo the fault (one-shot faults have nothing to undo)."""
 
     def __str__(self) -> str:
-        params = ", ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self))  # type: ignore[arg-type]
-        return f"{self.name}({params})"
+        return describe(self)
+
+
+def describe(fault: Any) -> str:
+    """``name(param=value, ...)`` of a fault dataclass."""
+    params = ", ".join(f"{f.name}={getattr(fault, f.name)}" for f in fields(fault) if f.init)
+    return f"{fault.name}({params})"
+
+
+def directed(up: Path, down: Path, direction: str) -> list[Path]:
+    """The paths ``direction`` (up, down or both) names; FaultError for anything else."""
+    try:
+        return {"up": [up], "down": [down], "both": [up, down]}[direction]
+    except KeyError:
+        raise FaultError("direction must be up, down or both") from None
 
 
 def _link(value: int | None) -> int | None:
@@ -74,14 +89,7 @@ def _link(value: int | None) -> int | None:
 
 def _paths(modem: Modem, link: int | None, direction: str) -> list[Path]:
     conditions = modem.network.path(link)
-    try:
-        return {
-            "up": [conditions.up],
-            "down": [conditions.down],
-            "both": [conditions.up, conditions.down],
-        }[direction]
-    except KeyError:
-        raise FaultError("direction must be up, down or both") from None
+    return directed(conditions.up, conditions.down, direction)
 
 
 @dataclass
@@ -211,9 +219,9 @@ class UnderVoltage(Fault):
             await modem.urc("UNDER-VOLTAGE WARNNING")
 
 
-def parameters(cls: type[Fault]) -> dict[str, object]:
-    """A fault's parameters and their defaults."""
-    return {f.name: f.default for f in fields(cls)}  # type: ignore[arg-type]
+def parameters(cls: type[Any]) -> dict[str, object]:
+    """A fault's parameters and their defaults (any fault dataclass)."""
+    return {f.name: f.default for f in fields(cls) if f.init}
 
 
 def _coerce(name: str, value: object, default: object) -> object:
@@ -227,19 +235,26 @@ def _coerce(name: str, value: object, default: object) -> object:
         raise FaultError(f"parameter {name}: expected {kind.__name__}, got '{value}'") from None
 
 
-def make_fault(name: str, **params: Any) -> Fault:
-    """Build a registered fault from its name and keyword parameters."""
+def build(registry: Mapping[str, type[F]], name: str, params: dict[str, Any], what: str) -> F:
+    """Build fault ``name`` of ``registry`` (a table of fault dataclasses by name) from
+    keyword parameters, text from a command line coerced to their types; FaultError names
+    ``what`` kind of fault was asked for."""
     try:
-        cls = FAULTS[name]
+        cls = registry[name]
     except KeyError:
-        known = ", ".join(sorted(FAULTS))
-        raise FaultError(f"unknown fault '{name}': expected one of {known}") from None
+        known = ", ".join(sorted(registry))
+        raise FaultError(f"unknown {what} '{name}': expected one of {known}") from None
     defaults = parameters(cls)
     unknown = set(params) - set(defaults)
     if unknown:
         takes = ", ".join(defaults) or "no parameters"
-        raise FaultError(f"bad parameters for fault '{name}' (takes: {takes})")
+        raise FaultError(f"bad parameters for {what} '{name}' (takes: {takes})")
     return cls(**{k: _coerce(k, v, defaults[k]) for k, v in params.items()})
+
+
+def make_fault(name: str, **params: Any) -> Fault:
+    """Build a registered fault from its name and keyword parameters."""
+    return build(FAULTS, name, params, "fault")
 
 
 class FaultSet:

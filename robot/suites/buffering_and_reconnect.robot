@@ -13,7 +13,7 @@ Test Teardown    Stop Bench
 The Buffer Keeps The Newest 15 KB
     [Documentation]    20 KB sent while the network is down: once it is back the server gets
     ...    the newest 15 KB, in order, and nothing else.
-    [Tags]    R-NET-2    needs-network
+    [Tags]    R-NET-2
     Connect Socket 1 To Server    dc1
     Drop Network
     Server Connection Should Close    dc1
@@ -40,7 +40,7 @@ A Connection The Server Closes Is Re-Established
 
 A Connection The Network Resets Is Re-Established
     [Documentation]    The network resets the link: the DTU connects again and data flows.
-    [Tags]    R-NET-3    needs-network
+    [Tags]    R-NET-3
     Connect Socket 1 To Server    dc1
     Inject Network Fault    socket-reset    link=0
     Server Should Be Connected    dc1    count=2    timeout=30

@@ -33,7 +33,7 @@ Serial Data Goes To Every Connected Socket And Server Data Comes Back
 Data Sent While The Network Is Down Arrives In Order Once It Is Back
     [Documentation]    Serial data that arrives while the socket is down is buffered and
     ...    sent, in order, once the socket connects again.
-    [Tags]    R-NET-2    needs-network
+    [Tags]    R-NET-2
     Connect Socket 1 To Server    dc1
     Drop Network
     Server Connection Should Close    dc1

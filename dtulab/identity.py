@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dtulab.dialects import Dialect
+from dtulab.platforms.emulator import EmulatorTarget
 from dtulab.world import World
 
 TIMEOUT = 10.0  # entering and leaving command mode
@@ -53,15 +54,15 @@ def read(world: World, adapter: Dialect) -> Identity:
         device = adapter.identity()
     finally:
         adapter.leave_command_mode(TIMEOUT)
-    image = getattr(world.target, "firmware", None)  # the emulator targets' ELF
+    image = world.target.firmware if isinstance(world.target, EmulatorTarget) else None
     return Identity(
         target=world.config.target,
         dialect=adapter.name,
         version=device.version,
         imei=device.imei,
         iccid=device.iccid,
-        firmware=str(image) if isinstance(image, Path) else None,
-        firmware_sha256=sha256(image) if isinstance(image, Path) else None,
+        firmware=str(image) if image else None,
+        firmware_sha256=sha256(image) if image else None,
         read_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 

@@ -335,9 +335,10 @@ def _header(run: Run, sources: list[str]) -> str:
     if run.spans:
         start, end = min(s for s, _ in run.spans), max(e for _, e in run.spans)
         seconds = round((end - start).total_seconds())
+        hours = f"{seconds // 3600} h " if seconds >= 3600 else ""
         facts += [
             ("tests ran", f"{_when(start)} – {_when(end)}"),
-            ("duration", f"{seconds // 3600} h {seconds // 60 % 60} min {seconds % 60} s"),
+            ("duration", f"{hours}{seconds // 60 % 60} min {seconds % 60} s"),
         ]
     else:
         facts.append(("tests ran", "unknown: no JUnit XML or Robot output with times"))
@@ -381,11 +382,14 @@ def _test(test: Test, out: Path) -> str:
 def _target_section(target: str, run: Run, reqs: list[Requirement], out: Path) -> str:
     tallies = run.results.get(target, {})
     counts: dict[str, int] = defaultdict(int)
+    reasons: dict[str, list[str]] = defaultdict(list)  # why requirements are unsupported here
     parts = []
     for req in reqs:
         tally = tallies.get(req.id, Tally())
         verdict = tally.verdict
         counts[verdict] += 1
+        for note in dict.fromkeys(t.note for t in tally.unsupported if verdict == "unsupported"):
+            reasons[note].append(req.id)
         tests = tally.failed + tally.unsupported + tally.passed
         listed = "".join(_test(t, out) for t in tests) or "<li>no test named it here</li>"
         css = verdict.replace(" ", "-")
@@ -395,9 +399,11 @@ def _target_section(target: str, run: Run, reqs: list[Requirement], out: Path) -
             f'<ul class="tests">{listed}</ul></div>'
         )
     totals = ", ".join(f"{counts[v]} {v}" for v in ("pass", "fail", "unsupported", "not run"))
+    why = "".join(f"<li>{_e(note)}: {', '.join(ids)}</li>" for note, ids in reasons.items())
     return (
         f'<section class="target" id="target-{_e(target)}"><h2>Target: {_e(target)}</h2>'
         f"{_identity(target, run.identities.get(target))}<p><b>{_e(totals)}</b></p>"
+        + (f"<p>Unsupported here, and why:</p><ul>{why}</ul>" if why else "")
         + "".join(parts)
         + "</section>"
     )

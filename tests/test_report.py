@@ -171,6 +171,8 @@ def test_the_page_says_what_was_tested_how_and_with_what_outcome(made, build):
     assert "unsupported on serial: its LEDs cannot be observed" in page
     assert "unsupported: pytest tests/test_a.py::t3[renode]" in page
     assert "unsupported on renode: Renode not installed" in page
+    # and each target says up front why what it could not do is unsupported
+    assert "<li>unsupported on serial: its LEDs cannot be observed: R-LED-1</li>" in page
     # links: each test's log, a failed bench test's timeline, pytest's Allure attachment
     assert re.search(r'href="\.\./robot/reference/log\.html#s1-t1">log\.html</a>', page)
     assert re.search(r'href="\.\./robot/reference/timelines/The_Bench_Logs[^"]+\.svg"', page)

@@ -167,9 +167,9 @@ class Usr721(Dialect):
     def identity(self) -> DeviceIdentity:
         # AT+CIVER? is the DTU's own; AT+CGSN is relayed to its modem (docs/usr721.md, R-AT-6).
         # No command of the dialect gives the ICCID: the DTU reads it for its registration
-        # packet only (AT+CIPPACK kind ICCID).
-        version = self.host.at_ok("AT+CIVER?")
-        imei = self.host.at_ok("AT+CGSN")
+        # packet only (AT+CIPPACK kind ICCID). A command the DTU refuses leaves its field None.
+        version = self._answer("AT+CIVER?")
+        imei = self._answer("AT+CGSN")
         return DeviceIdentity(
             version=next(
                 (x.split(":", 1)[1].strip() for x in version if x.startswith("+CIVER:")), None
@@ -177,6 +177,11 @@ class Usr721(Dialect):
             imei=imei[0] if imei else None,
             iccid=None,
         )
+
+    def _answer(self, command: str) -> list[str]:
+        """The lines before ``OK``; none if the DTU answered otherwise."""
+        reply = self.host.at(command)
+        return reply[:-1] if reply[-1:] == ["OK"] else []
 
     def factory_reset(self, timeout: float) -> None:
         # a test before may have left the device in command mode: leave it first (in

@@ -357,7 +357,7 @@ def _identity(target: str, found: identity.Identity | None) -> str:
     if found is None:
         why = "not read: no bench on this target came online (see the reasons below)"
         return f'<table class="facts"><tr><th>device</th><td>{_e(why)}</td></tr></table>'
-    absent = f"not given by the {found.dialect} dialect"
+    absent = f"not read: no {found.dialect} command gives it, or the device refused it"
     facts = [
         ("target", found.target),
         ("dialect", found.dialect),

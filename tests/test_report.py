@@ -164,7 +164,7 @@ def test_the_page_says_what_was_tested_how_and_with_what_outcome(made, build):
     section = page[page.index('id="target-reference"') : page.index('id="target-renode"')]
     assert "dtulab-reference 0.1.0 (usr721)" in section  # the AT+CIVER? reply
     assert "866262034567891" in section  # the IMEI (AT+CGSN)
-    assert 'ICCID</th><td class="mono">not given by the usr721 dialect' in section
+    assert 'ICCID</th><td class="mono">not read: no usr721 command gives it' in section
     assert "not read: no bench on this target came online" in page
     # the tests behind each verdict, failures with their message, unsupported with the reason
     assert "failed: robot Suite.Fails" in page and "the server got nothing" in page

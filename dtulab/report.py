@@ -301,7 +301,7 @@ h1{margin-bottom:.2em} h2{border-bottom:2px solid #444;padding-bottom:.2em}
 table{border-collapse:collapse;margin:.5em 0} td,th{padding:3px 8px;border:1px solid #bbb;
 vertical-align:top;text-align:left}
 .facts th{background:#f2f2f2;width:12em}
-.v{font-weight:bold;white-space:nowrap}
+.v{font-weight:bold;white-space:nowrap} td.v a{color:#111}
 .pass{background:#c8f0c8} .fail{background:#f5b5b5} .unsupported{background:#e4e4e4}
 .not-run{background:#fff2b0}
 .req{margin:.8em 0;padding:.4em .6em;border-left:6px solid #bbb;break-inside:avoid}

@@ -135,6 +135,7 @@ def test_requirement_text_is_read_up_to_the_next_bullet_heading_or_blank_line(tm
     assert reqs["R-AT-7"].text == "ATW saves the settings to flash; they survive power loss."
 
 
+@pytest.mark.slow  # a Robot run on a bench of its own
 def test_verdicts_per_requirement_and_target(made):
     targets, rows, out = made
     assert targets == ["reference", "renode", "serial"]
@@ -150,6 +151,7 @@ def test_verdicts_per_requirement_and_target(made):
     assert "| R-LED-1 | not run | unsupported | unsupported |" in md
 
 
+@pytest.mark.slow  # a Robot run on a bench of its own
 def test_the_page_says_what_was_tested_how_and_with_what_outcome(made, build):
     _, _, out = made
     page = (out / "conformance.html").read_text()
@@ -189,6 +191,8 @@ def test_the_page_says_what_was_tested_how_and_with_what_outcome(made, build):
     assert "title=" not in page.replace("<title>", "")
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(400)  # two Chromium runs of up to 120 s each on a loaded machine
 def test_a_real_browser_shows_the_report_and_prints_it(made):
     """Headless Chromium (Debian's, installed by scripts/setup) builds the page's DOM and
     prints it: requirement texts and verdicts are there, and the PDF is a real one with a
@@ -210,6 +214,7 @@ def test_a_real_browser_shows_the_report_and_prints_it(made):
     assert pages >= 1 + 3  # the summary, then each target from a new page
 
 
+@pytest.mark.slow  # a Robot run on a bench of its own
 def test_the_pdf_is_skipped_with_the_reason_where_chromium_is_missing(made, monkeypatch):
     _, _, out = made
     monkeypatch.setenv("PATH", str(out))  # a PATH with no chromium on it

@@ -150,10 +150,6 @@ def requirements(behaviour: Path) -> list[Requirement]:
     return list(found.values())
 
 
-def requirement_ids(behaviour: Path) -> list[str]:
-    return [r.id for r in requirements(behaviour)]
-
-
 # -- reading the results -------------------------------------------------------------------
 def _allure_attachments(results: Path) -> dict[tuple[str, str], list[Link]]:
     """The newest allure-pytest result of each test, by (module[.class], test name): its
@@ -208,20 +204,17 @@ def read_pytest(build: Path, run: Run) -> None:
 
 
 def _junit_spans(build: Path, run: Run) -> None:
+    """When each JUnit test suite (pytest's) started, and for how long it ran."""
     for xml in sorted((build / "junit").glob("*.xml")):
         try:
-            suites = list(ET.parse(xml).iter("testsuite"))
-        except ET.ParseError as exc:
-            raise ReportError(f"{xml}: not XML ({exc})") from None
-        for suite in suites:
-            if stamp := suite.get("timestamp"):
-                start = datetime.fromisoformat(stamp)
-                start = start if start.tzinfo else start.astimezone()
-                run.spans.append((start, start + _seconds(suite.get("time", "0"))))
-
-
-def _seconds(text: str) -> timedelta:
-    return timedelta(seconds=float(text))
+            for suite in ET.parse(xml).iter("testsuite"):
+                if stamp := suite.get("timestamp"):
+                    start = datetime.fromisoformat(stamp)
+                    start = start if start.tzinfo else start.astimezone()
+                    length = timedelta(seconds=float(suite.get("time", "0")))
+                    run.spans.append((start, start + length))
+        except (ET.ParseError, ValueError) as exc:
+            raise ReportError(f"{xml}: not JUnit XML ({exc})") from None
 
 
 def read_robot(output: Path, target: str, run: Run) -> None:
@@ -250,7 +243,7 @@ def read_robot(output: Path, target: str, run: Run) -> None:
                 # failed, or skipped with --skiponfailure on a needs-* tag
                 outcome, note = "unsupported", unsupported.group(0)
             elif test.failed:
-                outcome, note = "failed", test.message.splitlines()[0][:300]
+                outcome, note = "failed", (test.message.splitlines() or [""])[0][:300]
             else:
                 return
             entry = Test(f"robot {test.longname}", outcome, note, links(test))

@@ -285,17 +285,23 @@ def _add_target_options(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Build the conformance summary (requirement → verdict per target) from build/ results."""
+    """Build the conformance report (each requirement's verdict per target, the tests behind
+    it, the device's identity) from build/ results: Markdown, HTML, PDF and the Allure report."""
     build, out = Path(args.build), Path(args.out)
     behaviour = Path(args.behaviour)
     if not behaviour.exists():
         raise UsageError(f"no requirements file {behaviour} (give --behaviour)")
-    targets, rows = report.write(build, behaviour, out)
+    allure = report.allure_html(build / "allure-results", out / "allure")  # the page links it
+    try:
+        targets, rows = report.write(build, behaviour, out)
+    except report.ReportError as exc:  # a results file that is not what the test runs write
+        raise UsageError(str(exc)) from None
     if not targets:
         raise UsageError(f"no test results under {build}: run scripts/test first")
     print(report.markdown(targets, rows), end="")
     print(f"report: {out / 'conformance.md'}, {out / 'conformance.html'}")
-    print(f"report: {report.allure_html(build / 'allure-results', out / 'allure')}")
+    print(f"report: {report.pdf(out / 'conformance.html')}")
+    print(f"report: {allure}")
     return 0
 
 

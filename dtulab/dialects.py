@@ -36,6 +36,14 @@ def dialect(name: str, host: DtuHost) -> Dialect:
         raise ValueError(f"unknown AT dialect '{name}': expected one of {known}") from None
 
 
+class DeviceIdentity(NamedTuple):
+    """What a DTU says about itself; ``None`` where the dialect has no command for it."""
+
+    version: str | None  # the firmware's version reply
+    imei: str | None  # the modem's IMEI
+    iccid: str | None  # the SIM's ICCID
+
+
 class SocketDestination(NamedTuple):
     """Where DTU socket ``n`` (1..4) connects."""
 
@@ -96,6 +104,10 @@ class Dialect:
         """Factory settings and a restart (from transparent mode); returns once it is online."""
         raise NotImplementedError
 
+    def identity(self) -> DeviceIdentity:
+        """The DTU's version reply, IMEI and ICCID, as far as the dialect can ask for them."""
+        raise NotImplementedError
+
 
 @register
 class Usr721(Dialect):
@@ -151,6 +163,25 @@ class Usr721(Dialect):
             if time.monotonic() > deadline:
                 raise AssertionError(f"the DTU did not report GPRS up within {timeout:g} s")
             time.sleep(0.5)
+
+    def identity(self) -> DeviceIdentity:
+        # AT+CIVER? is the DTU's own; AT+CGSN is relayed to its modem (docs/usr721.md, R-AT-6).
+        # No command of the dialect gives the ICCID: the DTU reads it for its registration
+        # packet only (AT+CIPPACK kind ICCID). A command the DTU refuses leaves its field None.
+        version = self._answer("AT+CIVER?")
+        imei = self._answer("AT+CGSN")
+        return DeviceIdentity(
+            version=next(
+                (x.split(":", 1)[1].strip() for x in version if x.startswith("+CIVER:")), None
+            ),
+            imei=imei[0] if imei else None,
+            iccid=None,
+        )
+
+    def _answer(self, command: str) -> list[str]:
+        """The lines before ``OK``; none if the DTU answered otherwise."""
+        reply = self.host.at(command)
+        return reply[:-1] if reply[-1:] == ["OK"] else []
 
     def factory_reset(self, timeout: float) -> None:
         # a test before may have left the device in command mode: leave it first (in

@@ -9,7 +9,9 @@ conftest of its own:
   data-centre servers ``dc1``, ``dc2`` (TCP) and ``udp`` on loopback; stopped
   after the test. ``@pytest.mark.world(...)`` changes its configuration.
 - ``dtu``: a ``DtuHost`` on the DTU's RS232 port — the manual's host side
-  (``+++``, ``at``, ``AT+ENTM``) — once the DTU has GPRS (NET LED on).
+  (``+++``, ``at``, ``AT+ENTM``) — once the DTU has GPRS (NET LED on). With
+  ``--dtulab-identity DIR`` the first on each target writes what the device
+  says it is to ``DIR/<target>.json`` (dtulab/identity.py).
 - ``servers``: the world's data-centre servers by name.
 
 A target that cannot run here (Renode not installed, no device on the port)
@@ -25,7 +27,9 @@ from typing import Any
 
 import pytest
 
+from dtulab import identity
 from dtulab.datacenter import Server
+from dtulab.dialects import dialect
 from dtulab.host import DtuHost
 from dtulab.platforms import TARGETS, Unsupported
 from dtulab.world import ServerConfig, World, WorldConfig
@@ -47,6 +51,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--dtulab-port", default="", help="serial target: the device's port")
     group.addoption("--dtulab-firmware", default="", help="qemu/renode target: an ELF to run")
+    group.addoption(
+        "--dtulab-identity",
+        default="",
+        metavar="DIR",
+        help="write the device's identity (version, IMEI, firmware hash) to DIR/<target>.json",
+    )
 
 
 REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()  # a test item's phase reports
@@ -104,10 +114,16 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
 
 
 @pytest.fixture
-def dtu(world: World) -> Iterator[DtuHost]:
-    """The host side of the DTU's RS232 port, once the DTU has GPRS (NET LED on)."""
+def dtu(world: World, request: pytest.FixtureRequest) -> Iterator[DtuHost]:
+    """The host side of the DTU's RS232 port, once the DTU has GPRS (NET LED on). With
+    ``--dtulab-identity DIR``, the first of the session on each target asks the device who
+    it is, for ``dtulab report`` (dtulab/identity.py)."""
     with world.host() as host:
         world.wait(lambda: world.leds["NET"].on, 30, "NET LED on (GPRS up)")
+        if where := request.config.getoption("--dtulab-identity"):
+            identity.record(
+                request.config.rootpath / where, world, dialect(world.config.dialect, host)
+            )
         yield host
 
 

@@ -1,38 +1,89 @@
-"""The conformance summary: requirement ID → verdict per target, from the test results.
+"""The conformance report: for each target, each requirement's verdict and the tests behind it.
 
 Reads what ``scripts/test`` leaves in ``build/``:
 
 - ``build/pytest-requirements.json`` — each pytest test with its ``req``
   markers, the target it ran on (``reference`` unless the test ran on
-  another) and its outcome (written by tests/conftest.py);
+  another) and its outcome (written by tests/conftest.py); its log is
+  ``build/logs/pytest.log``, its transcripts the attachments of its Allure
+  result in ``build/allure-results``;
 - ``build/robot/<target>/output.xml`` — one Robot run per target; a test's
   requirement IDs are its ``R-…`` tags, and a failure whose message starts
-  with ``unsupported on`` counts as *unsupported*, not as a failure.
+  with ``unsupported on`` counts as *unsupported*, not as a failure; its log
+  is ``log.html#<test id>`` beside it, its transcript the LED/power timeline
+  that ``Log Bench Report`` draws in ``timelines/`` (under pabot, in
+  ``pabot_results/<n>/timelines/``);
+- ``build/junit/*.xml`` and the Robot outputs — when the tests ran;
+- ``build/identity/<target>.json`` (and ``identity/`` beside a Robot output)
+  — the device as the bench read it (dtulab/identity.py).
 
 For every requirement of docs/behaviour.md and every target the verdict is
 ``pass`` (tests ran and all passed), ``fail`` (any failed), ``unsupported``
-(every test that names it is unsupported on that target) or ``not run``.
-Written as Markdown and HTML.
+(every test that names it is unsupported on that target, each with its reason)
+or ``not run``. Written as ``conformance.md`` (the compact grid) and
+``conformance.html``: a page a lab hands over — dtulab's version, when the
+tests ran, per target the device's identity and every requirement with its
+text, verdict and tests, each linked to its log and transcripts — with a
+print stylesheet, which headless Chromium prints to ``conformance.pdf``
+(``dtulab report``, dtulab/chromium.py).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import subprocess
+import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+from dtulab import __version__, chromium, identity
 
 REQ = re.compile(r"^R-[A-Z]+-\d+$")
+UNSUPPORTED = re.compile(r"unsupported on \S+: [^\n]*")
+
+
+class ReportError(ValueError):
+    """A results file that is not what the test runs write (the message names it)."""
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except ValueError as exc:
+        raise ReportError(f"{path}: not JSON ({exc})") from None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A file the report points at (absolute), and the label it shows."""
+
+    label: str
+    path: Path
+    anchor: str = ""
+
+
+@dataclass(frozen=True)
+class Test:
+    """One test run that names a requirement: ``outcome`` is passed, failed or unsupported;
+    ``note`` the failure message or the reason it is unsupported."""
+
+    name: str
+    outcome: str
+    note: str = ""
+    links: tuple[Link, ...] = ()
 
 
 @dataclass
 class Tally:
-    passed: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    unsupported: list[str] = field(default_factory=list)
+    passed: list[Test] = field(default_factory=list)
+    failed: list[Test] = field(default_factory=list)
+    unsupported: list[Test] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
@@ -44,67 +95,187 @@ class Tally:
             return "unsupported"
         return "not run"
 
+    def add(self, test: Test) -> None:
+        {"passed": self.passed, "failed": self.failed, "unsupported": self.unsupported}[
+            test.outcome
+        ].append(test)
+
 
 Results = dict[str, dict[str, Tally]]  # target -> requirement -> tally
 
 
-def requirement_ids(behaviour: Path) -> list[str]:
-    ids = re.findall(r"\*\*(R-[A-Z]+-\d+)\*\*", behaviour.read_text())
-    return list(dict.fromkeys(ids))
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    text: str  # as docs/behaviour.md words it, Interpretation lines included
+    section: str  # the heading it stands under
 
 
-def read_pytest(path: Path, results: Results) -> None:
+@dataclass
+class Run:
+    """Everything read from build/: the verdicts, the devices and when the tests ran."""
+
+    results: Results = field(default_factory=lambda: defaultdict(dict))
+    identities: dict[str, identity.Identity] = field(default_factory=dict)
+    spans: list[tuple[datetime, datetime]] = field(default_factory=list)
+    allure: Path | None = None  # the Allure HTML report, where generated
+
+    @property
+    def targets(self) -> list[str]:
+        names = set(self.results) | set(self.identities)
+        return sorted(names, key=lambda t: (t != "reference", t))
+
+
+def requirements(behaviour: Path) -> list[Requirement]:
+    """Each ``- **R-…** text`` bullet of behaviour.md with its text (up to the next bullet,
+    heading or blank line) and its section."""
+    found: dict[str, Requirement] = {}
+    section, current = "", ""
+    words: list[str] = []
+
+    def close() -> None:
+        if current and current not in found:
+            found[current] = Requirement(current, " ".join(words), section)
+
+    for line in behaviour.read_text().splitlines():
+        start = re.match(r"-\s+\*\*(R-[A-Z]+-\d+)\*\*\s*(.*)", line)
+        if start or not line.strip() or line.startswith(("#", "-")):
+            close()
+            current, words = (start.group(1), [start.group(2)]) if start else ("", [])
+            if line.startswith("#"):
+                section = line.lstrip("#").strip()
+        elif current:
+            words.append(line.strip())
+    close()
+    return list(found.values())
+
+
+# -- reading the results -------------------------------------------------------------------
+def _allure_attachments(results: Path) -> dict[tuple[str, str], list[Link]]:
+    """The newest allure-pytest result of each test, by (module[.class], test name): its
+    attachments (on failure: the bench's transcripts and timeline)."""
+    newest: dict[tuple[str, str], tuple[int, list[Link]]] = {}
+    for path in results.glob("*-result.json"):
+        data = _json(path)
+        where, _, _ = str(data.get("fullName", "")).partition("#")
+        key, start = (where, str(data.get("name", ""))), int(data.get("start", 0))
+        links = [
+            Link(str(a.get("name", "attachment")), results / str(a["source"]))
+            for a in data.get("attachments", [])
+            if "source" in a
+        ]
+        if key not in newest or newest[key][0] < start:
+            newest[key] = (start, links)
+    return {key: links for key, (_, links) in newest.items()}
+
+
+def _allure_key(nodeid: str) -> tuple[str, str]:
+    """``tests/test_x.py::Class::test_y[p]`` → (``tests.test_x.Class``, ``test_y[p]``), as
+    allure-pytest names the test."""
+    *where, name = nodeid.split("::")
+    path, *classes = where or [""]
+    return ".".join([path.removesuffix(".py").replace("/", "."), *classes]), name
+
+
+def read_pytest(build: Path, run: Run) -> None:
     """build/pytest-requirements.json: each test's requirement IDs, target and outcome; a test
     skipped as "unsupported on <target>: <reason>" counts as unsupported, other skips as not
     run."""
-    for test in json.loads(path.read_text()):
-        outcome, name = test.get("outcome"), f"pytest {test['name']}"
-        unsupported = re.search(r"unsupported on \S+: [^\n]*", test.get("reason", ""))
-        for req in test["reqs"]:
-            tally = results[test.get("target", "reference")].setdefault(req, Tally())
-            if outcome == "passed":
-                tally.passed.append(name)
-            elif outcome == "failed":
-                tally.failed.append(name)
-            elif outcome == "skipped" and unsupported:
-                tally.unsupported.append(f"{name}: {unsupported.group(0)}")
+    path = build / "pytest-requirements.json"
+    if not path.exists():
+        return
+    log = build / "logs" / "pytest.log"
+    attachments = _allure_attachments(build / "allure-results")
+    for entry in _json(path):
+        outcome, nodeid = entry.get("outcome"), str(entry["name"])
+        unsupported = UNSUPPORTED.search(entry.get("reason", ""))
+        links = ([Link("pytest.log", log)] if log.exists() else []) + attachments.get(
+            _allure_key(nodeid), []
+        )
+        if outcome == "skipped" and unsupported:
+            outcome, note = "unsupported", unsupported.group(0)
+        elif outcome not in ("passed", "failed"):
+            continue
+        else:
+            note = ""
+        test = Test(f"pytest {nodeid}", str(outcome), note, tuple(links))
+        for req in entry["reqs"]:
+            run.results[entry.get("target", "reference")].setdefault(req, Tally()).add(test)
 
 
-def read_robot(output: Path, target: str, results: Results) -> None:
+def _junit_spans(build: Path, run: Run) -> None:
+    """When each JUnit test suite (pytest's) started, and for how long it ran."""
+    for xml in sorted((build / "junit").glob("*.xml")):
+        try:
+            for suite in ET.parse(xml).iter("testsuite"):
+                if stamp := suite.get("timestamp"):
+                    start = datetime.fromisoformat(stamp)
+                    start = start if start.tzinfo else start.astimezone()
+                    length = timedelta(seconds=float(suite.get("time", "0")))
+                    run.spans.append((start, start + length))
+        except (ET.ParseError, ValueError) as exc:
+            raise ReportError(f"{xml}: not JUnit XML ({exc})") from None
+
+
+def read_robot(output: Path, target: str, run: Run) -> None:
     from robot.api import ExecutionResult, ResultVisitor
+    from robot.errors import DataError
     from robot.result import TestCase
+
+    log = output.parent / "log.html"
+    timelines = list(output.parent.glob("**/timelines/*.svg"))
+
+    def links(test: TestCase) -> tuple[Link, ...]:
+        found = [Link("log.html", log, str(test.id))] if log.exists() else []
+        picture = re.sub(r"[^\w.-]+", "_", test.name) + ".svg"  # as Log Bench Report names it
+        found += [Link("timeline", svg) for svg in timelines if svg.name == picture]
+        return tuple(found)
 
     class Collect(ResultVisitor):  # type: ignore[misc]  # robot.api is untyped
         def visit_test(self, test: TestCase) -> None:
-            for tag in test.tags:
-                if not REQ.match(str(tag)):
-                    continue
-                tally = results[target].setdefault(str(tag), Tally())
-                name = f"robot {test.longname}"
-                unsupported = re.search(r"unsupported on \S+: [^\n]*", test.message)
-                if test.passed:
-                    tally.passed.append(name)
-                elif unsupported and test.skipped:  # platforms.base.Unsupported skips
-                    tally.unsupported.append(f"{name}: {unsupported.group(0)}")
-                elif test.failed:
-                    tally.failed.append(f"{name}: {test.message.splitlines()[0][:200]}")
+            reqs = [str(tag) for tag in test.tags if REQ.match(str(tag))]
+            if not reqs:
+                return
+            unsupported = UNSUPPORTED.search(test.message)
+            if test.passed:
+                outcome, note = "passed", ""
+            elif unsupported and test.skipped:  # platforms.base.Unsupported skips
+                outcome, note = "unsupported", unsupported.group(0)
+            elif test.failed:
+                outcome, note = "failed", (test.message.splitlines() or [""])[0][:300]
+            else:
+                return
+            entry = Test(f"robot {test.longname}", outcome, note, links(test))
+            for req in reqs:
+                run.results[target].setdefault(req, Tally()).add(entry)
 
-    ExecutionResult(str(output)).visit(Collect())
+    try:
+        result = ExecutionResult(str(output))
+    except DataError as exc:
+        raise ReportError(str(exc)) from None
+    result.visit(Collect())
+    start, end = result.suite.start_time, result.suite.end_time
+    if start and end:  # Robot writes local time without a zone
+        run.spans.append((start.astimezone(), end.astimezone()))
 
 
-def collect(build: Path) -> Results:
-    results: Results = defaultdict(dict)
-    pytest_json = build / "pytest-requirements.json"
-    if pytest_json.exists():
-        read_pytest(pytest_json, results)
+def collect(build: Path) -> Run:
+    run = Run()
+    read_pytest(build, run)
+    _junit_spans(build, run)
     for output in sorted((build / "robot").glob("*/output.xml")):
-        read_robot(output, output.parent.name, results)
-    return results
+        read_robot(output, output.parent.name, run)
+    for folder in [*sorted((build / "robot").glob("*/identity")), build / "identity"]:
+        try:
+            run.identities.update(identity.load(folder))  # scripts/test's build/identity wins
+        except ValueError as exc:
+            raise ReportError(str(exc)) from None
+    return run
 
 
-def summary(results: Results, ids: list[str]) -> tuple[list[str], list[list[str]]]:
-    targets = sorted(results, key=lambda t: (t != "reference", t))
-    rows = [[req, *(results[t].get(req, Tally()).verdict for t in targets)] for req in ids]
+def summary(run: Run, ids: list[str]) -> tuple[list[str], list[list[str]]]:
+    targets = run.targets
+    rows = [[req, *(run.results[t].get(req, Tally()).verdict for t in targets)] for req in ids]
     return targets, rows
 
 
@@ -115,25 +286,152 @@ def markdown(targets: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def html_page(targets: list[str], rows: list[list[str]], results: Results) -> str:
-    colours = {"pass": "#c8f0c8", "fail": "#f5b5b5", "unsupported": "#e8e8e8", "not run": "#fff2b0"}
-    head = "".join(f"<th>{html.escape(t)}</th>" for t in targets)
-    body = []
-    for req, *verdicts in rows:
-        cells = []
-        for target, verdict in zip(targets, verdicts, strict=True):
-            tally = results[target].get(req, Tally())
-            detail = html.escape("\n".join(tally.failed + tally.unsupported + tally.passed))
-            cells.append(
-                f'<td style="background:{colours[verdict]}" title="{detail}">{verdict}</td>'
-            )
-        body.append(f"<tr><th>{req}</th>{''.join(cells)}</tr>")
+# -- the page ------------------------------------------------------------------------------
+STYLE = """
+body{font-family:sans-serif;font-size:14px;margin:2em;color:#111}
+h1{margin-bottom:.2em} h2{border-bottom:2px solid #444;padding-bottom:.2em}
+table{border-collapse:collapse;margin:.5em 0} td,th{padding:3px 8px;border:1px solid #bbb;
+vertical-align:top;text-align:left}
+.facts th{background:#f2f2f2;width:12em}
+.v{font-weight:bold;white-space:nowrap} td.v a{color:#111}
+.pass{background:#c8f0c8} .fail{background:#f5b5b5} .unsupported{background:#e4e4e4}
+.not-run{background:#fff2b0}
+.req{margin:.8em 0;padding:.4em .6em;border-left:6px solid #bbb;break-inside:avoid}
+.r-pass{border-color:#3a3} .r-fail{border-color:#c33} .r-unsupported{border-color:#888}
+.r-not-run{border-color:#cb3}
+.req h3{margin:0;font-size:1em} .text{margin:.2em 0 .3em;color:#333}
+.tests{margin:0;padding-left:1.2em} .tests li{margin:.15em 0} .note{color:#555}
+.passed::marker{content:"✓ "} .failed::marker{content:"✗ "} .unsupported-test::marker{content:"– "}
+.mono{font-family:monospace;word-break:break-all} .muted{color:#666}
+.path{display:none}
+@media print{
+ body{margin:0;font-size:10.5px} @page{size:A4;margin:14mm}
+ section.target{break-before:page} .grid{break-after:page}
+ a{color:#111;text-decoration:none} .path{display:inline;color:#555;font-size:.9em}
+ .pass,.fail,.unsupported,.not-run{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+}
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _header(run: Run, sources: list[str]) -> str:
+    now = datetime.now(UTC)
+    facts = [("dtulab", __version__), ("report made", _when(now))]
+    if run.spans:
+        start, end = min(s for s, _ in run.spans), max(e for _, e in run.spans)
+        seconds = round((end - start).total_seconds())
+        hours = f"{seconds // 3600} h " if seconds >= 3600 else ""
+        facts += [
+            ("tests ran", f"{_when(start)} – {_when(end)}"),
+            ("duration", f"{hours}{seconds // 60 % 60} min {seconds % 60} s"),
+        ]
+    else:
+        facts.append(("tests ran", "unknown: no JUnit XML or Robot output with times"))
+    facts.append(("read from", ", ".join(sources) or "nothing"))
+    rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in facts)
+    return f'<table class="facts">{rows}</table>'
+
+
+def _link(link: Link, out: Path) -> str:
+    href = os.path.relpath(link.path, out).replace(os.sep, "/")
+    href += f"#{link.anchor}" if link.anchor else ""
+    return f'<a href="{_e(href)}">{_e(link.label)}</a><span class="path"> ({_e(href)})</span>'
+
+
+def _identity(target: str, found: identity.Identity | None) -> str:
+    if found is None:
+        why = "not read: no bench on this target came online (see the reasons below)"
+        return f'<table class="facts"><tr><th>device</th><td>{_e(why)}</td></tr></table>'
+    absent = f"not read: no {found.dialect} command gives it, or the device refused it"
+    facts = [
+        ("target", found.target),
+        ("dialect", found.dialect),
+        ("version reply", found.version or absent),
+        ("IMEI", found.imei or absent),
+        ("ICCID", found.iccid or absent),
+        ("firmware image", found.firmware or "none: the target runs no image the bench loads"),
+        ("image SHA-256", found.firmware_sha256 or "—"),
+        ("read at", found.read_at),
+    ]
+    rows = "".join(f'<tr><th>{_e(k)}</th><td class="mono">{_e(v)}</td></tr>' for k, v in facts)
+    return f'<table class="facts">{rows}</table>'
+
+
+def _test(test: Test, out: Path) -> str:
+    css = {"passed": "passed", "failed": "failed", "unsupported": "unsupported-test"}
+    links = " ".join(_link(link, out) for link in test.links)
+    note = f'<br><span class="note">{_e(test.note)}</span>' if test.note else ""
+    return f'<li class="{css[test.outcome]}">{_e(test.outcome)}: {_e(test.name)} {links}{note}</li>'
+
+
+def _target_section(target: str, run: Run, reqs: list[Requirement], out: Path) -> str:
+    tallies = run.results.get(target, {})
+    counts: dict[str, int] = defaultdict(int)
+    reasons: dict[str, list[str]] = defaultdict(list)  # why requirements are unsupported here
+    parts = []
+    for req in reqs:
+        tally = tallies.get(req.id, Tally())
+        verdict = tally.verdict
+        counts[verdict] += 1
+        for note in dict.fromkeys(t.note for t in tally.unsupported if verdict == "unsupported"):
+            reasons[note].append(req.id)
+        tests = tally.failed + tally.unsupported + tally.passed
+        listed = "".join(_test(t, out) for t in tests) or "<li>no test named it here</li>"
+        css = verdict.replace(" ", "-")
+        parts.append(
+            f'<div class="req r-{css}" id="{_e(target)}-{req.id}"><h3>{req.id} '
+            f'<span class="v {css}">{verdict}</span></h3><p class="text">{_e(req.text)}</p>'
+            f'<ul class="tests">{listed}</ul></div>'
+        )
+    totals = ", ".join(f"{counts[v]} {v}" for v in ("pass", "fail", "unsupported", "not run"))
+    why = "".join(f"<li>{_e(note)}: {', '.join(ids)}</li>" for note, ids in reasons.items())
     return (
-        "<!doctype html><meta charset=utf-8><title>dtulab conformance</title>"
-        "<style>body{font-family:sans-serif}td,th{padding:4px 10px;border:1px solid #ccc}"
-        "table{border-collapse:collapse}</style><h1>Conformance summary</h1>"
-        f"<table><tr><th>requirement</th>{head}</tr>{''.join(body)}</table>"
-        "<p>Hover a cell for the tests behind it.</p>"
+        f'<section class="target" id="target-{_e(target)}"><h2>Target: {_e(target)}</h2>'
+        f"{_identity(target, run.identities.get(target))}<p><b>{_e(totals)}</b></p>"
+        + (f"<p>Unsupported here, and why:</p><ul>{why}</ul>" if why else "")
+        + "".join(parts)
+        + "</section>"
+    )
+
+
+def html_page(run: Run, reqs: list[Requirement], out: Path, sources: list[str]) -> str:
+    targets = run.targets
+    head = "".join(f'<th><a href="#target-{_e(t)}">{_e(t)}</a></th>' for t in targets)
+    rows = []
+    for req in reqs:
+        cells = ""
+        for target in targets:
+            verdict = run.results[target].get(req.id, Tally()).verdict
+            css = verdict.replace(" ", "-")
+            cells += f'<td class="v {css}"><a href="#{_e(target)}-{req.id}">{verdict}</a></td>'
+        rows.append(f'<tr><th>{req.id}</th><td class="text">{_e(req.text)}</td>{cells}</tr>')
+    allure = (
+        f"<p>Every test with its steps: the Allure report, {_link(Link('allure', run.allure), out)}"
+        "</p>"
+        if run.allure
+        else ""
+    )
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8>"
+        f"<title>dtulab conformance report</title><style>{STYLE}</style>"
+        "<h1>Conformance report</h1>"
+        "<p>The DTU's behaviour against the requirements of docs/behaviour.md (restated from"
+        " the USR-GPRS232-721 manual), as dtulab's suites found it on each target.</p>"
+        f"{_header(run, sources)}{allure}"
+        '<div class="grid"><h2>Summary</h2>'
+        f"<table><tr><th>requirement</th><th>text</th>{head}</tr>{''.join(rows)}</table>"
+        "<p class=muted>pass: every test that names it passed; fail: one failed; unsupported:"
+        " the target cannot do what its tests need (the reason is in the target's section);"
+        " not run: no test named it there.</p></div>"
+        + "".join(_target_section(t, run, reqs, out) for t in targets)
+        + "</html>"
     )
 
 
@@ -155,10 +453,34 @@ def allure_html(results: Path, out: Path) -> str:
     return f"Allure HTML in {out / 'index.html'}"
 
 
+def pdf(page: Path) -> str:
+    """``page`` printed to PDF beside it by headless Chromium; one line saying what happened."""
+    target = page.with_suffix(".pdf")
+    if chromium.find() is None:
+        return f"PDF skipped: chromium not found (scripts/setup installs it); print {page} instead"
+    try:
+        chromium.print_pdf(page, target)
+    except chromium.ChromiumError as exc:
+        return f"PDF failed: {exc}"
+    return f"PDF in {target}"
+
+
 def write(build: Path, behaviour: Path, out: Path) -> tuple[list[str], list[list[str]]]:
-    results = collect(build)
-    targets, rows = summary(results, requirement_ids(behaviour))
+    run = collect(build)
+    reqs = requirements(behaviour)
+    targets, rows = summary(run, [r.id for r in reqs])
     out.mkdir(parents=True, exist_ok=True)
+    allure = out / "allure" / "index.html"
+    run.allure = allure if allure.exists() else None
+    sources = [
+        os.path.relpath(p, build.parent)
+        for p in [
+            build / "pytest-requirements.json",
+            *sorted((build / "robot").glob("*/output.xml")),
+            build / "identity",
+        ]
+        if p.exists()
+    ]
     (out / "conformance.md").write_text(markdown(targets, rows))
-    (out / "conformance.html").write_text(html_page(targets, rows, results))
+    (out / "conformance.html").write_text(html_page(run, reqs, out, sources))
     return targets, rows

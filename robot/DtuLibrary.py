@@ -23,6 +23,7 @@ from robot.api.deco import keyword, library
 from robot.libraries.BuiltIn import BuiltIn
 from robot.utils import timestr_to_secs
 
+from dtulab import identity
 from dtulab.dialects import DIALECTS, Dialect, dialect
 from dtulab.host import DtuHost, claim
 from dtulab.netfaults import ServerFault
@@ -85,6 +86,10 @@ class DtuLibrary(RenodeKeywords):
     network, a fresh EEPROM) and opens the host's side of the RS232 port;
     ``Stop Bench`` in the teardown takes it down, and on failure logs the
     RS232 and modem transcripts and the LED/power timeline (text and SVG).
+    The first bench of a run that comes online asks the device who it is
+    (version, IMEI, ICCID as the dialect gives them; the firmware image's
+    SHA-256) and writes that to ``${IDENTITY DIR}/<target>.json`` (default:
+    ``identity/`` in the output directory) for ``dtulab report``.
 
     = Data =
     Data sent and expected is given as text; each character is one byte
@@ -200,6 +205,13 @@ class DtuLibrary(RenodeKeywords):
             self._dialect.factory_reset(timeout=60)
         elif power_on and wait_online:
             self.wait_until_dtu_is_online()
+        else:
+            return
+        # online: the first bench of the run asks the device who it is, for the report
+        outdir = BuiltIn().get_variable_value("${OUTPUT DIR}", ".")
+        where = BuiltIn().get_variable_value("${IDENTITY DIR}", f"{outdir}/identity")
+        if written := identity.record(Path(where), self.world, self._dialect):
+            logger.info(f"the device's identity: {written}")
 
     @keyword("Stop Bench")
     def stop_bench(self) -> None:

@@ -41,6 +41,7 @@ PYTEST_WORKERS = 6
 ROBOT_PROCESSES = 3  # pabot runs a robot process per suite, this many at a time
 SERIAL_DEVICES = 3  # `dtulab run` processes the serial target's suites share out
 ALLURE = BUILD / "allure-results"
+IDENTITY = BUILD / "identity"  # each target's device as the bench read it (dtulab/identity.py)
 
 
 @dataclass
@@ -68,7 +69,8 @@ def robot(target: str, *extra: str, processes: int = ROBOT_PROCESSES) -> Job:
         [
             str(BIN / "pabot"), "--no-pabotlib", "--processes", str(processes),
             "--variable", f"TARGET:{target}", "--outputdir", str(out), "--xunit", "xunit.xml",
-            "--listener", f"allure_robotframework:{ALLURE}", *extra, str(ROOT / "robot" / "suites"),
+            "--listener", f"allure_robotframework:{ALLURE}",
+            "--variable", f"IDENTITY_DIR:{IDENTITY}", *extra, str(ROOT / "robot" / "suites"),
         ],
         cwd=out,
     )  # fmt: skip
@@ -170,7 +172,7 @@ def fresh_results(quick: bool) -> None:
     LOGS.mkdir(parents=True)
     if quick:
         return
-    for folder in (ALLURE, BUILD / "robot", BUILD / "junit", BUILD / "report"):
+    for folder in (ALLURE, BUILD / "robot", BUILD / "junit", BUILD / "report", IDENTITY):
         shutil.rmtree(folder, ignore_errors=True)
     (BUILD / "pytest-requirements.json").unlink(missing_ok=True)
     ALLURE.mkdir(parents=True)

@@ -171,7 +171,8 @@ def test_short_network_campaign_from_the_command_line(terminal, tmp_path):
 
 
 def test_report_from_the_command_line(terminal, tmp_path):
-    """`dtulab report` on a build folder: the summary on the terminal, the files, Allure."""
+    """`dtulab report` on a build folder: the summary on the terminal, the files, the PDF,
+    Allure."""
     build = tmp_path / "build"
     build.mkdir()
     (build / "pytest-requirements.json").write_text(
@@ -191,12 +192,16 @@ def test_report_from_the_command_line(terminal, tmp_path):
     )  # fmt: skip
     child.expect(r"\| R-NET-1 \| pass \|")
     child.expect(r"\| R-NET-2 \| not run \|")
+    child.expect(r"report: (PDF [^\r\n]*)\r\n", 300)
+    pdf_line = child.match.group(1)
     child.expect(r"report: (Allure HTML in \S+|Allure HTML skipped: .*)\r\n", 300)
     allure_line = child.match.group(1)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
     assert (out / "conformance.md").exists() and (out / "conformance.html").exists()
+    assert pdf_line == f"PDF in {out / 'conformance.pdf'}"  # scripts/setup installed chromium
+    assert (out / "conformance.pdf").read_bytes().startswith(b"%PDF")
     assert allure_line.startswith("Allure HTML in"), allure_line  # scripts/setup installed it
     assert (out / "allure" / "index.html").exists()
 

@@ -1,11 +1,20 @@
-"""The conformance summary, from real pytest-style and Robot results."""
+"""The conformance report, from real Robot results (one run on a real bench) and pytest-style
+result files, read back as a lab's customer reads it: in a real headless browser and on paper
+(the PDF headless Chromium prints)."""
 
 import io
 import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
 
+import pytest
 from robot.run import run as run_robot
 
-from dtulab import report
+from dtulab import __version__, chromium, report
+
+ROOT = Path(__file__).resolve().parents[1]
+DTULAB_RESOURCE = ROOT / "robot" / "resources" / "dtulab.resource"
 
 SUITE = """*** Test Cases ***
 Passes
@@ -19,35 +28,208 @@ Unsupported Here
     Skip    unsupported on serial: its LEDs cannot be observed
 """
 
+BENCH_SUITE = f"""*** Settings ***
+Resource          {DTULAB_RESOURCE}
+Test Setup        Start Bench    servers=dc1
+Test Teardown     Stop Bench
 
-def test_verdicts_per_requirement_and_target(tmp_path):
-    build = tmp_path / "build"
-    (build / "robot" / "serial").mkdir(parents=True)
-    suite = tmp_path / "suite.robot"
-    suite.write_text(SUITE)
-    run_robot(str(suite), outputdir=str(build / "robot" / "serial"), output="output.xml",
-              log="NONE", report="NONE", stdout=io.StringIO())  # fmt: skip
+*** Test Cases ***
+The DTU Leaves Command Mode
+    [Tags]    R-AT-2
+    Enter Command Mode
+    Leave Command Mode
+The Bench Logs Its Transcripts When A Test Fails
+    [Tags]    R-AT-7
+    Fail    deliberately
+"""
+
+BEHAVIOUR = """# Spec
+## Transparent network mode
+- **R-NET-1** Up to 4 sockets, each with its own server,
+  enabled independently (CIPSCONT).
+- **R-NET-2** Serial data is buffered while a socket is down.
+  Interpretation: beyond 15 KB the oldest data is dropped.
+
+- **R-LED-1** POW is on while the DTU is powered.
+- **R-SMS-1** Serial data is sent as an SMS.
+## AT command mode
+- **R-AT-2** AT+ENTM answers OK and returns to the previous mode.
+- **R-AT-7** ATW saves the settings to flash; they survive power loss.
+- **Modes (R-MODE-1).** an interpretation, not a requirement
+"""
+
+
+def robot_run(suite: str, out: Path, **options) -> None:
+    source = out / "suite.robot"
+    out.mkdir(parents=True)
+    source.write_text(suite)
+    run_robot(str(source), outputdir=str(out), output="output.xml", report="NONE",
+              stdout=io.StringIO(), stderr=io.StringIO(), **options)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build/ folder as scripts/test leaves it: Robot on a real reference bench (with the
+    device's identity and a failed test's timeline) and on a serial column, pytest results
+    with their JUnit times, log and Allure attachments."""
+    build = tmp_path_factory.mktemp("run") / "build"
+    robot_run(SUITE, build / "robot" / "serial")
+    robot_run(BENCH_SUITE, build / "robot" / "reference",
+              variable=[f"IDENTITY_DIR:{build / 'identity'}"])  # fmt: skip
     (build / "pytest-requirements.json").write_text(
         json.dumps([
-            {"name": "t1", "reqs": ["R-NET-1", "R-NET-2"], "outcome": "passed"},
-            {"name": "t2", "reqs": ["R-NET-2"], "outcome": "failed"},
-            {"name": "t3", "reqs": ["R-LED-1"], "target": "renode", "outcome": "skipped",
-             "reason": "unsupported on renode: Renode not installed"},
-            {"name": "t4", "reqs": ["R-SMS-1"], "outcome": "skipped", "reason": "later"},
+            {"name": "tests/test_a.py::t1", "reqs": ["R-NET-1", "R-NET-2"], "outcome": "passed"},
+            {"name": "tests/test_a.py::t2", "reqs": ["R-NET-2"], "outcome": "failed"},
+            {"name": "tests/test_a.py::t3[renode]", "reqs": ["R-LED-1"], "target": "renode",
+             "outcome": "skipped", "reason": "unsupported on renode: Renode not installed"},
+            {"name": "tests/test_a.py::t4", "reqs": ["R-SMS-1"], "outcome": "skipped",
+             "reason": "later"},
         ])
     )  # fmt: skip
+    (build / "logs").mkdir()
+    (build / "logs" / "pytest.log").write_text("== 4 tests ==\n")
+    allure = build / "allure-results"
+    allure.mkdir()
+    (allure / "a1-attachment.txt").write_text("RS232 transcript\n")
+    for start, source in ((1, "old-attachment.txt"), (5, "a1-attachment.txt")):  # newest counts
+        (allure / f"{start}-result.json").write_text(json.dumps({
+            "name": "t2", "fullName": "tests.test_a#t2", "status": "failed", "start": start,
+            "attachments": [{"name": "RS232 transcript", "source": source}],
+        }))  # fmt: skip
+    (build / "junit").mkdir()
+    (build / "junit" / "pytest.xml").write_text(
+        '<testsuites><testsuite name="pytest" tests="4" time="75.5"'
+        ' timestamp="2020-01-02T03:04:05+00:00"/></testsuites>'
+    )
+    return build
+
+
+@pytest.fixture(scope="module")
+def made(build: Path) -> tuple[list[str], list[list[str]], Path]:
+    behaviour = build.parent / "behaviour.md"
+    behaviour.write_text(BEHAVIOUR)
+    out = build / "report"
+    targets, rows = report.write(build, behaviour, out)
+    return targets, rows, out
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.hrefs += [v for k, v in attrs if tag == "a" and k == "href" and v]
+
+
+def test_requirement_text_is_read_up_to_the_next_bullet_heading_or_blank_line(tmp_path):
     behaviour = tmp_path / "behaviour.md"
-    behaviour.write_text("- **R-NET-1** a\n- **R-NET-2** b\n- **R-LED-1** c\n- **R-SMS-1** d\n")
-    targets, rows = report.write(build, behaviour, tmp_path / "out")
+    behaviour.write_text(BEHAVIOUR)
+    reqs = {r.id: r for r in report.requirements(behaviour)}
+    assert list(reqs) == ["R-NET-1", "R-NET-2", "R-LED-1", "R-SMS-1", "R-AT-2", "R-AT-7"]
+    assert reqs["R-NET-1"].text == (
+        "Up to 4 sockets, each with its own server, enabled independently (CIPSCONT)."
+    )
+    assert reqs["R-NET-2"].text.endswith("Interpretation: beyond 15 KB the oldest data is dropped.")
+    assert reqs["R-LED-1"].section == "Transparent network mode"
+    assert reqs["R-AT-7"].text == "ATW saves the settings to flash; they survive power loss."
+
+
+@pytest.mark.slow  # a Robot run on a bench of its own
+def test_verdicts_per_requirement_and_target(made):
+    targets, rows, out = made
     assert targets == ["reference", "renode", "serial"]
     assert rows == [
         ["R-NET-1", "pass", "not run", "pass"],
         ["R-NET-2", "fail", "not run", "fail"],
         ["R-LED-1", "not run", "unsupported", "unsupported"],
         ["R-SMS-1", "not run", "not run", "not run"],
+        ["R-AT-2", "pass", "not run", "not run"],
+        ["R-AT-7", "fail", "not run", "not run"],
     ]
-    md = (tmp_path / "out" / "conformance.md").read_text()
+    md = (out / "conformance.md").read_text()
     assert "| R-LED-1 | not run | unsupported | unsupported |" in md
-    page = (tmp_path / "out" / "conformance.html").read_text()
+
+
+@pytest.mark.slow  # a Robot run on a bench of its own
+def test_the_page_says_what_was_tested_how_and_with_what_outcome(made, build):
+    _, _, out = made
+    page = (out / "conformance.html").read_text()
+    # the header: dtulab's version, when the tests ran (JUnit and Robot times), what was read
+    assert f"<th>dtulab</th><td>{__version__}</td>" in page
+    assert "2020-01-02 03:04:05 UTC" in page  # the earliest start: pytest's, in the JUnit XML
+    assert "build/robot/reference/output.xml" in page and "build/identity" in page
+    # each requirement's text beside its ID, in the summary and in each target's section
+    text = "Serial data is buffered while a socket is down. Interpretation: beyond 15 KB"
+    assert page.count(text) == 1 + 3
+    # the device as the bench read it on the reference target; none where no bench ran
+    section = page[page.index('id="target-reference"') : page.index('id="target-renode"')]
+    assert "dtulab-reference 0.1.0 (usr721)" in section  # the AT+CIVER? reply
+    assert "866262034567891" in section  # the IMEI (AT+CGSN)
+    assert 'ICCID</th><td class="mono">not read: no usr721 command gives it' in section
+    assert "not read: no bench on this target came online" in page
+    # the tests behind each verdict, failures with their message, unsupported with the reason
+    assert "failed: robot Suite.Fails" in page and "the server got nothing" in page
     assert "unsupported on serial: its LEDs cannot be observed" in page
-    assert "pytest t3: unsupported on renode: Renode not installed" in page
+    assert "unsupported: pytest tests/test_a.py::t3[renode]" in page
+    assert "unsupported on renode: Renode not installed" in page
+    # and each target says up front why what it could not do is unsupported
+    assert "<li>unsupported on serial: its LEDs cannot be observed: R-LED-1</li>" in page
+    # links: each test's log, a failed bench test's timeline, pytest's Allure attachment
+    assert re.search(r'href="\.\./robot/reference/log\.html#s1-t1">log\.html</a>', page)
+    assert re.search(r'href="\.\./robot/reference/timelines/The_Bench_Logs[^"]+\.svg"', page)
+    assert 'href="../allure-results/a1-attachment.txt">RS232 transcript</a>' in page
+    assert 'href="../logs/pytest.log"' in page
+    assert "old-attachment" not in page
+    # and every link leads to a file that is there
+    parser = Links()
+    parser.feed(page)
+    files = [h.partition("#")[0] for h in parser.hrefs if not h.startswith("#")]
+    assert len(files) >= 8
+    assert [f for f in files if not (out / f).is_file()] == []
+    # nothing only a mouse can see: no hover titles
+    assert "title=" not in page.replace("<title>", "")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(400)  # two Chromium runs of up to 120 s each on a loaded machine
+def test_a_real_browser_shows_the_report_and_prints_it(made):
+    """Headless Chromium (Debian's, installed by scripts/setup) builds the page's DOM and
+    prints it: requirement texts and verdicts are there, and the PDF is a real one with a
+    page per target section after the summary."""
+    if chromium.find() is None:
+        pytest.fail("chromium not found on PATH: scripts/setup installs Debian's chromium")
+    _, _, out = made
+    page = out / "conformance.html"
+    dom = chromium.dump_dom(page)
+    assert "<h1>Conformance report</h1>" in dom
+    assert "ATW saves the settings to flash; they survive power loss." in dom
+    assert dom.count('<span class="v fail">fail</span>') == 2 + 1  # reference: 2, serial: 1
+    assert dom.count('<span class="v unsupported">unsupported</span>') == 2
+    pdf = out / "conformance.pdf"
+    chromium.print_pdf(page, pdf)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 10_000
+    pages = len(re.findall(rb"/Type\s*/Page\b", data))
+    assert pages >= 1 + 3  # the summary, then each target from a new page
+
+
+@pytest.mark.slow  # a Robot run on a bench of its own
+def test_the_pdf_is_skipped_with_the_reason_where_chromium_is_missing(made, monkeypatch):
+    _, _, out = made
+    monkeypatch.setenv("PATH", str(out))  # a PATH with no chromium on it
+    line = report.pdf(out / "conformance.html")
+    assert line.startswith("PDF skipped: chromium not found (scripts/setup installs it)")
+
+
+def test_a_results_file_that_is_not_one_is_named_in_one_error(tmp_path):
+    build = tmp_path / "build"
+    (build / "identity").mkdir(parents=True)
+    (build / "identity" / "qemu.json").write_text('{"target": "qemu"}')
+    behaviour = tmp_path / "behaviour.md"
+    behaviour.write_text(BEHAVIOUR)
+    with pytest.raises(report.ReportError, match=r"qemu\.json: not an identity record"):
+        report.write(build, behaviour, tmp_path / "out")
+    (build / "pytest-requirements.json").write_text("[{")
+    with pytest.raises(report.ReportError, match=r"pytest-requirements\.json: not JSON"):
+        report.write(build, behaviour, tmp_path / "out")

@@ -1,15 +1,19 @@
-"""A network I/O module on the bench: a relay on the DTU's DC input and a sense line per LED.
+"""A network I/O module on the bench: a relay on the DC input, LED sense lines, an SMS gateway.
 
 Test labs switch a DTU's supply with a relay and read its LEDs with digital
 inputs, often on an HTTP-controlled I/O board; labgrid drives such a board
 with ``HttpDigitalOutput`` (resource) and ``HttpDigitalOutputDriver``, and
 ``DigitalOutputPowerDriver`` turns an output into a ``PowerProtocol``. This
 module gives a bench (``dtulab run --io HOST:PORT``) that board, so a modelled
-DTU can stand in for a real one behind labgrid (docs/labs.md):
+DTU can stand in for a real one behind labgrid (docs/labs.md). Labs text a
+DTU's SIM through an SMS gateway (a phone or a GSM modem with an HTTP API);
+the bench's SMS centre is that gateway here:
 
-    PUT /relay/dc   body "1" or "0"   the supply on (a cold boot) or cut
-    GET /relay/dc                     "1" or "0"
-    GET /led/POW    (NET, DATA)       "1" while the LED is lit, else "0"
+    PUT /relay/dc         body "1" or "0"   the supply on (a cold boot) or cut
+    GET /relay/dc                           "1" or "0"
+    GET /led/POW          (NET, DATA)       "1" while the LED is lit, else "0"
+    POST /sms/<sender>    body: the text (UTF-8)   an SMS from <sender> to the DTU
+    GET /sms/<number>     the texts the DTU sent to <number>: JSON, a list of strings
 
 Anything else is 404; a bad body is 400. It listens on loopback unless told
 otherwise. Requests are served one thread each; a relay switch returns once
@@ -18,9 +22,11 @@ the bench has the board in its new state (``World.power_on``/``cut_power``).
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 if TYPE_CHECKING:
     from dtulab.world import World
@@ -57,6 +63,12 @@ class IoModule:
             else:
                 self.world.cut_power()
 
+    def text_dtu(self, sender: str, text: str) -> None:
+        self.world.deliver_sms(sender, text)
+
+    def texts_from_dtu(self, number: str) -> list[str]:
+        return self.world.sms_sent(number)
+
     def led(self, name: str) -> bool:
         lamp = self.world.leds[name]
         return self.world.call(lambda: lamp.on)
@@ -79,13 +91,28 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self) -> None:
-        path = self.path.rstrip("/")
+        path = unquote(self.path.rstrip("/"))
         if path == "/relay/dc":
             self._reply(200, "1" if self.module.relay() else "0")
         elif path.startswith("/led/") and path[5:] in LEDS:
             self._reply(200, "1" if self.module.led(path[5:]) else "0")
+        elif path.startswith("/sms/") and len(path) > 5:
+            self._reply(200, json.dumps(self.module.texts_from_dtu(path[5:])))
         else:
-            self._reply(404, f"no {path} (have /relay/dc, /led/POW, /led/NET, /led/DATA)")
+            self._reply(404, f"no {path} (have /relay/dc, /led/POW|NET|DATA, /sms/<number>)")
+
+    def do_POST(self) -> None:
+        path = unquote(self.path.rstrip("/"))
+        if not path.startswith("/sms/") or len(path) == 5:
+            self._reply(404, f"no {path} (POST /sms/<sender> with the text)")
+            return
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            self.module.text_dtu(path[5:], body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:  # a bad sender, text or encoding
+            self._reply(400, str(exc))
+            return
+        self._reply(200, "sent")
 
     def do_PUT(self) -> None:
         if self.path.rstrip("/") != "/relay/dc":

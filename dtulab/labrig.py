@@ -20,6 +20,7 @@ docs/labs.md shows the same files for a lab's real hardware.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -127,9 +128,10 @@ def exporter_config(devices: list[Device], serial_ports: list[int]) -> str:
 LEDS = ("POW", "NET", "DATA")
 
 
-def env_file(place: str, coordinator: str) -> str:
+def env_file(place: str, coordinator: str, options: dict[str, object]) -> str:
     """A labgrid environment for the labgrid target: the place's console, its relay as the
-    power driver, its LED sense lines (YAML)."""
+    power driver, its LED sense lines, and ``options`` (the device's: ``dtulab_settle``, ...)
+    beside the coordinator's address (YAML)."""
     leds = "".join(
         f"      - HttpDigitalOutputDriver: {{name: led-{x}, bindings: {{http: led-{x}}}}}\n"
         for x in LEDS
@@ -141,6 +143,7 @@ def env_file(place: str, coordinator: str) -> str:
         "      - HttpDigitalOutputDriver: {name: relay, bindings: {http: power}}\n"
         "      - DigitalOutputPowerDriver: {bindings: {output: relay}}\n"
         f"{leds}options:\n  coordinator_address: {coordinator}\n"
+        + "".join(f"  {key}: {json.dumps(value)}\n" for key, value in options.items())
     )
 
 
@@ -150,6 +153,7 @@ def ser2net_config(devices: list[Device], serial_ports: list[int]) -> str:
     for i, (dev, tcp) in enumerate(zip(devices, serial_ports, strict=True), 1):
         out += [f"connection: &dtu{i}", f"  accepter: telnet(rfc2217),tcp,127.0.0.1,{tcp}"]
         out += [f"  connector: serialdev,{dev.port},115200n81,local"]
+        out += ["  options:", "    max-connections: 10"]  # as labgrid's exporter starts it
     return "\n".join(out) + "\n"
 
 
@@ -201,12 +205,13 @@ def lab(kinds: list[Args], folder: Path) -> Iterator[Rig]:
             client = Client(coordinator, folder / "client.log")
             client.until_exported([f"bench/{p}/NetworkSerialPort" for p in places])
             env_files = []
-            for place in places:
+            for place, dev in zip(places, found, strict=True):
                 client.run("-p", place, "create")
                 client.run("-p", place, "add-match", f"bench/{place}/*")
                 client.run("-p", place, "acquire")
                 env = folder / f"{place}.yaml"
-                env.write_text(env_file(place, coordinator))
+                device = {"dtulab_settle": 0.2, "dtulab_sms_gateway": dev.io}
+                env.write_text(env_file(place, coordinator, device))
                 env_files.append(env)
             yield Rig(coordinator, places, env_files, found)
         finally:

@@ -198,7 +198,6 @@ def make_server_fault(name: str, **params: Any) -> ServerFault:
 EQUIVALENTS: dict[str, tuple[str, dict[str, str]]] = {
     # modem fault: (server fault, {modem parameter: server parameter}); others are dropped
     "socket-reset": ("reset", {}),
-    "blackhole": ("blackhole", {}),
     "latency": ("latency", {"ms": "ms", "direction": "direction"}),
     "bandwidth": ("bandwidth", {"direction": "direction"}),
 }
@@ -209,6 +208,9 @@ MODEL_ONLY: dict[str, str] = {
     "pdp-deact": "the PDP context (+PDP: DEACT) is the cell network's",
     "reboot": "the modem restarting is the module's own",
     "undervoltage": "the modem's supply warning is the module's own",
+    "blackhole": "a server's TCP still acknowledges what it discards, so the DTU's sends "
+    "do not fail as they do when the network drops them (the server fault 'blackhole' is "
+    "that weaker fault, by its own name)",
 }
 
 

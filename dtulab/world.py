@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -117,9 +118,6 @@ class WorldConfig:
     board: str = ""  # qemu target: a board file for that ELF (platforms/board.toml)
     lg_env: str = ""  # labgrid target: the environment file ("": $LG_ENV)
     lg_target: str = "main"  # labgrid target: the target in that file
-    settle: float = 1.0  # labgrid target: seconds the supply stays off at a cut
-    boot: str = ""  # labgrid target: what the device prints once booted (a regex)
-    boot_timeout: float = 60.0  # labgrid target: how long power-on waits for that
     power_on: bool = True
 
 
@@ -482,6 +480,33 @@ class World(LoopService):
         self.run(self._switch(self.power.cut), POWER_TIMEOUT)
 
     power_off = cut_power
+
+    def deliver_sms(self, sender: str, text: str) -> None:
+        """An SMS from ``sender`` to the DTU: the bench's SMS centre on its modelled network,
+        else the target's SMS gateway (``Unsupported`` without one)."""
+        self.target.require("sms")
+        if self.target.has("modem"):
+            self.sms_center.deliver(sender, text)
+        else:
+            self.run(self.target.sms_deliver(sender, text))
+
+    def sms_sent(self, number: str) -> list[str]:
+        """The texts the DTU has sent to ``number`` so far (long ones joined)."""
+        self.target.require("sms")
+        if self.target.has("modem"):
+            return self.sms_center.full_texts(number)
+        return self.run(self.target.sms_sent(number))
+
+    def wait_sms(self, number: str, text: str, timeout: float = 10.0) -> None:
+        """Wait until the DTU has sent exactly ``text`` to ``number`` (asked every 0.1 s:
+        a gateway is asked, not listened to)."""
+        deadline = time.monotonic() + timeout
+        while text not in (sent := self.sms_sent(number)):
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"no SMS {text!r} to {number} within {timeout:g} s; sent to it: {sent}"
+                )
+            time.sleep(0.1)
 
     def incoming_call(self, number: str) -> None:
         self.run(voice(self.modem).incoming(number))

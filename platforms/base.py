@@ -39,6 +39,7 @@ CAPABILITIES = {
     "rails": "its two inputs' voltages cannot be set (the supply is only switched on and off)",
     "eeprom": "its EEPROM writes cannot be seen, so no cut can be timed to one",
     "modem": "its cell network (faults, SMS centre) is not modelled",
+    "sms": "no SMS reaches its SIM from the bench (no SMS centre or gateway)",
 }
 
 
@@ -124,6 +125,15 @@ class Target(Generic[OptionsT]):
     def rs232_port(self) -> str:
         """A port the host opens itself (a real device's), or "" for the bench's RS232 link."""
         return ""
+
+    async def sms_deliver(self, sender: str, text: str) -> None:
+        """An SMS from ``sender`` to the DTU's SIM, through the target's own SMS gateway
+        (a target on the bench's modelled network uses the bench's SMS centre instead)."""
+        raise Unsupported(self.name, CAPABILITIES["sms"])
+
+    async def sms_sent(self, number: str) -> list[str]:
+        """The texts the DTU has sent to ``number``, as its SMS gateway received them."""
+        raise Unsupported(self.name, CAPABILITIES["sms"])
 
     async def console_write(self, data: bytes) -> None:
         """Type on the firmware's debug console (``console`` has what it prints)."""

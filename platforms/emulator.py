@@ -184,7 +184,7 @@ class EmulatorOptions:
 
 class EmulatorTarget(Target[EmulatorOptions]):
     options_type = EmulatorOptions
-    capabilities = frozenset({"leds", "power", "rails", "eeprom", "modem"})
+    capabilities = frozenset({"leds", "power", "rails", "eeprom", "modem", "sms"})
 
     def __init__(self, board: Board, options: EmulatorOptions) -> None:
         super().__init__(board, options)

@@ -12,11 +12,15 @@ target (``lg_target``, default ``main``):
   on RS232 bytes work as on every other target;
 - the supply: the ``PowerProtocol`` driver (a relay through
   ``DigitalOutputPowerDriver``, a PDU, ``ExternalPowerDriver`` commands, ...);
-  a cut keeps the supply off ``settle`` seconds, and power-on returns once the
-  device has printed ``boot`` (a regular expression) if one is given;
 - the LEDs: a ``DigitalOutputProtocol`` driver named ``led-POW``, ``led-NET``
   and ``led-DATA`` each (read with ``get()``: a sense line per LED), sampled
-  every 20 ms into the bench's LEDs.
+  every 20 ms into the bench's LEDs;
+- from the file's ``options``, what differs from device to device (``Device``):
+  ``dtulab_settle`` (seconds a cut keeps the supply off, default 1),
+  ``dtulab_boot`` (a regular expression the device prints once booted:
+  power-on returns only then) and ``dtulab_boot_timeout``, and
+  ``dtulab_sms_gateway`` (the URL of an SMS gateway to the DTU's SIM, with
+  ``POST /sms/<sender>`` and ``GET /sms/<number>`` as dtulab/io_module.py has).
 
 Whatever the file lacks is a capability the target lacks ("unsupported on
 labgrid: ..."). The device has its own modem: the bench's modem model and
@@ -31,21 +35,27 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import fcntl
+import json
+import logging
 import os
 import queue
 import re
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from dtulab.platforms.base import Target, TargetError, Unsupported, option, register
 from dtulab.platforms.board import Board
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 LEDS = ("POW", "NET", "DATA")
 POLL = 0.02  # seconds: a console read's wait, and the LEDs' sampling period
 
@@ -54,11 +64,29 @@ POLL = 0.02  # seconds: a console read's wait, and the LEDs' sampling period
 class LabgridOptions:
     lg_env: str = option("", "the labgrid environment file (default: $LG_ENV)", "FILE", True)
     lg_target: str = option("main", "the target in that file (default: main)", "NAME")
-    settle: float = option(1.0, "seconds the supply stays off at a cut (default 1)", "S")
-    boot: str = option(
-        "", "a regular expression the device prints once booted: power-on waits for it", "RE"
-    )
-    boot_timeout: float = option(60.0, "seconds to wait for that (default 60)", "S")
+
+
+@dataclass(frozen=True)
+class Device:
+    """What the environment file's ``options`` say of its device (docs/labs.md)."""
+
+    settle: float = 1.0  # dtulab_settle: seconds the supply stays off at a cut
+    boot: str = ""  # dtulab_boot: a regex the device prints once booted; power-on waits for it
+    boot_timeout: float = 60.0  # dtulab_boot_timeout: seconds to wait for that
+    sms_gateway: str = ""  # dtulab_sms_gateway: URL of an SMS gateway to the DTU's SIM
+
+    @classmethod
+    def from_env(cls, config: Any) -> Device:
+        values = {f.name: config.get_option(f"dtulab_{f.name}", f.default) for f in fields(cls)}
+        try:
+            return cls(
+                settle=float(values["settle"]),
+                boot=str(values["boot"]),
+                boot_timeout=float(values["boot_timeout"]),
+                sms_gateway=str(values["sms_gateway"]).rstrip("/"),
+            )
+        except ValueError as exc:
+            raise TargetError(f"labgrid environment options: {exc}") from None
 
 
 class Lab:
@@ -86,6 +114,7 @@ class Lab:
                     f"and {env_file} names {wanted}: one coordinator per process"
                 )
             target = env.get_target(target_name)
+            self.device = Device.from_env(env.config)
         except TargetError:
             raise
         except Exception as exc:  # labgrid's own errors: a bad file, no coordinator, no place
@@ -97,6 +126,7 @@ class Lab:
             raise TargetError(f"labgrid target '{target_name}' has no console (SerialDriver)")
         self.power = self._driver(target, "PowerProtocol")
         self.leds = {n: self._driver(target, "DigitalOutputProtocol", f"led-{n}") for n in LEDS}
+        self.sensed = {n: d for n, d in self.leds.items() if d is not None}
         self.target = target
 
     @staticmethod
@@ -111,11 +141,11 @@ class Lab:
         except Exception as exc:  # found but cannot activate: a broken resource, no place
             raise TargetError(f"labgrid {protocol} {name or ''}: {exc}") from exc
 
-    def read(self) -> bytes:
+    def read(self, timeout: float) -> bytes:
         from pexpect import TIMEOUT
 
         try:
-            data: bytes = self.console.read(size=1, timeout=POLL, max_size=4096)
+            data: bytes = self.console.read(size=1, timeout=timeout, max_size=4096)
         except TIMEOUT:
             return b""
         return data
@@ -123,66 +153,117 @@ class Lab:
     def write(self, data: bytes) -> None:
         self.console.write(data)
 
-    def close(self) -> None:
-        self.target.cleanup()
+    def led_states(self) -> dict[str, bool]:
+        return {n: bool(d.get()) for n, d in self.sensed.items()}
+
+
+Sink = tuple[Callable[[bytes], object], Callable[[dict[str, bool]], object]]
 
 
 class LabThread:
-    """One thread for every labgrid call: jobs in order, and between them the console read
-    and the LED samples, handed to the bench loop."""
+    """The one thread of this process that makes labgrid calls (labgrid keeps its
+    coordinator session on one event loop): jobs in order, and between them each lab's
+    console read and LED samples, handed to the bench that is attached to it. A lab stays
+    open from one bench to the next (labgrid takes seconds to activate its drivers); what
+    its device prints while no bench is attached is dropped, as a UART nobody reads."""
 
-    def __init__(
-        self,
-        make: Callable[[], Lab],
-        rx: Callable[[bytes], object],
-        leds: Callable[[dict[str, bool]], object],
-    ) -> None:
-        self._make, self._rx, self._leds = make, rx, leds
-        self._jobs: queue.SimpleQueue[tuple[Callable[[Lab], Any], concurrent.futures.Future[Any]]]
+    _instance: LabThread | None = None
+
+    @classmethod
+    def get(cls) -> LabThread:
+        if cls._instance is None or not cls._instance._thread.is_alive():
+            cls._instance = cls()
+        return cls._instance
+
+    def __init__(self) -> None:
+        self.labs: dict[tuple[str, str], Lab] = {}
+        self._sinks: dict[tuple[str, str], Sink] = {}
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], concurrent.futures.Future[Any]]]
         self._jobs = queue.SimpleQueue()
-        self._ready: concurrent.futures.Future[Lab] = concurrent.futures.Future()
-        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="labgrid", daemon=True)
         self._thread.start()
 
-    async def lab(self) -> Lab:
-        return await asyncio.wrap_future(self._ready)
-
-    async def do(self, job: Callable[[Lab], T]) -> T:
-        """Run ``job(lab)`` on the labgrid thread, after the jobs before it."""
+    async def do(self, job: Callable[[], T]) -> T:
+        """Run ``job()`` on the labgrid thread, after the jobs before it."""
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         self._jobs.put((job, future))
         return await asyncio.wrap_future(future)
 
-    def _serve(self) -> None:
-        try:
-            lab = self._make()
-        except BaseException as exc:
-            self._ready.set_exception(exc)
-            return
-        self._ready.set_result(lab)
-        sensed = {n: d for n, d in lab.leds.items() if d is not None}
-        next_sample = 0.0
-        try:
-            while not self._stop.is_set():
-                while not self._jobs.empty():
-                    job, future = self._jobs.get()
-                    try:
-                        future.set_result(job(lab))
-                    except Exception as exc:
-                        future.set_exception(exc)
-                data = lab.read()
-                if data:
-                    self._rx(data)
-                if sensed and time.monotonic() >= next_sample:
-                    next_sample = time.monotonic() + POLL
-                    self._leds({n: bool(d.get()) for n, d in sensed.items()})
-        finally:
-            lab.close()
+    async def attach(self, key: tuple[str, str], sink: Sink) -> Lab:
+        """The lab of (environment file, target name), opened if this process has not yet,
+        its console and LEDs from now on handed to ``sink``."""
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
+        def open_and_attach() -> Lab:
+            if key not in self.labs:
+                self.labs[key] = Lab(*key)
+            self._sinks[key] = sink
+            return self.labs[key]
+
+        return await self.do(open_and_attach)
+
+    async def detach(self, key: tuple[str, str]) -> None:
+        await self.do(lambda: self._sinks.pop(key, None))
+
+    def _serve(self) -> None:
+        next_sample = 0.0
+        while True:
+            while not self._jobs.empty():
+                job, future = self._jobs.get()
+                try:
+                    future.set_result(job())
+                except BaseException as exc:
+                    future.set_exception(exc)
+            if not self.labs:
+                time.sleep(POLL)
+                continue
+            sample = time.monotonic() >= next_sample
+            if sample:
+                next_sample = time.monotonic() + POLL
+            for key, lab in list(self.labs.items()):
+                sink = self._sinks.get(key)
+                try:
+                    data = lab.read(POLL / len(self.labs))
+                    states = lab.led_states() if sample and sink and lab.sensed else None
+                except Exception as exc:  # the place went away (ser2net, the exporter stopped)
+                    log.warning("labgrid %s: %s; closing it", key[0], exc)
+                    del self.labs[key]
+                    continue
+                if sink is not None and data:
+                    sink[0](data)
+                if sink is not None and states is not None:
+                    sink[1](states)
+
+
+class Claim:
+    """One environment file of several (identical devices, a place each) held by this
+    process: an exclusive lock on the file, so processes running side by side (pabot) never
+    share a device; it is held until the process ends."""
+
+    def __init__(self, envs: list[str], timeout: float = 600.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            for env in envs:
+                handle = open(env)  # noqa: SIM115  (held until release)
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    handle.close()
+                    continue
+                self.path, self._handle = env, handle  # the lock lives as long as the handle
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"every labgrid place is in use by another test: {envs}")
+            time.sleep(0.2)
+
+
+def _http(url: str, body: bytes | None) -> bytes:
+    """GET (or POST ``body`` to) ``url``; a failure is the target's error, with the reason."""
+    try:
+        with urllib.request.urlopen(url, data=body, timeout=30) as reply:
+            data: bytes = reply.read()
+            return data
+    except OSError as exc:
+        raise TargetError(f"the SMS gateway {url}: {exc}") from None
 
 
 @register
@@ -202,7 +283,9 @@ class LabgridTarget(Target[LabgridOptions]):
             raise ValueError(f"no labgrid environment file {env}")
         self.env_file = env
         self._found: frozenset[str] = frozenset()
-        self._thread: LabThread | None = None
+        self._key = (env, options.lg_target)
+        self._lab: Lab | None = None  # while this bench is attached to it
+        self._labs = LabThread.get()
         self._bridge: asyncio.Task[None] | None = None
         self._rx: asyncio.Queue[bytes] = asyncio.Queue()
         self._pending = 0  # host bytes taken from the RS232 link, not yet written to the device
@@ -214,15 +297,19 @@ class LabgridTarget(Target[LabgridOptions]):
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._thread = LabThread(
-            lambda: Lab(self.env_file, self.options.lg_target),
-            lambda data: loop.call_soon_threadsafe(self._rx.put_nowait, data),
-            lambda states: loop.call_soon_threadsafe(self._show_leds, states),
+        lab = await self._labs.attach(
+            self._key,
+            (
+                lambda data: loop.call_soon_threadsafe(self._rx.put_nowait, data),
+                lambda states: loop.call_soon_threadsafe(self._show_leds, states),
+            ),
         )
-        lab = await self._thread.lab()
+        self._lab = lab
         found = {"power"} if lab.power is not None else set()
-        if all(lab.leds.values()):
+        if len(lab.sensed) == len(LEDS):
             found.add("leds")
+        if lab.device.sms_gateway:
+            found.add("sms")
         self._found = frozenset(found)
         self._bridge = asyncio.ensure_future(self._run_bridge())
         if lab.power is not None:  # the bench starts with the supply off, so does the device
@@ -237,17 +324,17 @@ class LabgridTarget(Target[LabgridOptions]):
 
     async def _uplink(self) -> None:
         """Host → device: what the host writes on the bench's RS232 link, in order."""
-        assert self._thread is not None
         while data := await self.board.rs232.read():
             self._pending += len(data)
             try:
-                await self._thread.do(partial(Lab.write, data=data))
+                await self._labs.do(partial(self._attached().write, data))
             finally:
                 self._pending -= len(data)
 
     async def _downlink(self) -> None:
         """Device → host, and the boot rule watching it."""
-        boot = re.compile(self.options.boot.encode()) if self.options.boot else None
+        rule = self._attached().device.boot
+        boot = re.compile(rule.encode()) if rule else None
         while True:
             data = await self._rx.get()
             if boot is not None and not self._booted.is_set():
@@ -256,41 +343,56 @@ class LabgridTarget(Target[LabgridOptions]):
                     self._booted.set()
             await self.board.rs232.write(data)
 
+    def _attached(self) -> Lab:
+        if self._lab is None:
+            raise TargetError("the labgrid target is not started")
+        return self._lab
+
     async def power(self, on: bool, volts: float) -> None:
         """Switch the device's supply through labgrid. Without a power driver the lab powers
         the device; the bench's own power-on at start is then a no-op."""
-        if self._thread is None or "power" not in self._found:
+        if "power" not in self._found:
             return
+        lab = self._attached()
+        device = lab.device
         if on:
             self._booted.clear()
             self._seen = b""
-            await self._thread.do(lambda lab: lab.power.on())
-            if self.options.boot:
+            await self._labs.do(lab.power.on)
+            if device.boot:
                 try:
-                    await asyncio.wait_for(self._booted.wait(), self.options.boot_timeout)
+                    await asyncio.wait_for(self._booted.wait(), device.boot_timeout)
                 except TimeoutError:
                     raise TargetError(
-                        f"the device did not print /{self.options.boot}/ within "
-                        f"{self.options.boot_timeout:g} s of power-on"
+                        f"the device did not print /{device.boot}/ within "
+                        f"{device.boot_timeout:g} s of power-on"
                     ) from None
         else:
-            await self._thread.do(lambda lab: lab.power.off())
-            await asyncio.sleep(self.options.settle)  # the device's own capacitors drain
+            await self._labs.do(lab.power.off)
+            await asyncio.sleep(device.settle)  # the device's own capacitors drain
             if "leds" in self._found:  # the LEDs as they are now, not a sample ago
-                states = await self._thread.do(
-                    lambda lab: {n: bool(d.get()) for n, d in lab.leds.items()}
-                )
-                self._show_leds(states)
+                self._show_leds(await self._labs.do(lab.led_states))
 
     def rs232_backlog(self) -> int:
         return self._pending
 
+    async def sms_deliver(self, sender: str, text: str) -> None:
+        self.require("sms")
+        url = f"{self._attached().device.sms_gateway}/sms/{quote(sender)}"
+        await asyncio.to_thread(_http, url, text.encode())
+
+    async def sms_sent(self, number: str) -> list[str]:
+        self.require("sms")
+        url = f"{self._attached().device.sms_gateway}/sms/{quote(number)}"
+        texts: list[str] = json.loads(await asyncio.to_thread(_http, url, None))
+        return texts
+
     async def stop(self) -> None:
         if self._bridge is not None:
             self._bridge.cancel()
-        if self._thread is not None:
-            thread, self._thread = self._thread, None
-            await asyncio.get_running_loop().run_in_executor(None, thread.stop)
+        if self._lab is not None:
+            self._lab = None
+            await self._labs.detach(self._key)
 
     def status(self) -> str:
         have = ", ".join(sorted(self._found)) or "console only"

@@ -34,7 +34,7 @@ class ReferenceOptions:
 class ReferenceTarget(Target[ReferenceOptions]):
     name = "reference"
     options_type = ReferenceOptions
-    capabilities = frozenset({"leds", "power", "rails", "eeprom", "modem"})
+    capabilities = frozenset({"leds", "power", "rails", "eeprom", "modem", "sms"})
 
     def __init__(self, board: Board, options: ReferenceOptions) -> None:
         super().__init__(board, options)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import os
 import re
 import time
 from pathlib import Path
@@ -29,6 +30,7 @@ from dtulab.host import DtuHost, claim
 from dtulab.netfaults import ServerFault
 from dtulab.peripherals.gsm_modem.faults import Fault
 from dtulab.platforms import TARGETS, Unsupported
+from dtulab.platforms.labgrid import Claim
 from dtulab.world import ServerConfig, World, WorldConfig
 
 
@@ -122,6 +124,7 @@ class DtuLibrary(RenodeKeywords):
         board: str = "",
         bind: str = "127.0.0.1",
         advertise: str = "",
+        lg_env: str = "",
     ) -> None:
         if dialect not in DIALECTS:
             known = ", ".join(sorted(DIALECTS))
@@ -134,6 +137,11 @@ class DtuLibrary(RenodeKeywords):
         self.baud = int(baud)
         self.firmware = firmware  # the qemu target: a user's ELF instead of firmware/
         self.board = board  # and its board file
+        # the labgrid target: an environment file, or several (a place each, identical
+        # devices), comma-separated: each test takes one no other test holds
+        self.lg_envs = [e.strip() for e in (lg_env or os.environ.get("LG_ENV", "")).split(",")]
+        self.lg_envs = [e for e in self.lg_envs if e]
+        self._place: Claim | None = None
         self.bind, self.advertise = bind, advertise  # the servers' addresses (addresses.py)
         self.world: World | None = None
         self._host: DtuHost | None = None
@@ -170,6 +178,10 @@ class DtuLibrary(RenodeKeywords):
             raise Unsupported(self.target_name, f"no such target (known: {known})")
         own_port = TARGETS[self.target_name].device_port and self.ports
         device = claim(self.ports, self.baud) if own_port else None  # a real DTU's port
+        if self.target_name == "labgrid" and self.lg_envs and self._place is None:
+            # a place no other process holds, this process's until it ends (labgrid keeps
+            # its drivers open from one bench to the next)
+            self._place = Claim(self.lg_envs)
         config = WorldConfig(
             target=self.target_name,
             timing=timing,
@@ -182,6 +194,7 @@ class DtuLibrary(RenodeKeywords):
             board=self.board,
             bind=self.bind,
             advertise=self.advertise,
+            lg_env=self._place.path if self._place else "",
         )
         self.world = World(config)
         try:
@@ -205,6 +218,8 @@ class DtuLibrary(RenodeKeywords):
             self._dialect.factory_reset(timeout=60)
         elif power_on and wait_online:
             self.wait_until_dtu_is_online()
+            if not self.world.target.has("eeprom"):  # settings the bench cannot start afresh
+                self._dialect.factory_reset(timeout=60)
         else:
             return
         # online: the first bench of the run asks the device who it is, for the report
@@ -702,21 +717,12 @@ class DtuLibrary(RenodeKeywords):
     @keyword("Inject SMS")
     def inject_sms(self, sender: str, text: str) -> None:
         """The SMS centre delivers ``text`` from ``sender`` to the DTU's SIM."""
-        self._require("modem")
-        self._world().sms_center.deliver(sender, text)
+        self._world().deliver_sms(sender, text)
 
     @keyword("SMS Should Be Sent To")
     def sms_should_be_sent_to(self, number: str, text: str, timeout: Any = 10) -> None:
         """Wait until the DTU has sent an SMS with exactly ``text`` to ``number``."""
-        self._require("modem")
-        world = self._world()
-        try:
-            world.wait(lambda: text in world.sms_center.full_texts(number), _seconds(timeout))
-        except AssertionError:
-            sent = world.sms_center.full_texts(number)
-            raise AssertionError(
-                f"no SMS {text!r} to {number} within {timeout} s; sent to it: {sent}"
-            ) from None
+        self._world().wait_sms(number, text, _seconds(timeout))
 
     # -- LEDs -------------------------------------------------------------------------------
     @keyword("LED Should Be On")

@@ -19,6 +19,7 @@ go to pytest (``scripts/test -k tcpip``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -27,10 +28,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dtulab.labrig import devices
+from dtulab.labrig import devices, lab
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
@@ -40,18 +42,21 @@ JOB_DEADLINE = 20 * 60.0  # a job still running after this is stopped and fails
 PYTEST_WORKERS = 6
 ROBOT_PROCESSES = 3  # pabot runs a robot process per suite, this many at a time
 SERIAL_DEVICES = 3  # `dtulab run` processes the serial target's suites share out
+LABGRID_PLACES = 2  # labgrid places (devices) the labgrid target's suites share out
 ALLURE = BUILD / "allure-results"
 IDENTITY = BUILD / "identity"  # each target's device as the bench read it (dtulab/identity.py)
 
 
 @dataclass
 class Job:
-    """One command of the run; ``devices`` > 0 starts that many DTUs on ptys for it first."""
+    """One command of the run; ``devices`` > 0 starts that many DTUs on ptys for it first,
+    ``places`` > 0 that many behind a labgrid coordinator (dtulab/labrig.py)."""
 
     name: str
     argv: list[str]
     cwd: Path = ROOT
     devices: int = 0
+    places: int = 0
     code: int | None = None
     seconds: float = 0.0
     log: Path = field(init=False)
@@ -102,9 +107,27 @@ def plan(quick: bool, pytest_args: list[str]) -> tuple[list[Job], list[Job]]:
         # ptys, one per pabot process; tests that need LEDs, power or the modelled network
         # are reported as unsupported (skipped)
         robot("serial", processes=SERIAL_DEVICES),
+        # a lab's DTUs through labgrid: `dtulab run --io` devices behind ser2net, a real
+        # coordinator and exporter, a place each; each test takes a free place
+        robot("labgrid", processes=LABGRID_PLACES),
     ]
-    suites[-1].devices = SERIAL_DEVICES
+    suites[-2].devices = SERIAL_DEVICES
+    suites[-1].places = LABGRID_PLACES
     return first, suites
+
+
+@contextlib.contextmanager
+def job_devices(job: Job) -> Iterator[list[str]]:
+    """The Robot variables that name the job's devices, running while the job runs: PORT
+    for the serial target's ptys, LG_ENV for the labgrid target's places."""
+    if job.places:
+        with lab([()] * job.places, LOGS / f"{job.name}-rig") as rig:
+            yield ["--variable", f"LG_ENV:{','.join(map(str, rig.env_files))}"]
+    elif job.devices:
+        with devices([()] * job.devices, LOGS, name=f"{job.name}-device") as found:
+            yield ["--variable", f"PORT:{','.join(d.port for d in found)}"]
+    else:
+        yield []
 
 
 # -- running ----------------------------------------------------------------------------------
@@ -114,11 +137,9 @@ def run_job(job: Job) -> None:
         log.write(f"$ {' '.join(job.argv)}\n")
         log.flush()
         try:
-            with devices([()] * job.devices, LOGS, name=f"{job.name}-device") as found:
-                ports = [d.port for d in found]
+            with job_devices(job) as variables:
                 argv = list(job.argv)
-                if ports:
-                    argv[-1:-1] = ["--variable", f"PORT:{','.join(ports)}"]
+                argv[-1:-1] = variables
                 job.cwd.mkdir(parents=True, exist_ok=True)
                 proc = subprocess.Popen(
                     argv, cwd=job.cwd, stdin=subprocess.DEVNULL, stdout=log,

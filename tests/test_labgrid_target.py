@@ -22,7 +22,7 @@ from typing import Any
 import pexpect
 import pytest
 
-from dtulab.labrig import Rig, lab
+from dtulab.labrig import Rig, env_file, lab
 from dtulab.platforms import Unsupported
 from dtulab.platforms.base import CAPABILITIES, TargetError
 from dtulab.world import World, WorldConfig
@@ -48,7 +48,7 @@ def bench(rig: Rig, tmp_path: Path, place: int = 0, **options: Any) -> World:
 
 @pytest.mark.req("R-LED-1", "R-LED-2", "R-PWR-1", "R-AT-1")
 def test_console_power_and_leds_through_labgrid(rig, tmp_path):
-    world = bench(rig, tmp_path, settle=0.2)
+    world = bench(rig, tmp_path)
     try:
         assert world.target.has("power") and world.target.has("leds")
         world.wait_led("NET", True, 60)  # the relay closed at start: a cold boot, GPRS
@@ -71,7 +71,12 @@ def test_console_power_and_leds_through_labgrid(rig, tmp_path):
 
 
 def test_power_on_waits_for_the_boot_rule_and_says_when_it_never_comes(rig, tmp_path):
-    world = bench(rig, tmp_path, boot="NO SUCH BANNER", boot_timeout=3.0, power_on=False)
+    """The environment's options give the device's boot rule (a banner it never prints)."""
+    env = tmp_path / "env.yaml"
+    boot = {"dtulab_boot": "NO SUCH BANNER", "dtulab_boot_timeout": 3}
+    env.write_text(env_file(rig.places[0], rig.coordinator, boot))
+    config = WorldConfig(target="labgrid", lg_env=str(env), state_dir=str(tmp_path), power_on=False)
+    world = World(config).start()
     try:
         with pytest.raises(TargetError, match="did not print /NO SUCH BANNER/ within 3 s"):
             world.power_on()
@@ -92,13 +97,13 @@ def test_dtulab_run_on_the_labgrid_target_from_a_terminal(rig, tmp_path):
     dtulab = str(Path(sys.executable).with_name("dtulab"))
     child = pexpect.spawn(
         dtulab, ["run", "--target", "labgrid", "--lg-env", str(rig.env_files[0]),
-                 "--timing", "fast", "--settle", "0.2"],
+                 "--timing", "fast"],
         encoding="utf-8", timeout=120, dimensions=(50, 220),
     )  # fmt: skip
     try:
         child.expect(r"dtulab: labgrid DTU, RS232 on (\S+) \(timing: fast\)")
         port = child.match.group(1)
-        child.expect(r"POW ● NET ● DATA ○ \| .* \| labgrid main \(leds, power\)")
+        child.expect(r"POW ● NET ● DATA ○ \| .* \| labgrid main \(leds, power, sms\)")
         from dtulab.host import DtuHost
 
         with DtuHost(port) as pile:
@@ -149,7 +154,7 @@ def test_a_planted_defect_fails_alike_on_labgrid_and_its_own_target(rig, defect,
     direct = WorldConfig(state_dir=str(tmp_path / "direct"))
     if defect:
         direct = replace(direct, target="qemu", firmware=str(NORESEND))
-    for make in (lambda: bench(rig, tmp_path / "lab", int(defect), settle=0.2),
+    for make in (lambda: bench(rig, tmp_path / "lab", int(defect)),
                  lambda: World(direct).start()):  # fmt: skip
         world = make()
         try:

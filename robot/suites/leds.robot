@@ -32,13 +32,24 @@ POW As A Renode LED Tester Sees It
     Assert LED State    ${True}    timeout=5    testerId=${pow}
 
 NET Shows GPRS
-    [Documentation]    NET is on while the DTU is attached to GPRS.
+    [Documentation]    NET is on while the DTU is attached to GPRS: off when coverage goes,
+    ...    on again once it is back.
     [Tags]    R-LED-2    needs-leds    needs-network
     LED Should Be On    NET    timeout=0
-    Drop Network
+    ${fault}=    Inject Network Fault    no-coverage
     LED Should Be Off    NET    timeout=20
-    Restore Network
+    Clear Network Fault    ${fault}
     LED Should Be On    NET    timeout=30
+
+NET Is Off From Power-On Until GPRS Is Attached
+    [Documentation]    After a cold boot NET stays off until the DTU has attached to GPRS,
+    ...    which it then says in command mode as well.
+    [Tags]    R-LED-2    needs-leds    needs-power
+    Cut Power
+    Power On DTU
+    LED Should Be Off    NET    timeout=0
+    LED Should Be On    NET    timeout=30
+    Wait Until DTU Is Online
 
 DATA Is On While Connected And Blinks While Data Flows
     [Documentation]    DATA is on while a socket is connected, blinks while data flows and

@@ -302,7 +302,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(f"report: {out / 'conformance.md'}, {out / 'conformance.html'}")
     print(f"report: {report.pdf(out / 'conformance.html')}")
     print(f"report: {allure}")
-    return 0
+    short = [
+        f"{target}: {got} of {len(rows)} requirements have a verdict, fewer than {least}"
+        for target, least in args.least
+        if (got := report.verdicts(targets, rows, target)) < least
+    ]
+    for line in short:
+        print(f"report: {line}", file=sys.stderr)
+    return 1 if short else 0
+
+
+def _least(text: str) -> tuple[str, int]:
+    target, sep, count = text.partition("=")
+    if not sep or not count.isdigit():
+        raise argparse.ArgumentTypeError(f"expected TARGET=N, got '{text}'")
+    return target, int(count)
 
 
 def _add_report(sub: Subcommands) -> None:
@@ -310,6 +324,14 @@ def _add_report(sub: Subcommands) -> None:
     p.add_argument("--build", default="build", help="where scripts/test left its results")
     p.add_argument("--out", default="build/report", help="where to write the summary")
     p.add_argument("--behaviour", default="docs/behaviour.md", help="the requirement IDs")
+    p.add_argument(
+        "--least",
+        type=_least,
+        action="append",
+        default=[],
+        metavar="TARGET=N",
+        help="exit 1 if TARGET has fewer than N requirements with a verdict (repeatable)",
+    )
     p.set_defaults(func=cmd_report)
 
 

@@ -279,6 +279,14 @@ def summary(run: Run, ids: list[str]) -> tuple[list[str], list[list[str]]]:
     return targets, rows
 
 
+def verdicts(targets: list[str], rows: list[list[str]], target: str) -> int:
+    """How many requirements got a verdict (pass or fail) on ``target``."""
+    if target not in targets:
+        return 0
+    column = targets.index(target) + 1
+    return sum(row[column] in ("pass", "fail") for row in rows)
+
+
 def markdown(targets: list[str], rows: list[list[str]]) -> str:
     lines = ["# Conformance summary", "", "| requirement | " + " | ".join(targets) + " |"]
     lines.append("|---" * (len(targets) + 1) + "|")

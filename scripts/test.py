@@ -42,7 +42,10 @@ JOB_DEADLINE = 20 * 60.0  # a job still running after this is stopped and fails
 PYTEST_WORKERS = 6
 ROBOT_PROCESSES = 3  # pabot runs a robot process per suite, this many at a time
 SERIAL_DEVICES = 3  # `dtulab run` processes the serial target's suites share out
-LABGRID_PLACES = 2  # labgrid places (devices) the labgrid target's suites share out
+LABGRID_PLACES = 3  # labgrid places (devices) the labgrid target's suites share out
+# requirements (of 27) each target must give a verdict on, or the report job fails: every one
+# on the modelled targets; on labgrid all but what a real modem hides (R-HB-3's failing sends)
+LEAST_VERDICTS = {"reference": 27, "qemu": 27, "labgrid": 24}
 ALLURE = BUILD / "allure-results"
 IDENTITY = BUILD / "identity"  # each target's device as the bench read it (dtulab/identity.py)
 
@@ -214,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     run_all(rest)
     jobs = first + rest
     if not args.quick:
-        conformance = Job("report", [str(BIN / "dtulab"), "report"])
+        floors = [f"--least={target}={n}" for target, n in LEAST_VERDICTS.items()]
+        conformance = Job("report", [str(BIN / "dtulab"), "report", *floors])
         run_all([conformance])
         print(conformance.log.read_text(errors="replace"), end="")
         jobs.append(conformance)

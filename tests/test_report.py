@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from robot.run import run as run_robot
 
-from dtulab import __version__, chromium, report
+from dtulab import __version__, chromium, cli, report
 
 ROOT = Path(__file__).resolve().parents[1]
 DTULAB_RESOURCE = ROOT / "robot" / "resources" / "dtulab.resource"
@@ -149,6 +149,19 @@ def test_verdicts_per_requirement_and_target(made):
     ]
     md = (out / "conformance.md").read_text()
     assert "| R-LED-1 | not run | unsupported | unsupported |" in md
+    assert [report.verdicts(targets, rows, t) for t in (*targets, "labgrid")] == [4, 0, 2, 0]
+
+
+@pytest.mark.slow  # a Robot run on a bench of its own
+def test_the_command_fails_when_a_target_has_too_few_verdicts(made, build, capsys):
+    """scripts/test's floor: `--least serial=3` fails (serial has 2 verdicts), `=2` passes."""
+    args = ["report", "--build", str(build), "--out", str(build / "least"),
+            "--behaviour", str(build.parent / "behaviour.md")]  # fmt: skip
+    assert cli.main([*args, "--least", "serial=2", "--least", "reference=4"]) == 0
+    assert cli.main([*args, "--least", "serial=3"]) == 1
+    assert "report: serial: 2 of 6 requirements have a verdict, fewer than 3" in (
+        capsys.readouterr().err
+    )
 
 
 @pytest.mark.slow  # a Robot run on a bench of its own

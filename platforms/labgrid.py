@@ -56,6 +56,10 @@ from dtulab.platforms.board import Board
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+# gRPC (labgrid's coordinator client) reads this at its first import: its fork handlers
+# crash a child forked while its threads run (an emulator this process starts later); the
+# bench forks only to exec, so it needs none
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 LEDS = ("POW", "NET", "DATA")
 POLL = 0.02  # seconds: a console read's wait, and the LEDs' sampling period
 
@@ -93,9 +97,6 @@ class Lab:
     """The labgrid side: the drivers of one environment target, used from one thread."""
 
     def __init__(self, env_file: str, target_name: str) -> None:
-        # gRPC's fork handlers crash a child forked while its threads run (an emulator the
-        # same process starts later): the bench forks only to exec, so it needs none
-        os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
         try:
             from labgrid import Environment
             from labgrid.resource.common import ResourceManager

@@ -139,7 +139,7 @@ def env_file(place: str, coordinator: str, options: dict[str, object]) -> str:
     return (
         "targets:\n  main:\n    resources:\n      RemotePlace:\n"
         f"        name: {place}\n"
-        "    drivers:\n      - SerialDriver: {}\n"
+        "    drivers:\n      - SerialDriver: {timeout: 30.0}\n"
         "      - HttpDigitalOutputDriver: {name: relay, bindings: {http: power}}\n"
         "      - DigitalOutputPowerDriver: {bindings: {output: relay}}\n"
         f"{leds}options:\n  coordinator_address: {coordinator}\n"

@@ -18,27 +18,63 @@ the bench's SMS centre is that gateway here:
 Anything else is 404; a bad body is 400. It listens on loopback unless told
 otherwise. Requests are served one thread each; a relay switch returns once
 the bench has the board in its new state (``World.power_on``/``cut_power``).
+
+Each sense line has a pulse stretcher, as LED sense boards do: a state the
+LED takes is shown for at least ``hold`` seconds (0.25) before the next one,
+in order, so a poller sampling every 20 ms — or much slower on a loaded
+machine — still sees the DTU's 50 ms DATA blinks and a restart's short NET
+gap. The price is that the line may run up to ``hold`` behind the LED.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
+from collections import deque
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 if TYPE_CHECKING:
+    from dtulab.peripherals.leds import Led
     from dtulab.world import World
 
 LEDS = ("POW", "NET", "DATA")
 
 
+class SenseLine:
+    """An LED seen through a pulse stretcher: each state shown for at least ``hold`` s."""
+
+    def __init__(self, on: bool, hold: float) -> None:
+        self.hold = hold
+        self._shown, self._since = on, time.monotonic()
+        self._queue: deque[bool] = deque()  # states the LED took that are not shown yet
+        self._lock = threading.Lock()
+
+    def change(self, on: bool) -> None:
+        """The LED went on or off (called on the bench loop)."""
+        with self._lock:
+            self._queue.append(on)
+
+    def read(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            while self._queue and now - self._since >= self.hold:
+                self._shown = self._queue.popleft()
+                self._since = now
+            return self._shown
+
+
 class IoModule:
     """The relay and LED sense lines of ``world``, served over HTTP at ``host:port``."""
 
-    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, world: World, host: str = "127.0.0.1", port: int = 0, hold: float = 0.25
+    ) -> None:
         self.world = world
+        self.lines = world.call(lambda: self._wire(hold))
         handler = type("Handler", (_Handler,), {"module": self})
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
@@ -69,14 +105,26 @@ class IoModule:
     def texts_from_dtu(self, number: str) -> list[str]:
         return self.world.sms_sent(number)
 
+    def _wire(self, hold: float) -> dict[str, SenseLine]:
+        """A sense line per LED, told of each change (on the bench loop)."""
+        lines = {}
+        for name in LEDS:
+            lamp = self.world.leds[name]
+            line = lines[name] = SenseLine(lamp.on, hold)
+            lamp.listeners.append(partial(_follow, line))
+        return lines
+
     def led(self, name: str) -> bool:
-        lamp = self.world.leds[name]
-        return self.world.call(lambda: lamp.on)
+        return self.lines[name].read()
 
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
+
+
+def _follow(line: SenseLine, led: Led) -> None:
+    line.change(led.on)
 
 
 class _Handler(BaseHTTPRequestHandler):

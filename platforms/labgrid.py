@@ -14,7 +14,7 @@ target (``lg_target``, default ``main``):
   ``DigitalOutputPowerDriver``, a PDU, ``ExternalPowerDriver`` commands, ...);
 - the LEDs: a ``DigitalOutputProtocol`` driver named ``led-POW``, ``led-NET``
   and ``led-DATA`` each (read with ``get()``: a sense line per LED), sampled
-  every 20 ms into the bench's LEDs;
+  one line per 20 ms turn into the bench's LEDs;
 - from the file's ``options``, what differs from device to device (``Device``):
   ``dtulab_settle`` (seconds a cut keeps the supply off, default 1),
   ``dtulab_boot`` (a regular expression the device prints once booted:
@@ -157,6 +157,11 @@ class Lab:
     def led_states(self) -> dict[str, bool]:
         return {n: bool(d.get()) for n, d in self.sensed.items()}
 
+    def sample(self, turn: int) -> dict[str, bool]:
+        """One LED line, the ``turn``-th in round robin."""
+        name = list(self.sensed)[turn % len(self.sensed)]
+        return {name: bool(self.sensed[name].get())}
+
 
 Sink = tuple[Callable[[bytes], object], Callable[[dict[str, bool]], object]]
 
@@ -205,34 +210,36 @@ class LabThread:
     async def detach(self, key: tuple[str, str]) -> None:
         await self.do(lambda: self._sinks.pop(key, None))
 
+    def _run_jobs(self) -> None:
+        while not self._jobs.empty():
+            job, future = self._jobs.get()
+            try:
+                future.set_result(job())
+            except BaseException as exc:
+                future.set_exception(exc)
+
     def _serve(self) -> None:
-        next_sample = 0.0
+        """Jobs first, and again between a console read and an LED sample, so a host's
+        bytes wait at most one of them: one LED line is sampled per turn, round robin."""
+        turn = 0
         while True:
-            while not self._jobs.empty():
-                job, future = self._jobs.get()
-                try:
-                    future.set_result(job())
-                except BaseException as exc:
-                    future.set_exception(exc)
+            self._run_jobs()
             if not self.labs:
                 time.sleep(POLL)
                 continue
-            sample = time.monotonic() >= next_sample
-            if sample:
-                next_sample = time.monotonic() + POLL
             for key, lab in list(self.labs.items()):
                 sink = self._sinks.get(key)
                 try:
                     data = lab.read(POLL / len(self.labs))
-                    states = lab.led_states() if sample and sink and lab.sensed else None
+                    if sink is not None and data:
+                        sink[0](data)
+                    self._run_jobs()
+                    if sink is not None and lab.sensed:
+                        sink[1](lab.sample(turn))
                 except Exception as exc:  # the place went away (ser2net, the exporter stopped)
                     log.warning("labgrid %s: %s; closing it", key[0], exc)
                     del self.labs[key]
-                    continue
-                if sink is not None and data:
-                    sink[0](data)
-                if sink is not None and states is not None:
-                    sink[1](states)
+            turn += 1
 
 
 class Claim:
@@ -313,8 +320,6 @@ class LabgridTarget(Target[LabgridOptions]):
             found.add("sms")
         self._found = frozenset(found)
         self._bridge = asyncio.ensure_future(self._run_bridge())
-        if lab.power is not None:  # the bench starts with the supply off, so does the device
-            await self.power(False, 0.0)
 
     def _show_leds(self, states: dict[str, bool]) -> None:
         for name, on in states.items():
@@ -350,8 +355,9 @@ class LabgridTarget(Target[LabgridOptions]):
         return self._lab
 
     async def power(self, on: bool, volts: float) -> None:
-        """Switch the device's supply through labgrid. Without a power driver the lab powers
-        the device; the bench's own power-on at start is then a no-op."""
+        """Switch the device's supply through labgrid. The bench's power-on at start closes
+        the relay: a device already on stays on (no boot: the suites give it factory
+        settings instead, one restart). Without a power driver the lab powers the device."""
         if "power" not in self._found:
             return
         lab = self._attached()

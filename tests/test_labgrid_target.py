@@ -51,7 +51,7 @@ def test_console_power_and_leds_through_labgrid(rig, tmp_path):
     world = bench(rig, tmp_path)
     try:
         assert world.target.has("power") and world.target.has("leds")
-        world.wait_led("NET", True, 60)  # the relay closed at start: a cold boot, GPRS
+        world.wait_led("NET", True, 60)  # the relay closed at start: the device has GPRS
         with world.host() as host:
             host.enter_command_mode()
             assert host.at("AT+CIVER?")[0].startswith("+CIVER:")

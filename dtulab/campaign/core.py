@@ -24,10 +24,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
+from dtulab.dialects import dialect
 from dtulab.platforms.base import CAPABILITIES, Unsupported
 from dtulab.progress import Progress
 from dtulab.world import ServerConfig, World, WorldConfig
 
+FACTORY = 60.0  # seconds for factory settings and the restart to GPRS
 PASSED, FAILED, NOT_REACHED, UNSUPPORTED = "passed", "failed", "not reached", "unsupported"
 STATUSES = (PASSED, FAILED, NOT_REACHED, UNSUPPORTED)
 
@@ -167,6 +169,14 @@ def bench(config: WorldConfig) -> Iterator[World]:
         world.stop()
 
 
+def fresh(world: World) -> None:
+    """Every bench starts from the factory settings: a new EEPROM image where the bench
+    models it; else (a real device keeps its EEPROM from run to run) ``AT+CIRELOAD``."""
+    if not world.target.has("eeprom"):
+        with world.host() as host:
+            dialect(world.config.dialect, host).factory_reset(FACTORY)
+
+
 def evidence(world: World) -> dict[str, str]:
     """What a failure report shows: the link transcripts (the modem's where the bench models
     it), the timeline, the console."""
@@ -188,6 +198,7 @@ def try_point(campaign: Campaign, point: Point) -> Outcome:
         return outcome
     with bench(campaign.world_config()) as world:
         try:
+            fresh(world)
             campaign.run_point(point, world)
         except InvariantFailed as exc:
             outcome.status, outcome.invariant, outcome.detail = FAILED, exc.invariant, exc.detail

@@ -62,6 +62,7 @@ from dtulab.campaign.core import (
     Point,
     bench,
     check,
+    fresh,
     register,
 )
 from dtulab.console import ExpectTimeout
@@ -472,6 +473,7 @@ class PowerCampaign(Campaign):
         """The clean run: what the action does, and the state it ends in."""
         with bench(self.world_config()) as world, world.host() as host:
             self._capabilities = frozenset(c for c in CAPABILITIES if world.target.has(c))
+            fresh(world)
             run = self._start(world, host, "learn")
             seen: dict[str, int] = {"eeprom": 0, "prompt": 0, "receive": 0}
             crossed = {("rs232", "rx"): b"", ("rs232", "tx"): b"", ("net", "rx"): b""}

@@ -174,7 +174,12 @@ def fresh(world: World) -> None:
     models it; else (a real device keeps its EEPROM from run to run) ``AT+CIRELOAD``."""
     if not world.target.has("eeprom"):
         with world.host() as host:
-            dialect(world.config.dialect, host).factory_reset(FACTORY)
+            speaker = dialect(world.config.dialect, host)
+            if world.target.has("leds"):  # it has just been powered: booting, then GPRS
+                world.wait_led("NET", True, FACTORY)
+            else:
+                speaker.wait_online(FACTORY)
+            speaker.factory_reset(FACTORY)
 
 
 def evidence(world: World) -> dict[str, str]:

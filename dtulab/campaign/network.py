@@ -155,7 +155,6 @@ SHORT_SERVER = (  # the short campaign on a target without the modem model
     "socket-reset@sending",
     "socket-reset@connecting",
     "latency@sending",
-    "latency@buffering",
 )
 DESCRIBE = {
     "idle": "connected, nothing in flight",

@@ -471,9 +471,13 @@ class PowerCampaign(Campaign):
 
     def learn(self) -> Counts:
         """The clean run: what the action does, and the state it ends in."""
-        with bench(self.world_config()) as world, world.host() as host:
+        with bench(self.world_config()) as world:
             self._capabilities = frozenset(c for c in CAPABILITIES if world.target.has(c))
-            fresh(world)
+            fresh(world)  # before the host opens the port: one reader at a time
+            return self._learn(world)
+
+    def _learn(self, world: World) -> Counts:
+        with world.host() as host:
             run = self._start(world, host, "learn")
             seen: dict[str, int] = {"eeprom": 0, "prompt": 0, "receive": 0}
             crossed = {("rs232", "rx"): b"", ("rs232", "tx"): b"", ("net", "rx"): b""}

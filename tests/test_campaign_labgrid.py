@@ -87,6 +87,12 @@ def test_network_campaign_through_labgrid(rig, tmp_path):
 
 @pytest.mark.req("R-NET-2")
 @pytest.mark.timeout(600)
+@pytest.mark.xfail(
+    strict=True,
+    reason="no server-side equivalent in the short labgrid set leaves data queued in the DTU "
+    "when the link breaks (the modem model's no-coverage/blackhole@buffering do): an outage "
+    "point (World.drop_network) is still to come",
+)
 def test_the_network_campaign_finds_a_planted_defect_through_labgrid(rig, tmp_path):
     outcomes = campaign("network", rig, tmp_path, place=1)
     lost = [o for o in outcomes if o.status == FAILED and o.invariant == NO_LOSS]

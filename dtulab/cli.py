@@ -1,6 +1,7 @@
 """The ``dtulab`` command line. Subcommands register by name in ``SUBCOMMANDS``.
 
     dtulab campaign power|network [--target NAME] [--scenario S] [--only POINT]
+                    [target options: --firmware ELF --lg-env FILE ...]
     dtulab run [--target NAME] [--config FILE] [--rs232 pty|tcp:HOST:PORT]
                [--timing fast|realistic] [--io HOST:PORT]
                [--bind ADDR] [--advertise HOST[:PORT]]
@@ -349,6 +350,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
 
     if args.campaign == "power" and not args.scenario:
         raise UsageError("the power campaign needs --scenario (atw, cireload, cipsw, transparent)")
+    others = {k: getattr(args, k) for k in user_options() if k not in ("firmware", "board")}
     options = Options(
         target=args.target,
         firmware=args.firmware or "",
@@ -357,6 +359,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
         depth=args.depth,
         seed=args.seed,
         short=args.short,
+        target_options={k: v for k, v in others.items() if v is not None},
     )
     out = Path(args.out) / f"{args.campaign}-{args.target}" / (args.scenario or "all")
     try:
@@ -396,10 +399,9 @@ def _add_campaign(sub: Subcommands) -> None:
     p.add_argument("--only", metavar="POINT", help="run one fault point (reproduce a failure)")
     p.add_argument("--seed", type=int, default=1, help="the data's random seed (default 1)")
     p.add_argument("--short", action="store_true", help="a few points of each kind (as CI)")
-    p.add_argument("--firmware", metavar="ELF", help="qemu target: run this image")
-    p.add_argument("--board", metavar="FILE", help="qemu target: the image's board file")
     p.add_argument("--out", default="build/campaigns", help="where the reports go")
     p.add_argument("--allure", metavar="DIR", help="also write Allure results here")
+    _add_target_options(p)
     p.set_defaults(func=cmd_campaign)
 
 

@@ -5,7 +5,10 @@ elsewhere (dtulab/addresses.py) — (port 0 = any free one), records every
 byte it receives per connection, can send to its clients, and can echo. Its
 ``checked`` count is a test's read position in what it received: the bytes a
 test has already checked (``World.server_should_receive``).
-They run on the bench's event loop; ``World`` gives thread-safe access.
+Its ``listeners`` are told of every chunk it receives and sends (the bench offers them to
+the power supply's armed cuts: ``LinkTraffic("net", ...)``); each connection keeps when it
+opened and closed (clock time). They run on the bench's event loop; ``World`` gives
+thread-safe access.
 
 Network faults at the server's end (netfaults.py: refuse, reset, close-after,
 black-hole, latency, bandwidth) act on a TCP server's real sockets: each
@@ -39,6 +42,8 @@ class Connection:
     peer: tuple[str, int] | None = None  # UDP: where replies go
     up: ShapedPipe | None = None  # TCP: client -> received
     down: ShapedPipe | None = None  # TCP: server -> client
+    opened: float = 0.0  # clock time it was accepted (UDP: its first datagram)
+    closed: float | None = None  # clock time it ended, while open None
 
 
 class Server:
@@ -62,6 +67,8 @@ class Server:
         self.connections: list[Connection] = []
         self.checked = 0  # bytes of ``received`` a test has checked so far
         self.changed = asyncio.Event()
+        # told of every chunk: ("rx", bytes it received) and ("tx", bytes it sent a client)
+        self.listeners: list[Callable[[str, bytes], None]] = []
         self._server: asyncio.AbstractServer | None = None
         self._udp: asyncio.DatagramTransport | None = None
 
@@ -81,6 +88,10 @@ class Server:
                 lambda: _Udp(self), local_addr=(self.host, port)
             )
             self.port = self._udp.get_extra_info("sockname")[1]
+
+    def _tell(self, direction: str, data: bytes) -> None:
+        for listener in list(self.listeners):
+            listener(direction, data)
 
     def _touch(self) -> None:
         self.changed.set()
@@ -122,7 +133,7 @@ class Server:
 
     # -- TCP connections --------------------------------------------------------------------
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        conn = Connection(len(self.connections), writer=writer)
+        conn = Connection(len(self.connections), writer=writer, opened=self.clock.now())
         conn.up = ShapedPipe(self.clock, lambda: self.conditions(conn).up, self._arrived(conn))
         conn.down = ShapedPipe(self.clock, lambda: self.conditions(conn).down, self._out(conn))
         self.connections.append(conn)
@@ -149,6 +160,7 @@ class Server:
                 data = data[: max(0, close_at - len(conn.received))]
             conn.received += data
             conn.last_rx = time.monotonic()
+            self._tell("rx", data)
             if self.echo and data and conn.down is not None:
                 conn.down.put(data)
             self._touch()
@@ -162,6 +174,7 @@ class Server:
 
         async def write(data: bytes) -> None:
             if data and conn.open and conn.writer is not None:
+                self._tell("tx", data)
                 with contextlib.suppress(ConnectionError):
                     conn.writer.write(data)
                     await conn.writer.drain()
@@ -171,6 +184,7 @@ class Server:
     async def _closed(self, conn: Connection) -> None:
         if conn.open:
             conn.open = False
+            conn.closed = self.clock.now()
             if conn.writer is not None:
                 conn.writer.close()
             self._touch()
@@ -178,12 +192,14 @@ class Server:
     def udp_datagram(self, data: bytes, addr: tuple[str, int]) -> None:
         conn = next((c for c in self.connections if c.peer == addr), None)
         if conn is None:
-            conn = Connection(len(self.connections), peer=addr)
+            conn = Connection(len(self.connections), peer=addr, opened=self.clock.now())
             self.connections.append(conn)
         conn.received += data
         conn.last_rx = time.monotonic()
         conn.datagrams.append(data)
+        self._tell("rx", data)
         if self.echo and self._udp is not None:
+            self._tell("tx", data)
             self._udp.sendto(data, addr)
         self._touch()
 
@@ -198,6 +214,7 @@ class Server:
                 conn.down.put(data, done)
                 await done
         elif self._udp is not None and conn.peer is not None:
+            self._tell("tx", data)
             self._udp.sendto(data, conn.peer)
 
     async def disconnect(self, index: int = -1) -> None:

@@ -53,8 +53,9 @@ POWER_TIMEOUT = 150.0  # a power call waits for the target: an emulator may take
 class LinkTraffic:
     """What the power supply is told of each chunk on a link (for cuts armed on bytes).
 
-    ``link`` is "rs232" or "modem"; ``direction`` "rx" into the DTU side's peer
-    (host → DTU on rs232, DTU → modem on modem) or "tx" the other way.
+    ``link`` is "rs232", "modem" or "net" (the data centre's servers, every target);
+    ``direction`` "rx" into the DTU side's peer (host → DTU on rs232, DTU → modem on
+    modem, DTU → server on net) or "tx" the other way.
     """
 
     link: str
@@ -76,6 +77,23 @@ def on_bytes(link: str, pattern: bytes, direction: str | None = None) -> Callabl
         if direction is not None and event.direction != direction:
             return False
         return streams.setdefault(event.direction, StreamSearch(pattern)).feed(event.data)
+
+    return predicate
+
+
+def after_bytes(link: str, n: int, direction: str) -> Callable[[Any], bool]:
+    """A cut trigger: true once ``n`` bytes (1 or more) have crossed ``link`` in
+    ``direction`` since it was armed (the cut follows the chunk that holds the ``n``-th)."""
+    if n < 1:
+        raise ValueError(f"n must be 1 or more, not {n}")
+    seen = 0
+
+    def predicate(event: Any) -> bool:
+        nonlocal seen
+        if not isinstance(event, LinkTraffic) or (event.link, event.direction) != (link, direction):
+            return False
+        seen += len(event.data)
+        return seen >= n
 
     return predicate
 
@@ -194,6 +212,7 @@ class World(LoopService):
                     f"{exc.strerror}"
                 ) from None
             self.servers[server.name] = server
+            server.listeners.append(self._net_to_power)
         for name, transcript in (
             ("rs232", self.rs232_transcript),
             ("modem", self.modem_transcript),
@@ -243,6 +262,10 @@ class World(LoopService):
             self.power.notify(LinkTraffic(link, entry.direction, entry.data))
 
         return notify
+
+    def _net_to_power(self, direction: str, data: bytes) -> None:
+        """The data centre's traffic offered to the supply's armed cuts (link "net")."""
+        self.power.notify(LinkTraffic("net", direction, data))
 
     async def _power_worker(self) -> None:
         """Power transitions reach the modem and the target one at a time, in order."""

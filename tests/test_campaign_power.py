@@ -16,8 +16,9 @@ import allure
 import pytest
 
 from dtulab.campaign import Options
-from dtulab.campaign.core import FAILED, PASSED, run_campaign
-from dtulab.campaign.power import RECORD_LENGTH, record, whole_records
+from dtulab.campaign.core import FAILED, PASSED, UNSUPPORTED, Point, run_campaign, try_point
+from dtulab.campaign.power import RECORD_LENGTH, PowerCampaign, record, whole_records
+from dtulab.campaign.report import table, write
 from dtulab.cli import main
 from dtulab.platforms.firmware import make_firmware
 
@@ -101,3 +102,21 @@ def test_records_check_takes_a_record_cut_by_the_power_and_nothing_else():
     assert not whole_records(a + b[:5] + c, sent, prefix=False, cut_last=True)  # b cut inside
     assert not whole_records(b + c + d, sent)  # the first record missing
     assert whole_records(b + c + d, sent, prefix=False)
+
+
+def test_an_unsupported_point_is_never_run_and_reads_as_such(tmp_path):
+    """A point the target cannot do: its reason in the table, campaign.json and Allure
+    (skipped), and no bench started for it."""
+    why = "unsupported on labgrid: its EEPROM writes cannot be seen, so no cut can be timed to one"
+    point = Point("eeprom:*", "a cut before each EEPROM write of the action", why)
+    campaign = PowerCampaign(Options(target="reference", scenario="atw"))
+    outcome = try_point(campaign, point)
+    assert (outcome.status, outcome.detail, outcome.evidence) == (UNSUPPORTED, why, {})
+    text = table([outcome])
+    assert f"eeprom:*    unsupported  : {why}" in text
+    assert "1 points: 0 passed, 0 failed, 0 not reached, 1 unsupported" in text
+    write(tmp_path, tmp_path / "allure", "power", {}, [outcome])
+    saved = json.loads((tmp_path / "campaign.json").read_text())["outcomes"][0]
+    assert (saved["status"], saved["point"]["unsupported"]) == (UNSUPPORTED, why)
+    results = [json.loads(p.read_text()) for p in (tmp_path / "allure").glob("*-result.json")]
+    assert sorted(r["status"] for r in results) == ["passed", "skipped"]

@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from dtulab.world import LinkTraffic, after_bytes, on_bytes
 from tests.conftest import ON_EVERY_TARGET, configure
 
 
@@ -169,3 +170,30 @@ def test_packing_length_splits_packets(world, host):
     world.wait(
         lambda: datagrams(world) == [b"0123456789", b"abcdefghij", b"KLMNO"], 20, "3 datagrams"
     )
+
+
+@ON_EVERY_TARGET
+@pytest.mark.req("R-PWR-1")
+def test_the_data_centres_bytes_arm_power_cuts(world, host):
+    """The data centre's traffic is offered to armed cuts like the links' (link "net"): a
+    cut after the N-th byte the server received, and one on a pattern the server sends."""
+    configure(host, socket_line(1, world, "dc1"), save=True)  # the socket after the cut too
+    world.wait_connections(1, "dc1")
+    trigger = world.call(lambda: world.power.arm_cut(after_bytes("net", 12, "rx")))
+    host.write("0123456789")
+    world.wait_server_received(10)
+    assert world.power.on and trigger.armed  # 10 of 12 bytes: not yet
+    host.write("abcdef")
+    world.wait(lambda: not world.power.on, 10, "the cut after the 12th byte")
+    assert trigger.fired_by == LinkTraffic("net", "rx", trigger.fired_by.data)
+    world.power_on()
+    world.wait_led("DATA", True, 60)
+    world.wait_connections(2, "dc1")
+    trigger = world.call(lambda: world.power.arm_cut(on_bytes("net", b"STOP", "tx")))
+    world.server_send(b"go on")
+    host.expect("go on")
+    assert world.power.on
+    world.server_send(b"ST")
+    world.server_send(b"OP")
+    world.wait(lambda: not world.power.on, 10, "the cut on STOP")
+    assert trigger.fired_by == LinkTraffic("net", "tx", b"OP")

@@ -6,8 +6,11 @@ its scenario — then runs each point on a fresh bench: the fault, the
 recovery, and the invariants. A failed invariant raises ``InvariantFailed``;
 the point's ``Outcome`` keeps which invariant, the transcripts and the
 timeline, and the one-line command that reproduces it (``--only POINT``,
-``--seed``). ``run_campaign`` prints a progress bar and a final table and
-writes ``campaign.json``, ``campaign.html`` and Allure results (report.py).
+``--seed``, the target's options). A point the target cannot do (its
+capabilities, platforms.base.CAPABILITIES) is listed with the reason and
+reported ``unsupported``, never run and never passed. ``run_campaign`` prints a
+progress bar and a final table and writes ``campaign.json``, ``campaign.html``
+and Allure results (report.py).
 """
 
 from __future__ import annotations
@@ -17,14 +20,18 @@ import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
+from dtulab.dialects import dialect
+from dtulab.platforms.base import CAPABILITIES, Unsupported
 from dtulab.progress import Progress
 from dtulab.world import ServerConfig, World, WorldConfig
 
-PASSED, FAILED, NOT_REACHED = "passed", "failed", "not reached"
+FACTORY = 60.0  # seconds for factory settings and the restart to GPRS
+PASSED, FAILED, NOT_REACHED, UNSUPPORTED = "passed", "failed", "not reached", "unsupported"
+STATUSES = (PASSED, FAILED, NOT_REACHED, UNSUPPORTED)
 
 
 class CampaignError(ValueError):
@@ -51,10 +58,12 @@ def check(invariant: str, condition: bool, detail: str) -> None:
 
 @dataclass(frozen=True)
 class Point:
-    """One place to put a fault: ``id`` is what ``--only`` takes."""
+    """One place to put a fault: ``id`` is what ``--only`` takes; ``unsupported`` says why
+    the target cannot do it ("": it can)."""
 
     id: str
     description: str
+    unsupported: str = ""
 
 
 @dataclass
@@ -81,6 +90,8 @@ class Options:
     seed: int = 1
     short: bool = False  # the CI version: fewer points
     state_dir: str | None = None
+    # the target's other options by name (platforms.base.user_options: lg_env, port, ...)
+    target_options: dict[str, Any] = field(default_factory=dict)
 
 
 class Campaign:
@@ -91,6 +102,7 @@ class Campaign:
     def __init__(self, options: Options) -> None:
         self.options = options
         self.random = random.Random(options.seed)
+        self._capabilities: frozenset[str] | None = None
 
     def points(self) -> list[Point]:
         raise NotImplementedError
@@ -108,7 +120,20 @@ class Campaign:
             board=o.board,
             state_dir=o.state_dir,
             servers=[ServerConfig("dc1"), ServerConfig("dc2")],
+            **o.target_options,
         )
+
+    def capabilities(self) -> frozenset[str]:
+        """What the target can do, as a bench on it says (started once, unpowered)."""
+        if self._capabilities is None:
+            with bench(replace(self.world_config(), power_on=False)) as world:
+                self._capabilities = frozenset(c for c in CAPABILITIES if world.target.has(c))
+        return self._capabilities
+
+    def lacking(self, *needs: str) -> str:
+        """Why the target cannot do a point that needs ``needs`` ("" if it can)."""
+        missing = [c for c in needs if c not in self.capabilities()]
+        return "; ".join(str(Unsupported(self.options.target, CAPABILITIES[c])) for c in missing)
 
     def reproduce(self, point: Point) -> str:
         o = self.options
@@ -121,6 +146,7 @@ class Campaign:
             parts.append(f"--board {o.board}")
         if o.depth != 1:
             parts.append(f"--depth {o.depth}")
+        parts += [f"--{k.replace('_', '-')} {v}" for k, v in o.target_options.items()]
         parts.append(f"--seed {o.seed} --only {point.id}")
         return " ".join(parts)
 
@@ -143,13 +169,26 @@ def bench(config: WorldConfig) -> Iterator[World]:
         world.stop()
 
 
+def fresh(world: World) -> None:
+    """Every bench starts from the factory settings: a new EEPROM image where the bench
+    models it; else (a real device keeps its EEPROM from run to run) ``AT+CIRELOAD``."""
+    if not world.target.has("eeprom"):
+        with world.host() as host:
+            speaker = dialect(world.config.dialect, host)
+            if world.target.has("leds"):  # it has just been powered: booting, then GPRS
+                world.wait_led("NET", True, FACTORY)
+            else:
+                speaker.wait_online(FACTORY)
+            speaker.factory_reset(FACTORY)
+
+
 def evidence(world: World) -> dict[str, str]:
-    """What a failure report shows: both link transcripts, the timeline, the console."""
-    out = {
-        "RS232 transcript": world.call(world.rs232_transcript.text),
-        "modem transcript": world.call(world.modem_transcript.text),
-        "timeline": world.timeline(),
-    }
+    """What a failure report shows: the link transcripts (the modem's where the bench models
+    it), the timeline, the console."""
+    out = {"RS232 transcript": world.call(world.rs232_transcript.text)}
+    if world.target.has("modem"):
+        out["modem transcript"] = world.call(world.modem_transcript.text)
+    out["timeline"] = world.timeline()
     console = world.target.console
     if console:
         out["firmware console"] = "\n".join(console[-300:])
@@ -159,17 +198,23 @@ def evidence(world: World) -> dict[str, str]:
 def try_point(campaign: Campaign, point: Point) -> Outcome:
     start = time.monotonic()
     outcome = Outcome(point, PASSED, reproduce=campaign.reproduce(point))
+    if point.unsupported:  # never run: the target cannot do it
+        outcome.status, outcome.detail = UNSUPPORTED, point.unsupported
+        return outcome
     with bench(campaign.world_config()) as world:
         try:
+            fresh(world)
             campaign.run_point(point, world)
         except InvariantFailed as exc:
             outcome.status, outcome.invariant, outcome.detail = FAILED, exc.invariant, exc.detail
         except NotReached as exc:
             outcome.status, outcome.detail = NOT_REACHED, str(exc)
+        except Unsupported as exc:  # found out on the way: the reason, not a failure
+            outcome.status, outcome.detail = UNSUPPORTED, str(exc)
         except Exception as exc:  # the bench itself or a timeout: still this point's failure
             outcome.status, outcome.invariant = FAILED, "ran to the end"
             outcome.detail = f"{exc!r}\n{traceback.format_exc(limit=4)}"
-        if outcome.status != PASSED:
+        if outcome.status in (FAILED, NOT_REACHED):
             outcome.evidence = evidence(world)
     outcome.seconds = round(time.monotonic() - start, 2)
     return outcome

@@ -32,6 +32,18 @@ Then the invariants, each named in the outcome:
   reports the link down and NET while the PDP context is down (when that
   lasts long enough to see), both on again at the end.
 
+On a target without the modelled modem (capability "modem": a real DTU
+through labgrid) the faults go through ``World.inject_network``: each one's
+server-side equivalent at the data centre (netfaults.py: ``socket-reset`` a
+TCP reset, ``latency``, ``bandwidth``); the model-only faults are points of
+their own (``no-coverage@*``, ...) reported unsupported with the reason. The
+``connecting`` state hits as the DTU's new connection reaches dc1, and the
+LEDs invariant reads the data centre's connections instead of the modem's
+link: DATA off from a connection's end to the next one's start (with
+``SERVER_MARGIN`` for the end to reach the DTU); NET, which follows the PDP
+context the bench cannot see there, only on at the end. The deadlines assume
+a device with the fast timing (the bench's emulated devices).
+
 Fault parameters stay inside the fast modem profile's send acknowledgement
 time (1 s): a latency or a rate that delays one 1460-byte send beyond it makes
 the modem answer ``SEND FAIL`` for data it still delivers, a duplicate no DTU
@@ -57,9 +69,11 @@ from dtulab.dialects import dialect
 from dtulab.dtu.contract import BUFFER_LIMIT, HEARTBEAT_FAILURES
 from dtulab.dtu.dtu import TIMINGS
 from dtulab.host import DtuHost
+from dtulab.netfaults import ServerFault, equivalent
 from dtulab.peripherals.gsm_modem.faults import Fault
 from dtulab.peripherals.gsm_modem.timing import get_profile
 from dtulab.peripherals.transcript import Entry, StreamSearch
+from dtulab.platforms.base import Unsupported
 from dtulab.world import World
 
 RECONNECTS = "reconnects"
@@ -77,6 +91,7 @@ STREAM_MAX_S = 3.0  # the longest stream: what queues stays far below the buffer
 SEND_ON_S = 0.3  # sending: the host goes on writing that long into the fault
 ONE_SHOT_STREAM_S = 1.5  # buffering: how long the host writes after a one-shot fault
 LED_MARGIN = 0.3  # time the LEDs get to follow an event
+SERVER_MARGIN = 0.5  # and to follow a connection's end the data centre saw (no modem model)
 
 DTU = TIMINGS["fast"]
 MODEM = get_profile("fast")
@@ -134,6 +149,12 @@ SHORT = (
     "gprs-detach@connecting",
     "reboot@sending",
     "undervoltage@idle",
+)
+SHORT_SERVER = (  # the short campaign on a target without the modem model
+    "socket-reset@idle",
+    "socket-reset@sending",
+    "socket-reset@connecting",
+    "latency@sending",
 )
 DESCRIBE = {
     "idle": "connected, nothing in flight",
@@ -241,6 +262,18 @@ def link_events(world: World, since: float) -> list[tuple[float, str]]:
     return world.call(scan)
 
 
+def server_events(world: World, server: Server, since: float) -> list[tuple[float, str]]:
+    """What the data centre saw of the DTU's link since ``since``: (clock time,
+    "link-up" | "link-lost") for each connection opened or closed, in time order."""
+
+    def scan() -> list[tuple[float, str]]:
+        events = [(c.opened, "link-up") for c in server.connections]
+        events += [(c.closed, "link-lost") for c in server.connections if c.closed is not None]
+        return sorted(e for e in events if e[0] >= since)
+
+    return world.call(scan)
+
+
 def down_spans(
     events: list[tuple[float, str]], lost: set[str], up: str, now: float
 ) -> list[tuple[float, float]]:
@@ -267,7 +300,8 @@ class PointRun:
         self.spec = spec
         self.records = Records(host)
         self.server: Server = world.server("dc1")
-        self.fault: Fault | None = None
+        self.fault: Fault | ServerFault | None = None
+        self.modem = world.target.has("modem")  # else the faults are the data centre's
         self.fault_at = 0.0  # clock time of the injection
         self.links_before = 0  # server connections when the fault hit
         self.since = 0.0  # clock time the link went down before the fault (connecting)
@@ -302,7 +336,12 @@ class PointRun:
 
     # -- the fault ----------------------------------------------------------------
     def inject(self) -> None:
-        self.fault = self.world.run(self._inject())
+        if self.modem:
+            self.fault = self.world.run(self._inject())
+            return
+        self.fault_at = self.world.now()
+        self.links_before = self.world.call(lambda: len(self.server.connections))
+        self.fault = self.world.inject_network(self.spec.name, **self.spec.params)
 
     async def _inject(self) -> Fault:
         self.fault_at = self.world.clock.now()
@@ -372,6 +411,16 @@ class PointRun:
 
     def connecting(self) -> None:
         self.since = self.world.clock.now()
+        if not self.modem:  # the fault hits as the new connection reaches dc1
+            before = self.world.call(lambda: len(self.server.connections))
+            self.world.run(self.server.disconnect())
+            if not within(self.world, lambda: len(self.server.connections) > before, 20):
+                raise NotReached("the DTU never opened a new connection to dc1")
+            self.inject()
+            self.records.write(TAIL)
+            self.pause(self.spec.hold)
+            self.clear()
+            return
         injected = self.arm(*self.spec.at_connect)
         self.world.run(self.server.disconnect())  # the DTU opens the link again
         if not injected(10):
@@ -426,16 +475,22 @@ class PointRun:
     def check_leds(self) -> None:
         world = self.world
         now = world.clock.now()
-        events = link_events(world, self.since or self.fault_at)
+        since = self.since or self.fault_at
         data, net = world.leds["DATA"], world.leds["NET"]
         lost = {"link-lost", "gprs-lost"}
-        for name, led, spans in (
-            ("DATA", data, down_spans(events, lost, "link-up", now)),
-            ("NET", net, down_spans(events, {"gprs-lost"}, "gprs-up", now)),
-        ):
+        if self.modem:
+            events, margin = link_events(world, since), LED_MARGIN
+            watched = [
+                ("DATA", data, down_spans(events, lost, "link-up", now)),
+                ("NET", net, down_spans(events, {"gprs-lost"}, "gprs-up", now)),
+            ]
+        else:  # what dc1 saw of the link; the PDP context is out of sight
+            events, margin = server_events(world, self.server, since), SERVER_MARGIN
+            watched = [("DATA", data, down_spans(events, lost, "link-up", now))]
+        for name, led, spans in watched:
             for start, end in spans:
-                if end - start > 2 * LED_MARGIN:
-                    at = start + LED_MARGIN
+                if end - start > 2 * margin:
+                    at = start + margin
                     check(
                         LEDS,
                         not world.call(functools.partial(led.state_at, at)),
@@ -452,10 +507,21 @@ class NetworkCampaign(Campaign):
     name = "network"
 
     def points(self) -> list[Point]:
-        ids = [f"{fault}@{state}" for fault in SPECS for state in STATES]
+        modem = not self.lacking("modem")
+        faults = list(SPECS)
+        out: list[Point] = []
+        if not modem:  # each model-only fault a point of its own, with the reason
+            for fault in SPECS:
+                try:
+                    equivalent(fault, SPECS[fault].params)
+                except LookupError as exc:
+                    faults.remove(fault)
+                    why = str(Unsupported(self.options.target, str(exc.args[0])))
+                    out.append(Point(f"{fault}@*", f"{fault} in every socket state", why))
+        ids = [f"{fault}@{state}" for fault in faults for state in STATES]
         if self.options.short:
-            ids = [i for i in ids if i in SHORT]
-        return [Point(i, self.describe(i)) for i in ids]
+            ids = [i for i in ids if i in (SHORT if modem else SHORT_SERVER)]
+        return [Point(i, self.describe(i)) for i in ids] + out
 
     @staticmethod
     def describe(point_id: str) -> str:

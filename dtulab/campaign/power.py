@@ -19,6 +19,22 @@ fault point:
 With ``depth=2`` every point gets a second cut during the recovery boot:
 ``…/boot:at`` (the DTU's first modem command) and ``…/boot:ciicr``.
 
+Those kinds need what a target may lack (``NEEDS``): EEPROM writes the bench
+sees (capability "eeprom") and the modem UART (capability "modem"). A
+target without them — a real DTU through labgrid — is cut at protocol events
+the bench sees on every target instead, each scenario's ``visible`` kinds,
+counted in the same learning run:
+
+- ``rs232:N`` — once the first N bytes the host sends during the action have
+  crossed RS232 (N at the end of a command line or a record: the cut follows
+  the chunk that holds the N-th byte, and a host writes a line at once);
+- ``ok:I`` — once the DTU's I-th ``OK`` of the action has crossed RS232;
+- ``net:N`` — once the data centre has received the first N bytes the DTU
+  sends during the action (N at the end of a record).
+
+The kinds it cannot do are listed as points of their own (``eeprom:*``,
+``tear:*``, ...) with the reason, reported ``unsupported``.
+
 After the cut the power returns and the invariants are checked: the DTU
 boots; it answers in command mode; its settings are the old ones or the new
 ones in full; and no acknowledged data is lost — what the server and the
@@ -44,14 +60,17 @@ from dtulab.campaign.core import (
     NotReached,
     Options,
     Point,
+    bench,
     check,
+    fresh,
     register,
 )
 from dtulab.console import ExpectTimeout
 from dtulab.host import DtuHost
 from dtulab.peripherals.eeprom import EepromWrite
 from dtulab.peripherals.power import nth_event
-from dtulab.world import LinkTraffic, World, on_bytes
+from dtulab.platforms.base import CAPABILITIES
+from dtulab.world import LinkTraffic, World, after_bytes, on_bytes
 
 OLD_SETTINGS = [  # every setting NEW_SETTINGS changes, with other values
     'AT+CIPSCONT=1,"TCP","127.0.0.1",5001,1',
@@ -143,6 +162,7 @@ class Scenario:
     name: ClassVar[str]
     description: ClassVar[str]
     kinds: ClassVar[tuple[str, ...]] = ("eeprom", "tear")  # the point kinds it offers
+    visible: ClassVar[tuple[str, ...]] = ("rs232", "ok")  # instead, on a target that cannot
     ends_in_command_mode: ClassVar[bool] = True  # where a clean act() leaves the host
 
     def prepare(self, run: Run) -> None:
@@ -176,7 +196,9 @@ def send_command(run: Run, line: str, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            run.host.expect_re(rb"\r\n(OK|ERROR)\r\n", 0.05)
+            reply = run.host.expect_re(rb"\r\n(OK|ERROR)\r\n", 0.05).group(1)
+            if reply != b"OK" and run.world.power.on:
+                raise AssertionError(f"{line}: expected OK, got {reply.decode()}")
             return
         except ExpectTimeout:
             if not run.world.power.on:
@@ -190,8 +212,10 @@ class Atw(Scenario):
     description = "every setting changed, then ATW"
 
     def act(self, run: Run) -> None:
-        apply(run.host, NEW_SETTINGS, save=False)
-        send_command(run, "ATW")
+        for line in [*NEW_SETTINGS, "ATW"]:  # a cut may come after any of them (rs232:N)
+            send_command(run, line)
+            if not run.world.power.on:
+                return
 
 
 @scenario
@@ -214,8 +238,9 @@ class Cipsw(Scenario):
     password = "n3w-pass"
 
     def act(self, run: Run) -> None:
-        run.host.at_ok(f'AT+CIPSW="usr.cn","{self.password}"')
-        send_command(run, "ATW")
+        send_command(run, f'AT+CIPSW="usr.cn","{self.password}"')
+        if run.world.power.on:
+            send_command(run, "ATW")
 
     def state(self, host: DtuHost) -> list[str]:
         for password in ("usr.cn", self.password):  # CIPSW old,old succeeds for the current one
@@ -229,6 +254,7 @@ class Transparent(Scenario):
     name = "transparent"
     description = "records in flight both ways through socket 1"
     kinds = ("prompt", "receive", "ciicr")
+    visible = ("rs232", "net")
     ends_in_command_mode = False
     records = 30
 
@@ -338,6 +364,56 @@ class Counts:
     eeprom: int
     prompts: int
     receives: int
+    rs232: list[int] = field(default_factory=list)  # where the host's lines/records end
+    net: list[int] = field(default_factory=list)  # where the DTU's records at dc1 end
+    oks: int = 0
+
+
+# what each point kind needs of the target (platforms.base.CAPABILITIES)
+NEEDS = {"eeprom": "eeprom", "tear": "eeprom", "prompt": "modem", "receive": "modem"}
+NEEDS |= {"ciicr": "modem", "boot": "modem"}
+OK = b"\r\nOK\r\n"
+UNSUPPORTED_KINDS = {
+    "eeprom": ("eeprom:*", "a cut before each EEPROM write of the action"),
+    "tear": ("tear:*", "EEPROM writes torn after some bytes"),
+    "prompt": ("prompt:*", "cuts after the modem's data prompts"),
+    "receive": ("receive:*", "cuts while +RECEIVE blocks cross the modem UART"),
+    "ciicr": ("ciicr", "a cut during AT+CIICR as the DTU reboots with data queued"),
+}
+
+
+def ends(data: bytes, terminators: bytes) -> list[int]:
+    """The byte counts at which each line (record) of ``data`` ends."""
+    return [i + 1 for i, byte in enumerate(data) if byte in terminators]
+
+
+def nth_reply(i: int) -> Callable[[Any], bool]:
+    """A cut trigger: true once the DTU's ``i``-th ``OK`` has crossed RS232."""
+    stream = b""
+
+    def predicate(event: Any) -> bool:
+        nonlocal stream
+        if not isinstance(event, LinkTraffic) or (event.link, event.direction) != ("rs232", "tx"):
+            return False
+        stream += event.data
+        return stream.count(OK) >= i
+
+    return predicate
+
+
+def some(values: list[int], short: bool) -> list[int]:
+    """All of ``values``, or with ``short`` the middle one and the last."""
+    if not short or len(values) < 3:
+        return values
+    return [values[len(values) // 2 - 1], values[-1]]
+
+
+def byte_points(kind: str, ends: list[int], short: bool, what: str) -> list[Point]:
+    """``kind:N`` at the end of each line or record (``some`` of them): cut once ``what``."""
+    return [
+        Point(f"{kind}:{n}", "cut once " + what.format(n=n, i=ends.index(n) + 1, of=len(ends)))
+        for n in some(ends, short)
+    ]
 
 
 def _is(kind: str) -> Callable[[Any], bool]:
@@ -379,6 +455,10 @@ class PowerCampaign(Campaign):
         first = self._first_points(counts)
         if self.options.depth == 1:
             return first
+        boot = self.lacking(NEEDS["boot"])
+        if boot:
+            what = "a second cut during each recovery boot (its first modem command, AT+CIICR)"
+            return [*first, Point("*/boot:*", what, boot)]
         return [
             Point(
                 f"{p.id}/boot:{b}",
@@ -391,15 +471,22 @@ class PowerCampaign(Campaign):
 
     def learn(self) -> Counts:
         """The clean run: what the action does, and the state it ends in."""
-        from dtulab.campaign.core import bench
+        with bench(self.world_config()) as world:
+            self._capabilities = frozenset(c for c in CAPABILITIES if world.target.has(c))
+            fresh(world)  # before the host opens the port: one reader at a time
+            return self._learn(world)
 
-        with bench(self.world_config()) as world, world.host() as host:
+    def _learn(self, world: World) -> Counts:
+        with world.host() as host:
             run = self._start(world, host, "learn")
             seen: dict[str, int] = {"eeprom": 0, "prompt": 0, "receive": 0}
+            crossed = {("rs232", "rx"): b"", ("rs232", "tx"): b"", ("net", "rx"): b""}
 
             def count(event: Any) -> bool:
                 for kind in seen:
                     seen[kind] += _is(kind)(event)
+                if isinstance(event, LinkTraffic) and (event.link, event.direction) in crossed:
+                    crossed[event.link, event.direction] += event.data
                 return False
 
             world.settle_storage()
@@ -412,12 +499,22 @@ class PowerCampaign(Campaign):
                 host.wait_silence(0.3)
                 host.enter_command_mode(BOOT)
             self.new = self.scenario.state(host)
-        return Counts(seen["eeprom"], seen["prompt"], seen["receive"])
+        return Counts(
+            seen["eeprom"],
+            seen["prompt"],
+            seen["receive"],
+            rs232=ends(crossed["rs232", "rx"], b"\r\n"),
+            net=ends(crossed["net", "rx"], b"\n"),
+            oks=crossed["rs232", "tx"].count(OK),
+        )
 
     def _first_points(self, c: Counts) -> list[Point]:
         short = self.options.short
         kinds = self.scenario.kinds
-        out: list[Point] = []
+        cannot = {k: self.lacking(NEEDS[k]) for k in kinds if self.lacking(NEEDS[k])}
+        out = [Point(*UNSUPPORTED_KINDS[k], why) for k, why in cannot.items()]
+        if cannot:  # the protocol events the bench sees stand in
+            kinds = tuple(k for k in kinds if k not in cannot) + self.scenario.visible
         if "eeprom" in kinds:
             picks = sorted({1, c.eeprom // 2, c.eeprom} - {0}) if short else range(1, c.eeprom + 1)
             out += [
@@ -446,6 +543,17 @@ class PowerCampaign(Campaign):
             ]
         if "ciicr" in kinds:
             out.append(Point("ciicr", "cut during AT+CIICR as the DTU reboots with data queued"))
+        if "rs232" in kinds:
+            out += byte_points("rs232", c.rs232, short, "the host's first {n} bytes of the "
+                               "action (line or record {i} of {of}) crossed RS232")  # fmt: skip
+        if "ok" in kinds:
+            out += [
+                Point(f"ok:{i}", f"cut once the DTU's OK {i} of {c.oks} crossed RS232")
+                for i in (range(1, c.oks + 1)[-1:] if short else range(1, c.oks + 1))
+            ]
+        if "net" in kinds:
+            out += byte_points("net", c.net, short, "dc1 received the first {n} bytes the DTU "
+                               "sent (record {i} of {of})")  # fmt: skip
         return out
 
     # -- one point --------------------------------------------------------------------------
@@ -469,6 +577,12 @@ class PowerCampaign(Campaign):
             return
         if kind == "eeprom":
             world.cut_power_at_eeprom_write(int(arg))
+            return
+        if kind in ("rs232", "net"):
+            world.call(lambda: world.power.arm_cut(after_bytes(kind, int(arg), "rx")))
+            return
+        if kind == "ok":
+            world.call(lambda: world.power.arm_cut(nth_reply(int(arg))))
             return
         if kind == "prompt":
             i, ms = re.fullmatch(r"(\d+)\+(\d+)ms", arg).groups()  # type: ignore[union-attr]

@@ -11,9 +11,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from dtulab.campaign.core import FAILED, NOT_REACHED, PASSED, Outcome
+from dtulab.campaign.core import FAILED, NOT_REACHED, PASSED, STATUSES, UNSUPPORTED, Outcome
 
-SYMBOL = {PASSED: "passed", FAILED: "FAILED", NOT_REACHED: "not reached"}
+SYMBOL = {
+    PASSED: "passed",
+    FAILED: "FAILED",
+    NOT_REACHED: "not reached",
+    UNSUPPORTED: "unsupported",
+}
 
 
 def table(outcomes: list[Outcome]) -> str:
@@ -22,10 +27,10 @@ def table(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         why = o.invariant + (f": {o.detail.splitlines()[0][:90]}" if o.detail else "")
         lines.append(f"{o.point.id:{width}}  {SYMBOL[o.status]:11}  {why}")
-    counts = {s: sum(o.status == s for o in outcomes) for s in (PASSED, FAILED, NOT_REACHED)}
+    counts = {s: sum(o.status == s for o in outcomes) for s in STATUSES}
     lines.append(
         f"{len(outcomes)} points: {counts[PASSED]} passed, {counts[FAILED]} failed, "
-        f"{counts[NOT_REACHED]} not reached"
+        f"{counts[NOT_REACHED]} not reached, {counts[UNSUPPORTED]} unsupported"
     )
     lines += [f"  reproduce {o.point.id}: {o.reproduce}" for o in outcomes if o.status == FAILED]
     return "\n".join(lines)
@@ -49,7 +54,8 @@ def page(title: str, outcomes: list[Outcome]) -> str:
     return (
         f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>"
         "<style>body{font-family:sans-serif}td{vertical-align:top;border-top:1px solid #ccc}"
-        ".failed{background:#fdd}.not-reached{background:#eee}pre{white-space:pre-wrap}</style>"
+        ".failed{background:#fdd}.not-reached{background:#eee}.unsupported{color:#666}"
+        "pre{white-space:pre-wrap}</style>"
         f"<h1>{html.escape(title)}</h1><pre>{html.escape(table(outcomes))}</pre>"
         "<table><tr><th>point</th><th>fault</th><th>result</th><th>invariant, evidence</th>"
         f"<th>time</th></tr>{''.join(rows)}</table>"
@@ -99,7 +105,7 @@ def write(
         return
     allure_dir.mkdir(parents=True, exist_ok=True)
     suite = {"parentSuite": "campaigns", "suite": title}
-    status = {PASSED: "passed", FAILED: "failed", NOT_REACHED: "skipped"}
+    status = {PASSED: "passed", FAILED: "failed", NOT_REACHED: "skipped", UNSUPPORTED: "skipped"}
     for o in outcomes:
         evidence = {k: (v, "text/plain") for k, v in o.evidence.items()}
         _allure_result(

@@ -23,7 +23,8 @@ Each sense line has a pulse stretcher, as LED sense boards do: a state the
 LED takes is shown for at least ``hold`` seconds (0.25) before the next one,
 in order, so a poller sampling every 20 ms — or much slower on a loaded
 machine — still sees the DTU's 50 ms DATA blinks and a restart's short NET
-gap. The price is that the line may run up to ``hold`` behind the LED.
+gap. The price: the line runs up to two holds behind the LED, and a blink
+faster than the hold shows as a slower one.
 """
 
 from __future__ import annotations
@@ -54,9 +55,14 @@ class SenseLine:
         self._lock = threading.Lock()
 
     def change(self, on: bool) -> None:
-        """The LED went on or off (called on the bench loop)."""
+        """The LED went on or off (called on the bench loop). At most one pulse waits to be
+        shown: a whole pulse behind it is dropped, so the line runs at most two holds behind
+        the LED and a fast blink still shows as a blink."""
         with self._lock:
             self._queue.append(on)
+            while len(self._queue) > 2:
+                self._queue.popleft()
+                self._queue.popleft()
 
     def read(self) -> bool:
         with self._lock:

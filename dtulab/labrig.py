@@ -6,7 +6,7 @@ built on this machine from real parts, all on loopback:
 
 - each "device" is ``dtulab run --io 127.0.0.1:0`` (a reference DTU on a pty,
   its relay and LEDs on an HTTP I/O module, dtulab/io_module.py);
-- Debian's ``ser2net`` puts each pty on an RFC 2217 port (127.0.0.1);
+- Debian's ``ser2net`` puts each pty on a raw TCP port (127.0.0.1);
 - ``labgrid-coordinator`` listens on 127.0.0.1, one ``labgrid-exporter``
   exports per device a ``NetworkSerialPort`` and ``HttpDigitalOutput``s
   (``power``, ``led-POW``, ``led-NET``, ``led-DATA``);
@@ -118,7 +118,7 @@ def exporter_config(devices: list[Device], serial_ports: list[int]) -> str:
     out = []
     for i, (dev, tcp) in enumerate(zip(devices, serial_ports, strict=True), 1):
         out += [f"dtu-{i}:", "  NetworkSerialPort:", "    host: 127.0.0.1"]
-        out += [f"    port: {tcp}", "    speed: 115200"]
+        out += [f"    port: {tcp}", "    speed: 115200", "    protocol: raw"]
         for name, path in [("power", "relay/dc")] + [(f"led-{x}", f"led/{x}") for x in LEDS]:
             out += [f"  {name}:", "    cls: HttpDigitalOutput", f"    url: {dev.io}/{path}"]
             out += ['    body_asserted: "1"', '    body_deasserted: "0"']
@@ -148,10 +148,11 @@ def env_file(place: str, coordinator: str, options: dict[str, object]) -> str:
 
 
 def ser2net_config(devices: list[Device], serial_ports: list[int]) -> str:
-    """ser2net 4 (YAML): each pty on an RFC 2217 port on loopback."""
+    """ser2net 4 (YAML): each pty on a raw TCP port on loopback (a pty has no line settings
+    for RFC 2217 to set, and its telnet negotiation only adds a way to fail)."""
     out = []
     for i, (dev, tcp) in enumerate(zip(devices, serial_ports, strict=True), 1):
-        out += [f"connection: &dtu{i}", f"  accepter: telnet(rfc2217),tcp,127.0.0.1,{tcp}"]
+        out += [f"connection: &dtu{i}", f"  accepter: tcp,127.0.0.1,{tcp}"]
         out += [f"  connector: serialdev,{dev.port},115200n81,local"]
         out += ["  options:", "    max-connections: 10"]  # as labgrid's exporter starts it
     return "\n".join(out) + "\n"

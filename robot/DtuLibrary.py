@@ -142,6 +142,9 @@ class DtuLibrary(RenodeKeywords):
         self.lg_envs = [e.strip() for e in (lg_env or os.environ.get("LG_ENV", "")).split(",")]
         self.lg_envs = [e for e in self.lg_envs if e]
         self._place: Claim | None = None
+        # a device whose EEPROM the bench cannot renew, left with factory settings by the last
+        # Stop Bench (so Start Bench need not restore them)
+        self._device_fresh = False
         self.bind, self.advertise = bind, advertise  # the servers' addresses (addresses.py)
         self.world: World | None = None
         self._host: DtuHost | None = None
@@ -213,13 +216,14 @@ class DtuLibrary(RenodeKeywords):
         self._network_fault = None
         self._forget_testers()
         self._last_command_at = 0.0
+        fresh, self._device_fresh = self._device_fresh, False  # this test will change it
         if not self.world.target.has("power"):
             # a device the bench cannot power-cycle: factory settings give each test a fresh DTU
             self._dialect.factory_reset(timeout=60)
         elif power_on and wait_online:
             self.wait_until_dtu_is_online()
-            if not self.world.target.has("eeprom"):  # settings the bench cannot start afresh
-                self._dialect.factory_reset(timeout=60)
+            if not self.world.target.has("eeprom") and not fresh:
+                self._dialect.factory_reset(timeout=60)  # settings the bench cannot renew
         else:
             return
         # online: the first bench of the run asks the device who it is, for the report
@@ -236,6 +240,7 @@ class DtuLibrary(RenodeKeywords):
         try:
             if BuiltIn().get_variable_value("${TEST STATUS}") == "FAIL":
                 self.log_bench_report()
+            self._device_fresh = self._leave_factory_settings()
         finally:
             if self._host is not None:
                 self._host.close()
@@ -243,6 +248,22 @@ class DtuLibrary(RenodeKeywords):
             self.world = None
             self._host = None
             self._dialect = None
+
+    def _leave_factory_settings(self) -> bool:
+        """A device whose EEPROM the bench cannot renew, powered by the bench, gets factory
+        settings while this bench still runs: left with this test's sockets it would fail to
+        reach their servers and restart over and over, into the next test's start."""
+        world = self._world()
+        if world.target.has("eeprom") or not world.target.has("power") or self._dialect is None:
+            return False
+        if not world.call(lambda: world.power.on):
+            return False
+        try:
+            self._dialect.factory_reset(timeout=30)
+        except (AssertionError, OSError) as exc:  # the next Start Bench tries again
+            logger.info(f"factory settings at the end of the test failed: {exc}")
+            return False
+        return True
 
     @keyword("Log Bench Report")
     def log_bench_report(self) -> None:

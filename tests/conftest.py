@@ -8,12 +8,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import allure
 import pytest
 
 from dtulab.console import Console
 from dtulab.host import DtuHost
+from dtulab.labrig import Rig, lab
 from dtulab.peripherals.gsm_modem.runner import ModemRunner
 
 
@@ -243,3 +245,16 @@ def tcp_server() -> Iterator[TcpServer]:
     server = TcpServer()
     yield server
     server.close()
+
+
+NORESEND = Path(__file__).parents[1] / "firmware" / "build" / "dtu-noresend.elf"
+
+
+@pytest.fixture(scope="session")
+def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+    """A lab in a box (dtulab/labrig.py) for the labgrid tests: dtu-1 the reference DTU,
+    dtu-2 the firmware with a planted defect (NET_NO_RESEND) under QEMU. labgrid keeps one
+    coordinator session per process, so there is one rig per test process."""
+    defect = ("--target", "qemu", "--firmware", str(NORESEND))
+    with lab([(), defect], tmp_path_factory.mktemp("lab")) as built:
+        yield built

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,21 +21,13 @@ from typing import Any
 import pexpect
 import pytest
 
-from dtulab.labrig import Rig, env_file, lab
+from dtulab.labrig import Rig, env_file
 from dtulab.platforms import Unsupported
 from dtulab.platforms.base import CAPABILITIES, TargetError
 from dtulab.world import World, WorldConfig
+from tests.conftest import NORESEND
 
 pytestmark = pytest.mark.slow
-NORESEND = Path(__file__).parents[1] / "firmware" / "build" / "dtu-noresend.elf"
-
-
-@pytest.fixture(scope="module")
-def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
-    """dtu-1: the reference DTU; dtu-2: the firmware with a planted defect under QEMU."""
-    defect = ("--target", "qemu", "--firmware", str(NORESEND))
-    with lab([(), defect], tmp_path_factory.mktemp("lab")) as built:
-        yield built
 
 
 def bench(rig: Rig, tmp_path: Path, place: int = 0, **options: Any) -> World:

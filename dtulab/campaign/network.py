@@ -35,8 +35,11 @@ Then the invariants, each named in the outcome:
 On a target without the modelled modem (capability "modem": a real DTU
 through labgrid) the faults go through ``World.inject_network``: each one's
 server-side equivalent at the data centre (netfaults.py: ``socket-reset`` a
-TCP reset, ``latency``, ``bandwidth``); the model-only faults are points of
-their own (``no-coverage@*``, ...) reported unsupported with the reason. The
+TCP reset, ``latency``, ``bandwidth``), and ``no-coverage`` becomes an outage
+of the data centre for as long (``World.drop_network``: connections refused
+and reset), which leaves the host's data queued in the DTU as coverage lost
+does; the other model-only faults are points of their own (``pdp-deact@*``,
+...) reported unsupported with the reason. The
 ``connecting`` state hits as the DTU's new connection reaches dc1, and the
 LEDs invariant reads the data centre's connections instead of the modem's
 link: DATA off from a connection's end to the next one's start (with
@@ -141,6 +144,9 @@ SPECS = {
     )
 }
 STATES = ("idle", "sending", "buffering", "connecting")
+# Coverage lost, on a target without the modem model: the data centre unreachable instead
+# (World.drop_network: new connections refused, open ones reset), for as long.
+OUTAGE = "no-coverage"
 SHORT = (
     "socket-reset@idle",
     "pdp-deact@sending",
@@ -151,6 +157,7 @@ SHORT = (
     "undervoltage@idle",
 )
 SHORT_SERVER = (  # the short campaign on a target without the modem model
+    "no-coverage@buffering",
     "socket-reset@idle",
     "socket-reset@sending",
     "socket-reset@connecting",
@@ -341,6 +348,9 @@ class PointRun:
             return
         self.fault_at = self.world.now()
         self.links_before = self.world.call(lambda: len(self.server.connections))
+        if self.spec.name == OUTAGE:
+            self.fault = self.world.drop_network()
+            return
         self.fault = self.world.inject_network(self.spec.name, **self.spec.params)
 
     async def _inject(self) -> Fault:
@@ -512,6 +522,8 @@ class NetworkCampaign(Campaign):
         out: list[Point] = []
         if not modem:  # each model-only fault a point of its own, with the reason
             for fault in SPECS:
+                if fault == OUTAGE:  # World.drop_network: the data centre's stand-in
+                    continue
                 try:
                     equivalent(fault, SPECS[fault].params)
                 except LookupError as exc:

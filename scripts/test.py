@@ -93,7 +93,8 @@ def plan(quick: bool, pytest_args: list[str]) -> tuple[list[Job], list[Job]]:
         Job("contract", [str(BIN / "python"), "-m", "dtulab.contract", "--check"]),
         Job("firmware-unit", ["make", "-s", "-C", "firmware", "test"]),
     ]
-    pytest = [str(BIN / "python"), "-m", "pytest", "-n", str(PYTEST_WORKERS), "--dist", "worksteal"]
+    # loadgroup: the labgrid tests (xdist_group "labgrid") share one worker, so one rig
+    pytest = [str(BIN / "python"), "-m", "pytest", "-n", str(PYTEST_WORKERS), "--dist", "loadgroup"]
     first = [Job("firmware", ["make", "-s", "-C", "firmware", "all", "demo", "variants"])]
     if quick:
         return first, [*checks, Job("pytest", [*pytest, "-m", "not slow", *pytest_args])]

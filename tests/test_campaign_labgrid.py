@@ -25,7 +25,8 @@ from dtulab.labrig import Rig
 from dtulab.netfaults import MODEL_ONLY
 from dtulab.platforms.base import CAPABILITIES
 
-pytestmark = pytest.mark.slow
+# one test process for every labgrid test: labgrid keeps one coordinator (one rig) per process
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("labgrid")]
 
 
 def campaign(name: str, rig: Rig, out: Path, place: int = 0, scenario: str = "") -> list[Outcome]:
@@ -53,7 +54,7 @@ def unsupported(outcomes: list[Outcome]) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("scenario", "kinds", "lacking"),
     [
-        ("atw", {"rs232", "ok"}, {"eeprom:*": "eeprom", "tear:*": "eeprom"}),
+        ("cipsw", {"rs232", "ok"}, {"eeprom:*": "eeprom", "tear:*": "eeprom"}),
         ("transparent", {"rs232", "net"}, {"prompt:*": "modem", "receive:*": "modem"}),
     ],
 )

@@ -27,7 +27,8 @@ from dtulab.platforms.base import CAPABILITIES, TargetError
 from dtulab.world import World, WorldConfig
 from tests.conftest import NORESEND
 
-pytestmark = pytest.mark.slow
+# one test process for every labgrid test: labgrid keeps one coordinator (one rig) per process
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("labgrid")]
 
 
 def bench(rig: Rig, tmp_path: Path, place: int = 0, **options: Any) -> World:

@@ -94,7 +94,7 @@ STREAM_MAX_S = 3.0  # the longest stream: what queues stays far below the buffer
 SEND_ON_S = 0.3  # sending: the host goes on writing that long into the fault
 ONE_SHOT_STREAM_S = 1.5  # buffering: how long the host writes after a one-shot fault
 LED_MARGIN = 0.3  # time the LEDs get to follow an event
-SERVER_MARGIN = 0.5  # and to follow a connection's end the data centre saw (no modem model)
+SERVER_MARGIN = 1.0  # and to follow a connection's end the data centre saw (no modem model)
 
 DTU = TIMINGS["fast"]
 MODEM = get_profile("fast")

@@ -20,7 +20,7 @@ otherwise. Requests are served one thread each; a relay switch returns once
 the bench has the board in its new state (``World.power_on``/``cut_power``).
 
 Each sense line has a pulse stretcher, as LED sense boards do: a state the
-LED takes is shown for at least ``hold`` seconds (0.25) before the next one,
+LED takes is shown for at least ``hold`` seconds (0.3) before the next one,
 in order, so a poller sampling every 20 ms — or much slower on a loaded
 machine — still sees the DTU's 50 ms DATA blinks and a restart's short NET
 gap. The price: the line runs up to two holds behind the LED, and a blink
@@ -77,7 +77,7 @@ class IoModule:
     """The relay and LED sense lines of ``world``, served over HTTP at ``host:port``."""
 
     def __init__(
-        self, world: World, host: str = "127.0.0.1", port: int = 0, hold: float = 0.25
+        self, world: World, host: str = "127.0.0.1", port: int = 0, hold: float = 0.3
     ) -> None:
         self.world = world
         self.lines = world.call(lambda: self._wire(hold))

@@ -14,7 +14,7 @@ target (``lg_target``, default ``main``):
   ``DigitalOutputPowerDriver``, a PDU, ``ExternalPowerDriver`` commands, ...);
 - the LEDs: a ``DigitalOutputProtocol`` driver named ``led-POW``, ``led-NET``
   and ``led-DATA`` each (read with ``get()``: a sense line per LED), sampled
-  one line per 20 ms turn into the bench's LEDs;
+  one line every 50 ms, round robin, into the bench's LEDs;
 - from the file's ``options``, what differs from device to device (``Device``):
   ``dtulab_settle`` (seconds a cut keeps the supply off, default 1),
   ``dtulab_boot`` (a regular expression the device prints once booted:
@@ -61,7 +61,8 @@ log = logging.getLogger(__name__)
 # bench forks only to exec, so it needs none
 os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 LEDS = ("POW", "NET", "DATA")
-POLL = 0.02  # seconds: a console read's wait, and the LEDs' sampling period
+POLL = 0.02  # seconds: a console read's wait
+SAMPLE = 0.05  # seconds between two LED line samples (round robin: each line every 3)
 
 
 @dataclass(frozen=True)
@@ -221,12 +222,15 @@ class LabThread:
     def _serve(self) -> None:
         """Jobs first, and again between a console read and an LED sample, so a host's
         bytes wait at most one of them: one LED line is sampled per turn, round robin."""
-        turn = 0
+        turn, next_sample = 0, 0.0
         while True:
             self._run_jobs()
             if not self.labs:
                 time.sleep(POLL)
                 continue
+            sample = time.monotonic() >= next_sample
+            if sample:
+                turn, next_sample = turn + 1, time.monotonic() + SAMPLE
             for key, lab in list(self.labs.items()):
                 sink = self._sinks.get(key)
                 try:
@@ -234,12 +238,11 @@ class LabThread:
                     if sink is not None and data:
                         sink[0](data)
                     self._run_jobs()
-                    if sink is not None and lab.sensed:
+                    if sample and sink is not None and lab.sensed:
                         sink[1](lab.sample(turn))
                 except Exception as exc:  # the place went away (ser2net, the exporter stopped)
                     log.warning("labgrid %s: %s; closing it", key[0], exc)
                     del self.labs[key]
-            turn += 1
 
 
 class Claim:

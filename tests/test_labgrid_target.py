@@ -21,6 +21,7 @@ from typing import Any
 import pexpect
 import pytest
 
+from dtulab.host import DtuHost
 from dtulab.labrig import Rig, env_file
 from dtulab.platforms import Unsupported
 from dtulab.platforms.base import CAPABILITIES, TargetError
@@ -32,10 +33,22 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("labgrid")]
 
 
 def bench(rig: Rig, tmp_path: Path, place: int = 0, **options: Any) -> World:
+    """A bench on a place of the rig. The device outlives benches (a test before may have
+    left it in command mode): it is put back in transparent mode, as a lab's host would."""
     config = WorldConfig(
         target="labgrid", lg_env=str(rig.env_files[place]), state_dir=str(tmp_path), **options
     )
-    return World(config).start()
+    world = World(config).start()
+    if config.power_on:
+        with world.host() as host:
+            to_transparent(host)
+    return world
+
+
+def to_transparent(host: DtuHost) -> None:
+    """AT+ENTM in command mode; in transparent mode only data for sockets nobody has."""
+    host.write("\rAT+ENTM\r")
+    host.wait_silence(0.5)
 
 
 @pytest.mark.req("R-LED-1", "R-LED-2", "R-PWR-1", "R-AT-1")
@@ -99,6 +112,7 @@ def test_dtulab_run_on_the_labgrid_target_from_a_terminal(rig, tmp_path):
         from dtulab.host import DtuHost
 
         with DtuHost(port) as pile:
+            to_transparent(pile)
             pile.enter_command_mode()
             assert pile.at("AT+CIVER?")[-1] == "OK"
             pile.leave_command_mode()

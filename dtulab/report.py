@@ -178,15 +178,13 @@ def _allure_key(nodeid: str) -> tuple[str, str]:
 
 
 def read_pytest(build: Path, run: Run) -> None:
-    """build/pytest-requirements.json: each test's requirement IDs, target and outcome; a test
-    skipped as "unsupported on <target>: <reason>" counts as unsupported, other skips as not
-    run."""
-    path = build / "pytest-requirements.json"
-    if not path.exists():
-        return
+    """build/pytest-requirements*.json (one per pytest run): each test's requirement IDs,
+    target and outcome; a test skipped as "unsupported on <target>: <reason>" counts as
+    unsupported, other skips as not run."""
     log = build / "logs" / "pytest.log"
     attachments = _allure_attachments(build / "allure-results")
-    for entry in _json(path):
+    entries = [e for path in sorted(build.glob("pytest-requirements*.json")) for e in _json(path)]
+    for entry in entries:
         outcome, nodeid = entry.get("outcome"), str(entry["name"])
         unsupported = UNSUPPORTED.search(entry.get("reason", ""))
         links = ([Link("pytest.log", log)] if log.exists() else []) + attachments.get(
@@ -483,7 +481,7 @@ def write(build: Path, behaviour: Path, out: Path) -> tuple[list[str], list[list
     sources = [
         os.path.relpath(p, build.parent)
         for p in [
-            build / "pytest-requirements.json",
+            *sorted(build.glob("pytest-requirements*.json")),
             *sorted((build / "robot").glob("*/output.xml")),
             build / "identity",
         ]

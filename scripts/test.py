@@ -60,6 +60,7 @@ class Job:
     cwd: Path = ROOT
     devices: int = 0
     places: int = 0
+    env: dict[str, str] = field(default_factory=dict)  # beside the caller's environment
     code: int | None = None
     seconds: float = 0.0
     log: Path = field(init=False)
@@ -93,15 +94,26 @@ def plan(quick: bool, pytest_args: list[str]) -> tuple[list[Job], list[Job]]:
         Job("contract", [str(BIN / "python"), "-m", "dtulab.contract", "--check"]),
         Job("firmware-unit", ["make", "-s", "-C", "firmware", "test"]),
     ]
-    # loadgroup: the labgrid tests (xdist_group "labgrid") share one worker, so one rig
-    pytest = [str(BIN / "python"), "-m", "pytest", "-n", str(PYTEST_WORKERS), "--dist", "loadgroup"]
+    pytest = [str(BIN / "python"), "-m", "pytest", "-n", str(PYTEST_WORKERS), "--dist", "worksteal"]
     first = [Job("firmware", ["make", "-s", "-C", "firmware", "all", "demo", "variants"])]
     if quick:
         return first, [*checks, Job("pytest", [*pytest, "-m", "not slow", *pytest_args])]
     suites = [
         Job("robocop", [str(BIN / "robocop"), "check", "--config", "robot/robocop.toml", "robot/"]),
         *checks,
-        Job("pytest", [*pytest, *pytest_args]),
+        Job("pytest", [*pytest, "-m", "not labgrid", *pytest_args]),
+        # the labgrid tests in one process: labgrid keeps one coordinator (one rig) per process
+        Job(
+            "pytest-labgrid",
+            [
+                *pytest[:3],
+                "-m",
+                "labgrid",
+                *pytest_args,
+                "--junitxml=build/junit/pytest-labgrid.xml",
+            ],
+            env={"DTULAB_PYTEST_RESULTS": "pytest-requirements-labgrid.json"},
+        ),
         robot("reference"),
         robot("qemu"),
         # without RENODE or renode on PATH every test is skipped as "unsupported on renode:
@@ -148,7 +160,7 @@ def run_job(job: Job) -> None:
                 proc = subprocess.Popen(
                     argv, cwd=job.cwd, stdin=subprocess.DEVNULL, stdout=log,
                     stderr=subprocess.STDOUT, start_new_session=True,
-                    env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"},
+                    env={**os.environ, **job.env, "PATH": f"{BIN}:{os.environ['PATH']}"},
                 )  # fmt: skip
                 try:
                     job.code = proc.wait(JOB_DEADLINE)
@@ -199,7 +211,8 @@ def fresh_results(quick: bool) -> None:
         return
     for folder in (ALLURE, BUILD / "robot", BUILD / "junit", BUILD / "report", IDENTITY):
         shutil.rmtree(folder, ignore_errors=True)
-    (BUILD / "pytest-requirements.json").unlink(missing_ok=True)
+    for results in BUILD.glob("pytest-requirements*.json"):
+        results.unlink()
     ALLURE.mkdir(parents=True)
 
 

@@ -25,8 +25,9 @@ from dtulab.labrig import Rig
 from dtulab.netfaults import MODEL_ONLY
 from dtulab.platforms.base import CAPABILITIES
 
-# one test process for every labgrid test: labgrid keeps one coordinator (one rig) per process
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("labgrid")]
+# scripts/test runs the labgrid tests in one process of their own (labgrid keeps one
+# coordinator, so one rig, per process); their results count for the labgrid target
+pytestmark = [pytest.mark.slow, pytest.mark.labgrid, pytest.mark.world(target="labgrid")]
 
 
 def campaign(name: str, rig: Rig, out: Path, place: int = 0, scenario: str = "") -> list[Outcome]:

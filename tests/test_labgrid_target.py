@@ -28,8 +28,9 @@ from dtulab.platforms.base import CAPABILITIES, TargetError
 from dtulab.world import World, WorldConfig
 from tests.conftest import NORESEND
 
-# one test process for every labgrid test: labgrid keeps one coordinator (one rig) per process
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("labgrid")]
+# scripts/test runs the labgrid tests in one process of their own (labgrid keeps one
+# coordinator, so one rig, per process); their results count for the labgrid target
+pytestmark = [pytest.mark.slow, pytest.mark.labgrid, pytest.mark.world(target="labgrid")]
 
 
 def bench(rig: Rig, tmp_path: Path, place: int = 0, **options: Any) -> World:

@@ -322,6 +322,8 @@ class LabgridTarget(Target[LabgridOptions]):
         if lab.device.sms_gateway:
             found.add("sms")
         self._found = frozenset(found)
+        if "leds" in found:  # every LED as it is now, before the first round of samples
+            self._show_leds(await self._labs.do(lab.led_states))
         self._bridge = asyncio.ensure_future(self._run_bridge())
 
     def _show_leds(self, states: dict[str, bool]) -> None:

@@ -350,16 +350,14 @@ def cmd_campaign(args: argparse.Namespace) -> int:
 
     if args.campaign == "power" and not args.scenario:
         raise UsageError("the power campaign needs --scenario (atw, cireload, cipsw, transparent)")
-    others = {k: getattr(args, k) for k in user_options() if k not in ("firmware", "board")}
+    given = {k: getattr(args, k) for k in user_options()}
     options = Options(
         target=args.target,
-        firmware=args.firmware or "",
-        board=args.board or "",
         scenario=args.scenario or "",
         depth=args.depth,
         seed=args.seed,
         short=args.short,
-        target_options={k: v for k, v in others.items() if v is not None},
+        target_options={k: v for k, v in given.items() if v is not None},
     )
     out = Path(args.out) / f"{args.campaign}-{args.target}" / (args.scenario or "all")
     try:

@@ -16,7 +16,9 @@ from dtulab.platforms.firmware import make_firmware
 
 def short_campaign(tmp_path: Path, target: str, firmware: str = "") -> list[Outcome]:
     """The CI version; its HTML page goes to the Allure report."""
-    options = Options(target=target, firmware=firmware, short=True)
+    options = Options(
+        target=target, short=True, target_options={"firmware": firmware} if firmware else {}
+    )
     outcomes = run_campaign("network", options, out=tmp_path)
     allure.attach.file(
         str(tmp_path / "campaign.html"),

@@ -53,7 +53,9 @@ def test_every_point_passes(target, scenario, tmp_path):
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_a_store_without_the_power_safe_scheme_is_caught(unsafe_elf, tmp_path):
-    options = Options(target="qemu", firmware=unsafe_elf, scenario="atw", short=True)
+    options = Options(
+        target="qemu", scenario="atw", short=True, target_options={"firmware": unsafe_elf}
+    )
     allure = tmp_path / "allure"
     outcomes = run_campaign("power", options, out=tmp_path, allure_dir=allure)
     failed = [o for o in outcomes if o.status == FAILED]

@@ -83,14 +83,12 @@ class Outcome:
 @dataclass(frozen=True)
 class Options:
     target: str = "reference"
-    firmware: str = ""
-    board: str = ""
     scenario: str = ""
     depth: int = 1
     seed: int = 1
     short: bool = False  # the CI version: fewer points
     state_dir: str | None = None
-    # the target's other options by name (platforms.base.user_options: lg_env, port, ...)
+    # the target's options by name (platforms.base.user_options: firmware, lg_env, port, ...)
     target_options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -116,8 +114,6 @@ class Campaign:
         return WorldConfig(
             target=o.target,
             timing="fast",
-            firmware=o.firmware,
-            board=o.board,
             state_dir=o.state_dir,
             servers=[ServerConfig("dc1"), ServerConfig("dc2")],
             **o.target_options,
@@ -140,13 +136,9 @@ class Campaign:
         parts = [f"dtulab campaign {self.name} --target {o.target}"]
         if o.scenario:
             parts.append(f"--scenario {o.scenario}")
-        if o.firmware:
-            parts.append(f"--firmware {o.firmware}")
-        if o.board:
-            parts.append(f"--board {o.board}")
+        parts += [f"--{k.replace('_', '-')} {v}" for k, v in o.target_options.items()]
         if o.depth != 1:
             parts.append(f"--depth {o.depth}")
-        parts += [f"--{k.replace('_', '-')} {v}" for k, v in o.target_options.items()]
         parts.append(f"--seed {o.seed} --only {point.id}")
         return " ".join(parts)
 

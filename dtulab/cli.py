@@ -286,27 +286,29 @@ def _add_target_options(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Build the conformance report (each requirement's verdict per target, the tests behind
-    it, the device's identity) from build/ results: Markdown, HTML, PDF and the Allure report."""
+    """Build the conformance report (each requirement's verdict per target and AT dialect, the
+    tests behind it, the device's identity) from build/ results: Markdown, HTML, PDF and the
+    Allure report."""
     build, out = Path(args.build), Path(args.out)
     behaviour = Path(args.behaviour)
     if not behaviour.exists():
         raise UsageError(f"no requirements file {behaviour} (give --behaviour)")
     allure = report.allure_html(build / "allure-results", out / "allure")  # the page links it
     try:
-        targets, rows = report.write(build, behaviour, out)
+        grid = report.write(build, behaviour, out)
     except report.ReportError as exc:  # a results file that is not what the test runs write
         raise UsageError(str(exc)) from None
-    if not targets:
+    if not grid.columns:
         raise UsageError(f"no test results under {build}: run scripts/test first")
-    print(report.markdown(targets, rows), end="")
+    print(report.markdown(grid), end="")
     print(f"report: {out / 'conformance.md'}, {out / 'conformance.html'}")
     print(f"report: {report.pdf(out / 'conformance.html')}")
     print(f"report: {allure}")
     short = [
-        f"{target}: {got} of {len(rows)} requirements have a verdict, fewer than {least}"
-        for target, least in args.least
-        if (got := report.verdicts(targets, rows, target)) < least
+        f"{column}: {got} of {len(grid.rows)} requirements have a verdict, fewer than {least}"
+        + ("" if column in grid.columns else f" (no such column: {', '.join(grid.columns)})")
+        for column, least in args.least
+        if (got := grid.verdicts(column)) < least
     ]
     for line in short:
         print(f"report: {line}", file=sys.stderr)
@@ -314,10 +316,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _least(text: str) -> tuple[str, int]:
-    target, sep, count = text.partition("=")
-    if not sep or not count.isdigit():
-        raise argparse.ArgumentTypeError(f"expected TARGET=N, got '{text}'")
-    return target, int(count)
+    column, sep, count = text.rpartition("=")
+    if not sep or not column or not count.isdigit():
+        raise argparse.ArgumentTypeError(f"expected COLUMN=N, got '{text}'")
+    return column, int(count)
 
 
 def _add_report(sub: Subcommands) -> None:
@@ -330,8 +332,9 @@ def _add_report(sub: Subcommands) -> None:
         type=_least,
         action="append",
         default=[],
-        metavar="TARGET=N",
-        help="exit 1 if TARGET has fewer than N requirements with a verdict (repeatable)",
+        metavar="COLUMN=N",
+        help="exit 1 if COLUMN (a target, or TARGET+DIALECT for a run in another dialect than"
+        " usr721) has fewer than N requirements with a verdict (pass or fail; repeatable)",
     )
     p.set_defaults(func=cmd_report)
 

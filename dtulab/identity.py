@@ -4,8 +4,10 @@ Once per target run the bench asks the DTU who it is, in its dialect
 (``Dialect.identity``: usr721 answers ``AT+CIVER?`` and ``AT+CGSN``,
 docs/usr721.md; it has no command for the ICCID), and notes the target, the
 dialect and, for a target that runs a firmware image (qemu, renode), the
-image's path and SHA-256. ``record`` writes that to ``<directory>/<target>.json``
-unless the file is there already: the Robot keyword ``Start Bench`` and the
+image's path and SHA-256. ``record`` writes that to ``<directory>/<column>.json``
+unless the file is there already (``column``: the target's name, ``<target>+<dialect>``
+for a run in another dialect than usr721, so runs of both dialects on one target keep
+their devices apart): the Robot keyword ``Start Bench`` and the
 pytest plugin's ``dtu`` fixture both call it on a bench that is up and online,
 and of all the processes of a run (pabot, pytest-xdist) one reads the device
 and the others leave it alone. ``dtulab report`` reads the files with ``load``.
@@ -23,9 +25,23 @@ from pathlib import Path
 
 from dtulab.dialects import Dialect
 from dtulab.platforms.emulator import EmulatorTarget
-from dtulab.world import World
+from dtulab.world import World, WorldConfig
 
 TIMEOUT = 10.0  # entering and leaving command mode
+DEFAULT_DIALECT: str = WorldConfig.dialect  # the bench's default: usr721
+
+
+def column(target: str, dialect: str) -> str:
+    """What the conformance report calls the runs on ``target`` in ``dialect`` (a column of
+    its summary, an identity file, a Robot output folder under scripts/test): the target in
+    the default dialect, ``<target>+<dialect>`` in another ("+" is in no target's name)."""
+    return target if dialect == DEFAULT_DIALECT else f"{target}+{dialect}"
+
+
+def parts(name: str) -> tuple[str, str]:
+    """A column's target and dialect: ``column``'s inverse."""
+    target, _, dialect = name.partition("+")
+    return target, dialect or DEFAULT_DIALECT
 
 
 @dataclass(frozen=True)
@@ -40,6 +56,10 @@ class Identity:
     firmware: str | None  # the image the target ran (emulated targets), else None
     firmware_sha256: str | None
     read_at: str
+
+    @property
+    def column(self) -> str:
+        return column(self.target, self.dialect)
 
 
 def sha256(path: Path) -> str:
@@ -68,9 +88,9 @@ def read(world: World, adapter: Dialect) -> Identity:
 
 
 def record(directory: Path, world: World, adapter: Dialect) -> Path | None:
-    """Write the identity of ``world``'s DTU to ``directory/<target>.json`` if no process has
+    """Write the identity of ``world``'s DTU to ``directory/<column>.json`` if no process has
     (the file appears whole: written aside, then renamed); the file written, or None."""
-    path = directory / f"{world.config.target}.json"
+    path = directory / f"{column(world.config.target, adapter.name)}.json"
     if path.exists():
         return None
     directory.mkdir(parents=True, exist_ok=True)
@@ -89,12 +109,12 @@ def record(directory: Path, world: World, adapter: Dialect) -> Path | None:
 
 
 def load(directory: Path) -> dict[str, Identity]:
-    """The identities recorded in ``directory``, by target (none if it does not exist)."""
+    """The identities recorded in ``directory``, by column (none if it does not exist)."""
     found = {}
     for path in sorted(directory.glob("*.json")):
         try:
             identity = Identity(**json.loads(path.read_text()))
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{path}: not an identity record ({exc})") from None
-        found[identity.target] = identity
+        found[identity.column] = identity
     return found

@@ -1,31 +1,39 @@
-"""The conformance report: for each target, each requirement's verdict and the tests behind it.
+"""The conformance report: for each target and AT dialect, each requirement's verdict and the
+tests behind it.
 
-Reads what ``scripts/test`` leaves in ``build/``:
+A column of the report is a target in a dialect (dialects.py): named after the
+target in the default dialect (usr721), ``<target>+<dialect>`` in another
+(``identity.column``). Reads what ``scripts/test`` leaves in ``build/``:
 
-- ``build/pytest-requirements.json`` — each pytest test with its ``req``
-  markers, the target it ran on (``reference`` unless the test ran on
-  another) and its outcome (written by tests/conftest.py); its log is
-  ``build/logs/pytest.log``, its transcripts the attachments of its Allure
-  result in ``build/allure-results``;
-- ``build/robot/<target>/output.xml`` — one Robot run per target; a test's
-  requirement IDs are its ``R-…`` tags, and a failure whose message starts
-  with ``unsupported on`` counts as *unsupported*, not as a failure; its log
-  is ``log.html#<test id>`` beside it, its transcript the LED/power timeline
-  that ``Log Bench Report`` draws in ``timelines/`` (under pabot, in
-  ``pabot_results/<n>/timelines/``);
+- ``build/pytest-requirements*.json`` — each pytest test with its ``req``
+  markers, the target and dialect it ran with (``reference`` and usr721 unless
+  the test ran with others) and its outcome (written by tests/conftest.py);
+  its log is ``build/logs/pytest.log``, its transcripts the attachments of its
+  Allure result in ``build/allure-results``;
+- ``build/robot/<folder>/output.xml`` — one Robot run per column; its target
+  is the run's ``Target`` metadata (the folder's name without it), its dialect
+  the ``Dialect`` metadata (usr721 without it: ``--metadata Dialect:<name>``
+  beside ``--variable DIALECT:<name>``); a test's requirement IDs are its
+  ``R-…`` tags; its log is ``log.html#<test id>`` beside it, its transcript
+  the LED/power timeline that ``Log Bench Report`` draws in ``timelines/``
+  (under pabot, in ``pabot_results/<n>/timelines/``);
 - ``build/junit/*.xml`` and the Robot outputs — when the tests ran;
-- ``build/identity/<target>.json`` (and ``identity/`` beside a Robot output)
+- ``build/identity/<column>.json`` (and ``identity/`` beside a Robot output)
   — the device as the bench read it (dtulab/identity.py).
 
-For every requirement of docs/behaviour.md and every target the verdict is
-``pass`` (tests ran and all passed), ``fail`` (any failed), ``unsupported``
-(every test that names it is unsupported on that target, each with its reason)
-or ``not run``. Written as ``conformance.md`` (the compact grid) and
-``conformance.html``: a page a lab hands over — dtulab's version, when the
-tests ran, per target the device's identity and every requirement with its
-text, verdict and tests, each linked to its log and transcripts — with a
-print stylesheet, which headless Chromium prints to ``conformance.pdf``
-(``dtulab report``, dtulab/chromium.py).
+A test skipped as ``unsupported on <target>: <reason>`` (platforms.base.Unsupported)
+is *unsupported*, one skipped as ``unsupported by the dialect <name>: <reason>``
+(the dialect's DialectUnsupported) *unsupported by dialect*: neither is a pass
+nor a failure. For every requirement of docs/behaviour.md and every column the
+verdict is ``pass`` (tests ran and all passed), ``fail`` (any failed),
+``unsupported by dialect`` (none ran, and the dialect cannot express what one
+needs), ``unsupported`` (every test that names it is unsupported on that
+target) or ``not run``. Written as ``conformance.md`` (the compact grid and why
+what is unsupported is) and ``conformance.html``: a page a lab hands over —
+dtulab's version, when the tests ran, per column the device's identity and
+every requirement with its text, verdict and tests, each linked to its log and
+transcripts — with a print stylesheet, which headless Chromium prints to
+``conformance.pdf`` (``dtulab report``, dtulab/chromium.py).
 """
 
 from __future__ import annotations
@@ -45,7 +53,9 @@ from typing import Any
 from dtulab import __version__, chromium, identity
 
 REQ = re.compile(r"^R-[A-Z]+-\d+$")
-UNSUPPORTED = re.compile(r"unsupported on \S+: [^\n]*")
+UNSUPPORTED = re.compile(r"unsupported on \S+: [^\n]*")  # platforms.base.Unsupported
+BY_DIALECT = re.compile(r"unsupported by the dialect \S+: [^\n]*")  # dialects.DialectUnsupported
+VERDICTS = ("pass", "fail", "unsupported by dialect", "unsupported", "not run")
 
 
 class ReportError(ValueError):
@@ -70,8 +80,8 @@ class Link:
 
 @dataclass(frozen=True)
 class Test:
-    """One test run that names a requirement: ``outcome`` is passed, failed or unsupported;
-    ``note`` the failure message or the reason it is unsupported."""
+    """One test run that names a requirement: ``outcome`` is passed, failed, unsupported or
+    unsupported by dialect; ``note`` the failure message or the reason it is unsupported."""
 
     name: str
     outcome: str
@@ -84,24 +94,48 @@ class Tally:
     passed: list[Test] = field(default_factory=list)
     failed: list[Test] = field(default_factory=list)
     unsupported: list[Test] = field(default_factory=list)
+    by_dialect: list[Test] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
+        """fail, else pass, else unsupported by dialect (what the DTU's family cannot express
+        goes before what the bench cannot observe), else unsupported, else not run."""
         if self.failed:
             return "fail"
         if self.passed:
             return "pass"
+        if self.by_dialect:
+            return "unsupported by dialect"
         if self.unsupported:
             return "unsupported"
         return "not run"
 
+    @property
+    def reasons(self) -> list[str]:
+        """Why the requirement is unsupported here (each reason once), if its verdict says so."""
+        tests = {"unsupported by dialect": self.by_dialect, "unsupported": self.unsupported}
+        return list(dict.fromkeys(t.note for t in tests.get(self.verdict, [])))
+
     def add(self, test: Test) -> None:
-        {"passed": self.passed, "failed": self.failed, "unsupported": self.unsupported}[
-            test.outcome
-        ].append(test)
+        {
+            "passed": self.passed,
+            "failed": self.failed,
+            "unsupported": self.unsupported,
+            "unsupported by dialect": self.by_dialect,
+        }[test.outcome].append(test)
 
 
-Results = dict[str, dict[str, Tally]]  # target -> requirement -> tally
+def skipped(message: str) -> tuple[str, str] | None:
+    """The outcome and note of a test skipped with ``message``: unsupported by dialect or
+    unsupported with the reason; None for any other skip (not run)."""
+    if found := BY_DIALECT.search(message):
+        return "unsupported by dialect", found.group(0)
+    if found := UNSUPPORTED.search(message):
+        return "unsupported", found.group(0)
+    return None
+
+
+Results = dict[str, dict[str, Tally]]  # column -> requirement -> tally
 
 
 @dataclass(frozen=True)
@@ -121,9 +155,14 @@ class Run:
     allure: Path | None = None  # the Allure HTML report, where generated
 
     @property
-    def targets(self) -> list[str]:
-        names = set(self.results) | set(self.identities)
-        return sorted(names, key=lambda t: (t != "reference", t))
+    def columns(self) -> list[str]:
+        """The default dialect's columns first, then each other dialect's; reference first."""
+
+        def order(name: str) -> tuple[bool, str, bool, str]:
+            target, dialect = identity.parts(name)
+            return dialect != identity.DEFAULT_DIALECT, dialect, target != "reference", target
+
+        return sorted(set(self.results) | set(self.identities), key=order)
 
 
 def requirements(behaviour: Path) -> list[Requirement]:
@@ -179,26 +218,26 @@ def _allure_key(nodeid: str) -> tuple[str, str]:
 
 def read_pytest(build: Path, run: Run) -> None:
     """build/pytest-requirements*.json (one per pytest run): each test's requirement IDs,
-    target and outcome; a test skipped as "unsupported on <target>: <reason>" counts as
-    unsupported, other skips as not run."""
+    target, dialect and outcome; a test skipped as unsupported (on the target or by the
+    dialect) counts so, other skips as not run."""
     log = build / "logs" / "pytest.log"
     attachments = _allure_attachments(build / "allure-results")
     entries = [e for path in sorted(build.glob("pytest-requirements*.json")) for e in _json(path)]
     for entry in entries:
-        outcome, nodeid = entry.get("outcome"), str(entry["name"])
-        unsupported = UNSUPPORTED.search(entry.get("reason", ""))
+        outcome, nodeid, note = entry.get("outcome"), str(entry["name"]), ""
         links = ([Link("pytest.log", log)] if log.exists() else []) + attachments.get(
             _allure_key(nodeid), []
         )
-        if outcome == "skipped" and unsupported:
-            outcome, note = "unsupported", unsupported.group(0)
+        if outcome == "skipped" and (unsupported := skipped(entry.get("reason", ""))):
+            outcome, note = unsupported
         elif outcome not in ("passed", "failed"):
             continue
-        else:
-            note = ""
         test = Test(f"pytest {nodeid}", str(outcome), note, tuple(links))
+        where = identity.column(
+            entry.get("target", "reference"), entry.get("dialect", identity.DEFAULT_DIALECT)
+        )
         for req in entry["reqs"]:
-            run.results[entry.get("target", "reference")].setdefault(req, Tally()).add(test)
+            run.results[where].setdefault(req, Tally()).add(test)
 
 
 def _junit_spans(build: Path, run: Run) -> None:
@@ -215,11 +254,23 @@ def _junit_spans(build: Path, run: Run) -> None:
             raise ReportError(f"{xml}: not JUnit XML ({exc})") from None
 
 
-def read_robot(output: Path, target: str, run: Run) -> None:
+def read_robot(output: Path, run: Run) -> None:
+    """One Robot run (its output.xml): in the column of its Target and Dialect metadata."""
     from robot.api import ExecutionResult, ResultVisitor
     from robot.errors import DataError
     from robot.result import TestCase
 
+    try:
+        result = ExecutionResult(str(output))
+    except DataError as exc:
+        raise ReportError(str(exc)) from None
+    metadata = result.suite.metadata  # scripts/test's --metadata Target:… Dialect:…
+    tallies = run.results[
+        identity.column(
+            metadata.get("Target", output.parent.name),
+            metadata.get("Dialect", identity.DEFAULT_DIALECT),
+        )
+    ]
     log = output.parent / "log.html"
     timelines = list(output.parent.glob("**/timelines/*.svg"))
 
@@ -234,23 +285,19 @@ def read_robot(output: Path, target: str, run: Run) -> None:
             reqs = [str(tag) for tag in test.tags if REQ.match(str(tag))]
             if not reqs:
                 return
-            unsupported = UNSUPPORTED.search(test.message)
+            unsupported = skipped(test.message)
             if test.passed:
                 outcome, note = "passed", ""
-            elif unsupported and test.skipped:  # platforms.base.Unsupported skips
-                outcome, note = "unsupported", unsupported.group(0)
+            elif unsupported and test.skipped:  # Unsupported, DialectUnsupported skips
+                outcome, note = unsupported
             elif test.failed:
                 outcome, note = "failed", (test.message.splitlines() or [""])[0][:300]
             else:
                 return
             entry = Test(f"robot {test.longname}", outcome, note, links(test))
             for req in reqs:
-                run.results[target].setdefault(req, Tally()).add(entry)
+                tallies.setdefault(req, Tally()).add(entry)
 
-    try:
-        result = ExecutionResult(str(output))
-    except DataError as exc:
-        raise ReportError(str(exc)) from None
     result.visit(Collect())
     start, end = result.suite.start_time, result.suite.end_time
     if start and end:  # Robot writes local time without a zone
@@ -262,7 +309,7 @@ def collect(build: Path) -> Run:
     read_pytest(build, run)
     _junit_spans(build, run)
     for output in sorted((build / "robot").glob("*/output.xml")):
-        read_robot(output, output.parent.name, run)
+        read_robot(output, run)
     for folder in [*sorted((build / "robot").glob("*/identity")), build / "identity"]:
         try:
             run.identities.update(identity.load(folder))  # scripts/test's build/identity wins
@@ -271,24 +318,50 @@ def collect(build: Path) -> Run:
     return run
 
 
-def summary(run: Run, ids: list[str]) -> tuple[list[str], list[list[str]]]:
-    targets = run.targets
-    rows = [[req, *(run.results[t].get(req, Tally()).verdict for t in targets)] for req in ids]
-    return targets, rows
+@dataclass(frozen=True)
+class Summary:
+    """The grid: a row per requirement (its ID, then its verdict in each column) and, per
+    column, why what is unsupported there is (reason -> requirement IDs)."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    why: dict[str, dict[str, list[str]]]
+
+    def verdicts(self, column: str) -> int:
+        """How many requirements got a verdict (pass or fail) in ``column``."""
+        if column not in self.columns:
+            return 0
+        at = self.columns.index(column) + 1
+        return sum(row[at] in ("pass", "fail") for row in self.rows)
 
 
-def verdicts(targets: list[str], rows: list[list[str]], target: str) -> int:
-    """How many requirements got a verdict (pass or fail) on ``target``."""
-    if target not in targets:
-        return 0
-    column = targets.index(target) + 1
-    return sum(row[column] in ("pass", "fail") for row in rows)
+def reasons(tallies: dict[str, Tally], ids: list[str]) -> dict[str, list[str]]:
+    """Why requirements are unsupported in one column: each reason with the IDs it covers."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for req in ids:
+        for note in tallies.get(req, Tally()).reasons:
+            found[note].append(req)
+    return dict(found)
 
 
-def markdown(targets: list[str], rows: list[list[str]]) -> str:
-    lines = ["# Conformance summary", "", "| requirement | " + " | ".join(targets) + " |"]
-    lines.append("|---" * (len(targets) + 1) + "|")
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+def summary(run: Run, ids: list[str]) -> Summary:
+    columns = run.columns
+    rows = [[req, *(run.results[c].get(req, Tally()).verdict for c in columns)] for req in ids]
+    return Summary(columns, rows, {c: reasons(run.results[c], ids) for c in columns})
+
+
+def markdown(grid: Summary) -> str:
+    lines = ["# Conformance summary", ""]
+    if any(identity.parts(c)[1] != identity.DEFAULT_DIALECT for c in grid.columns):
+        others = f"the others in {identity.DEFAULT_DIALECT}"
+        lines += [f"A column TARGET+DIALECT ran in that AT dialect, {others}.", ""]
+    lines += ["| requirement | " + " | ".join(grid.columns) + " |"]
+    lines.append("|---" * (len(grid.columns) + 1) + "|")
+    lines += ["| " + " | ".join(row) + " |" for row in grid.rows]
+    for column, why in grid.why.items():
+        if why:
+            lines += ["", f"Unsupported in {column}, and why:", ""]
+            lines += [f"- {note}: {', '.join(ids)}" for note, ids in why.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -301,20 +374,22 @@ vertical-align:top;text-align:left}
 .facts th{background:#f2f2f2;width:12em}
 .v{font-weight:bold;white-space:nowrap} td.v a{color:#111}
 .pass{background:#c8f0c8} .fail{background:#f5b5b5} .unsupported{background:#e4e4e4}
-.not-run{background:#fff2b0}
+.unsupported-by-dialect{background:#d9def2} .not-run{background:#fff2b0}
 .req{margin:.8em 0;padding:.4em .6em;border-left:6px solid #bbb;break-inside:avoid}
 .r-pass{border-color:#3a3} .r-fail{border-color:#c33} .r-unsupported{border-color:#888}
-.r-not-run{border-color:#cb3}
+.r-unsupported-by-dialect{border-color:#668} .r-not-run{border-color:#cb3}
 .req h3{margin:0;font-size:1em} .text{margin:.2em 0 .3em;color:#333}
 .tests{margin:0;padding-left:1.2em} .tests li{margin:.15em 0} .note{color:#555}
-.passed::marker{content:"✓ "} .failed::marker{content:"✗ "} .unsupported-test::marker{content:"– "}
+.passed::marker{content:"✓ "} .failed::marker{content:"✗ "}
+.unsupported-test::marker,.by-dialect-test::marker{content:"– "}
 .mono{font-family:monospace;word-break:break-all} .muted{color:#666}
 .path{display:none}
 @media print{
  body{margin:0;font-size:10.5px} @page{size:A4;margin:14mm}
  section.target{break-before:page} .grid{break-after:page}
  a{color:#111;text-decoration:none} .path{display:inline;color:#555;font-size:.9em}
- .pass,.fail,.unsupported,.not-run{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+ .pass,.fail,.unsupported,.unsupported-by-dialect,.not-run{-webkit-print-color-adjust:exact;
+  print-color-adjust:exact}
 }
 """
 
@@ -351,7 +426,7 @@ def _link(link: Link, out: Path) -> str:
     return f'<a href="{_e(href)}">{_e(link.label)}</a><span class="path"> ({_e(href)})</span>'
 
 
-def _identity(target: str, found: identity.Identity | None) -> str:
+def _identity(found: identity.Identity | None) -> str:
     if found is None:
         why = "not read: no bench on this target came online (see the reasons below)"
         return f'<table class="facts"><tr><th>device</th><td>{_e(why)}</td></tr></table>'
@@ -371,52 +446,58 @@ def _identity(target: str, found: identity.Identity | None) -> str:
 
 
 def _test(test: Test, out: Path) -> str:
-    css = {"passed": "passed", "failed": "failed", "unsupported": "unsupported-test"}
+    css = {
+        "passed": "passed",
+        "failed": "failed",
+        "unsupported": "unsupported-test",
+        "unsupported by dialect": "by-dialect-test",
+    }
     links = " ".join(_link(link, out) for link in test.links)
     note = f'<br><span class="note">{_e(test.note)}</span>' if test.note else ""
     return f'<li class="{css[test.outcome]}">{_e(test.outcome)}: {_e(test.name)} {links}{note}</li>'
 
 
-def _target_section(target: str, run: Run, reqs: list[Requirement], out: Path) -> str:
-    tallies = run.results.get(target, {})
+def _column_section(
+    column: str, run: Run, reqs: list[Requirement], why: dict[str, list[str]], out: Path
+) -> str:
+    tallies = run.results.get(column, {})
     counts: dict[str, int] = defaultdict(int)
-    reasons: dict[str, list[str]] = defaultdict(list)  # why requirements are unsupported here
     parts = []
     for req in reqs:
         tally = tallies.get(req.id, Tally())
         verdict = tally.verdict
         counts[verdict] += 1
-        for note in dict.fromkeys(t.note for t in tally.unsupported if verdict == "unsupported"):
-            reasons[note].append(req.id)
-        tests = tally.failed + tally.unsupported + tally.passed
+        tests = tally.failed + tally.by_dialect + tally.unsupported + tally.passed
         listed = "".join(_test(t, out) for t in tests) or "<li>no test named it here</li>"
         css = verdict.replace(" ", "-")
         parts.append(
-            f'<div class="req r-{css}" id="{_e(target)}-{req.id}"><h3>{req.id} '
+            f'<div class="req r-{css}" id="{_e(column)}-{req.id}"><h3>{req.id} '
             f'<span class="v {css}">{verdict}</span></h3><p class="text">{_e(req.text)}</p>'
             f'<ul class="tests">{listed}</ul></div>'
         )
-    totals = ", ".join(f"{counts[v]} {v}" for v in ("pass", "fail", "unsupported", "not run"))
-    why = "".join(f"<li>{_e(note)}: {', '.join(ids)}</li>" for note, ids in reasons.items())
+    totals = ", ".join(f"{counts[v]} {v}" for v in VERDICTS)
+    listed = "".join(f"<li>{_e(note)}: {', '.join(ids)}</li>" for note, ids in why.items())
+    target, dialect = identity.parts(column)
     return (
-        f'<section class="target" id="target-{_e(target)}"><h2>Target: {_e(target)}</h2>'
-        f"{_identity(target, run.identities.get(target))}<p><b>{_e(totals)}</b></p>"
-        + (f"<p>Unsupported here, and why:</p><ul>{why}</ul>" if why else "")
+        f'<section class="target" id="target-{_e(column)}">'
+        f"<h2>Target: {_e(target)}, dialect: {_e(dialect)}</h2>"
+        f"{_identity(run.identities.get(column))}<p><b>{_e(totals)}</b></p>"
+        + (f"<p>Unsupported here, and why:</p><ul>{listed}</ul>" if listed else "")
         + "".join(parts)
         + "</section>"
     )
 
 
-def html_page(run: Run, reqs: list[Requirement], out: Path, sources: list[str]) -> str:
-    targets = run.targets
-    head = "".join(f'<th><a href="#target-{_e(t)}">{_e(t)}</a></th>' for t in targets)
+def html_page(
+    run: Run, grid: Summary, reqs: list[Requirement], out: Path, sources: list[str]
+) -> str:
+    head = "".join(f'<th><a href="#target-{_e(c)}">{_e(c)}</a></th>' for c in grid.columns)
     rows = []
-    for req in reqs:
+    for req, (_, *verdicts) in zip(reqs, grid.rows, strict=True):
         cells = ""
-        for target in targets:
-            verdict = run.results[target].get(req.id, Tally()).verdict
+        for column, verdict in zip(grid.columns, verdicts, strict=True):
             css = verdict.replace(" ", "-")
-            cells += f'<td class="v {css}"><a href="#{_e(target)}-{req.id}">{verdict}</a></td>'
+            cells += f'<td class="v {css}"><a href="#{_e(column)}-{req.id}">{verdict}</a></td>'
         rows.append(f'<tr><th>{req.id}</th><td class="text">{_e(req.text)}</td>{cells}</tr>')
     allure = (
         f"<p>Every test with its steps: the Allure report, {_link(Link('allure', run.allure), out)}"
@@ -429,14 +510,17 @@ def html_page(run: Run, reqs: list[Requirement], out: Path, sources: list[str]) 
         f"<title>dtulab conformance report</title><style>{STYLE}</style>"
         "<h1>Conformance report</h1>"
         "<p>The DTU's behaviour against the requirements of docs/behaviour.md (restated from"
-        " the USR-GPRS232-721 manual), as dtulab's suites found it on each target.</p>"
+        " the USR-GPRS232-721 manual), as dtulab's suites found it on each target, in each AT"
+        " dialect: a column TARGET+DIALECT ran in that dialect, the others in"
+        f" {identity.DEFAULT_DIALECT}.</p>"
         f"{_header(run, sources)}{allure}"
         '<div class="grid"><h2>Summary</h2>'
         f"<table><tr><th>requirement</th><th>text</th>{head}</tr>{''.join(rows)}</table>"
-        "<p class=muted>pass: every test that names it passed; fail: one failed; unsupported:"
-        " the target cannot do what its tests need (the reason is in the target's section);"
+        "<p class=muted>pass: every test that names it passed; fail: one failed; unsupported by"
+        " dialect: the DTU's AT dialect cannot express what its tests need; unsupported: the"
+        " target cannot do what its tests need (the reasons are in the column's section);"
         " not run: no test named it there.</p></div>"
-        + "".join(_target_section(t, run, reqs, out) for t in targets)
+        + "".join(_column_section(c, run, reqs, grid.why[c], out) for c in grid.columns)
         + "</html>"
     )
 
@@ -471,10 +555,10 @@ def pdf(page: Path) -> str:
     return f"PDF in {target}"
 
 
-def write(build: Path, behaviour: Path, out: Path) -> tuple[list[str], list[list[str]]]:
+def write(build: Path, behaviour: Path, out: Path) -> Summary:
     run = collect(build)
     reqs = requirements(behaviour)
-    targets, rows = summary(run, [r.id for r in reqs])
+    grid = summary(run, [r.id for r in reqs])
     out.mkdir(parents=True, exist_ok=True)
     allure = out / "allure" / "index.html"
     run.allure = allure if allure.exists() else None
@@ -487,6 +571,6 @@ def write(build: Path, behaviour: Path, out: Path) -> tuple[list[str], list[list
         ]
         if p.exists()
     ]
-    (out / "conformance.md").write_text(markdown(targets, rows))
-    (out / "conformance.html").write_text(html_page(run, reqs, out, sources))
-    return targets, rows
+    (out / "conformance.md").write_text(markdown(grid))
+    (out / "conformance.html").write_text(html_page(run, grid, reqs, out, sources))
+    return grid

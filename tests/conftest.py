@@ -39,13 +39,17 @@ _REQUIREMENT_RESULTS: dict[str, dict] = {}
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """Each test's requirement IDs and target travel with its reports (to the pytest-xdist
-    controller too), for ``dtulab report``'s conformance summary."""
+    """Each test's requirement IDs, target and dialect travel with its reports (to the
+    pytest-xdist controller too), for ``dtulab report``'s conformance summary."""
     outcome = yield
     report = outcome.get_result()
     reqs = [req for marker in item.iter_markers("req") for req in marker.args]
     if reqs:
-        report.user_properties += [("reqs", reqs), ("target", _target(item))]
+        report.user_properties += [
+            ("reqs", reqs),
+            ("target", _bench_setting(item, "target", "reference")),
+            ("dialect", _bench_setting(item, "dialect", "usr721")),
+        ]
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -55,7 +59,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if not reqs or (report.when != "call" and report.passed):
         return
     entry = _REQUIREMENT_RESULTS.setdefault(
-        report.nodeid, {"name": report.nodeid, "reqs": reqs, "target": properties["target"]}
+        report.nodeid,
+        {"name": report.nodeid, "reqs": reqs}
+        | {key: properties[key] for key in ("target", "dialect")},
     )
     if report.when == "call" or report.failed or report.skipped:
         entry["outcome"] = report.outcome
@@ -63,14 +69,15 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             entry["reason"] = str(report.longrepr[-1])  # e.g. "unsupported on renode: ..."
 
 
-def _target(item: pytest.Item) -> str:
-    """The DTU target a test ran on (the world fixture's), for the conformance summary."""
+def _bench_setting(item: pytest.Item, name: str, default: str) -> str:
+    """The DTU target or dialect a test ran with (the world fixture's parameter, else its
+    world marker), for the conformance summary."""
     callspec = getattr(item, "callspec", None)
     param = callspec.params.get("world") if callspec else None
-    if isinstance(param, dict) and "target" in param:
-        return param["target"]
+    if isinstance(param, dict) and name in param:
+        return param[name]
     marker = item.get_closest_marker("world")
-    return marker.kwargs.get("target", "reference") if marker else "reference"
+    return marker.kwargs.get(name, default) if marker else default
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

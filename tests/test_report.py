@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from robot.run import run as run_robot
 
-from dtulab import __version__, chromium, cli, report
+from dtulab import __version__, chromium, cli, identity, report
 
 ROOT = Path(__file__).resolve().parents[1]
 DTULAB_RESOURCE = ROOT / "robot" / "resources" / "dtulab.resource"
@@ -27,6 +27,39 @@ Unsupported Here
     [Tags]    R-LED-1    needs-leds
     Skip    unsupported on serial: its LEDs cannot be observed
 """
+
+# a serial run in another AT dialect: what the dialect cannot express is skipped with
+# dialects.DialectUnsupported's message; only a skip counts so, never a failure
+DIALECT_SUITE = """*** Test Cases ***
+Passes In The Dialect
+    [Tags]    R-NET-2
+    Log    ok
+Packing Below 100 ms
+    [Tags]    R-NET-2
+    Skip    unsupported by the dialect usr-sock: UARTFT is 100..60000 ms
+Four Sockets
+    [Tags]    R-NET-1
+    Skip    unsupported by the dialect usr-sock: two sockets (A and B), not four
+LEDs
+    [Tags]    R-LED-1
+    Skip    unsupported on serial: its LEDs cannot be observed
+Saved Settings Survive A Power Cut
+    [Tags]    R-AT-7
+    Skip    unsupported on serial: its supply cannot be switched
+Saved Settings Survive A Restart
+    [Tags]    R-AT-7
+    Skip    unsupported by the dialect usr-sock: AT+S saves and restarts
+A Failure That Names The Dialect
+    [Tags]    R-SMS-1
+    Fail    unsupported by the dialect usr-sock: but failed, not skipped
+"""
+
+# the device of that run, as its first bench would have read it
+USR_SOCK_IDENTITY = {
+    "target": "serial", "dialect": "usr-sock", "version": "V1.0.5", "imei": "866262034567891",
+    "iccid": "89860012345678901234", "firmware": None, "firmware_sha256": None,
+    "read_at": "2020-01-02T03:04:05+00:00",
+}  # fmt: skip
 
 BENCH_SUITE = f"""*** Settings ***
 Resource          {DTULAB_RESOURCE}
@@ -70,10 +103,15 @@ def robot_run(suite: str, out: Path, **options) -> None:
 @pytest.fixture(scope="module")
 def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A build/ folder as scripts/test leaves it: Robot on a real reference bench (with the
-    device's identity and a failed test's timeline) and on a serial column, pytest results
-    with their JUnit times, log and Allure attachments."""
+    device's identity and a failed test's timeline), on a serial column and on serial in the
+    usr-sock dialect (its folder's name says neither: the run's metadata does), pytest
+    results with their JUnit times, log and Allure attachments."""
     build = tmp_path_factory.mktemp("run") / "build"
     robot_run(SUITE, build / "robot" / "serial")
+    robot_run(DIALECT_SUITE, build / "robot" / "second-run",
+              metadata=["Target:serial", "Dialect:usr-sock"])  # fmt: skip
+    (build / "identity").mkdir()
+    (build / "identity" / "serial+usr-sock.json").write_text(json.dumps(USR_SOCK_IDENTITY))
     robot_run(BENCH_SUITE, build / "robot" / "reference",
               variable=[f"IDENTITY_DIR:{build / 'identity'}"])  # fmt: skip
     (build / "pytest-requirements.json").write_text(
@@ -84,6 +122,8 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
              "outcome": "skipped", "reason": "unsupported on renode: Renode not installed"},
             {"name": "tests/test_a.py::t4", "reqs": ["R-SMS-1"], "outcome": "skipped",
              "reason": "later"},
+            {"name": "tests/test_a.py::t5", "reqs": ["R-AT-2"], "dialect": "usr-sock",
+             "outcome": "skipped", "reason": "unsupported by the dialect usr-sock: no ENTM"},
         ])
     )  # fmt: skip
     (build / "logs").mkdir()
@@ -105,12 +145,11 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def made(build: Path) -> tuple[list[str], list[list[str]], Path]:
+def made(build: Path) -> tuple[report.Summary, Path]:
     behaviour = build.parent / "behaviour.md"
     behaviour.write_text(BEHAVIOUR)
     out = build / "report"
-    targets, rows = report.write(build, behaviour, out)
-    return targets, rows, out
+    return report.write(build, behaviour, out), out
 
 
 class Links(HTMLParser):
@@ -135,38 +174,70 @@ def test_requirement_text_is_read_up_to_the_next_bullet_heading_or_blank_line(tm
     assert reqs["R-AT-7"].text == "ATW saves the settings to flash; they survive power loss."
 
 
+def test_a_column_is_the_target_in_usr721_and_target_plus_dialect_in_another():
+    assert identity.column("serial", "usr721") == "serial"
+    assert identity.column("serial", "usr-sock") == "serial+usr-sock"
+    assert identity.parts("serial+usr-sock") == ("serial", "usr-sock")
+    assert identity.parts("serial") == ("serial", "usr721")
+
+
 @pytest.mark.slow  # a Robot run on a bench of its own
-def test_verdicts_per_requirement_and_target(made):
-    targets, rows, out = made
-    assert targets == ["reference", "renode", "serial"]
-    assert rows == [
-        ["R-NET-1", "pass", "not run", "pass"],
-        ["R-NET-2", "fail", "not run", "fail"],
-        ["R-LED-1", "not run", "unsupported", "unsupported"],
-        ["R-SMS-1", "not run", "not run", "not run"],
-        ["R-AT-2", "pass", "not run", "not run"],
-        ["R-AT-7", "fail", "not run", "not run"],
+def test_verdicts_per_requirement_target_and_dialect(made):
+    grid, out = made
+    # usr721's columns first, then usr-sock's (pytest's t5 ran in usr-sock on the reference)
+    assert grid.columns == ["reference", "renode", "serial", "reference+usr-sock",
+                            "serial+usr-sock"]  # fmt: skip
+    assert grid.rows == [
+        ["R-NET-1", "pass", "not run", "pass", "not run", "unsupported by dialect"],
+        # one test passed in the dialect: a pass (the packing test's reason is in the section)
+        ["R-NET-2", "fail", "not run", "fail", "not run", "pass"],
+        ["R-LED-1", "not run", "unsupported", "unsupported", "not run", "unsupported"],
+        # a failure is a failure whatever its message says
+        ["R-SMS-1", "not run", "not run", "not run", "not run", "fail"],
+        ["R-AT-2", "pass", "not run", "not run", "unsupported by dialect", "not run"],
+        # unsupported on the target and by the dialect: the dialect's verdict
+        ["R-AT-7", "fail", "not run", "not run", "not run", "unsupported by dialect"],
     ]
+    assert [grid.verdicts(c) for c in (*grid.columns, "labgrid")] == [4, 0, 2, 0, 2, 0]
     md = (out / "conformance.md").read_text()
-    assert "| R-LED-1 | not run | unsupported | unsupported |" in md
-    assert [report.verdicts(targets, rows, t) for t in (*targets, "labgrid")] == [4, 0, 2, 0]
+    assert "A column TARGET+DIALECT ran in that AT dialect, the others in usr721." in md
+    assert "| R-LED-1 | not run | unsupported | unsupported | not run | unsupported |" in md
+    assert "| R-AT-7 | fail | not run | not run | not run | unsupported by dialect |" in md
+    # and why, per column: the dialect's reasons where its verdict is the dialect's
+    why = md[md.index("Unsupported in serial+usr-sock, and why:") :]
+    assert why.splitlines()[2:5] == [
+        "- unsupported by the dialect usr-sock: two sockets (A and B), not four: R-NET-1",
+        "- unsupported on serial: its LEDs cannot be observed: R-LED-1",
+        "- unsupported by the dialect usr-sock: AT+S saves and restarts: R-AT-7",
+    ]
+    assert "UARTFT" not in md and "its supply cannot be switched" not in md
+    assert "- unsupported by the dialect usr-sock: no ENTM: R-AT-2" in md
 
 
 @pytest.mark.slow  # a Robot run on a bench of its own
-def test_the_command_fails_when_a_target_has_too_few_verdicts(made, build, capsys):
-    """scripts/test's floor: `--least serial=3` fails (serial has 2 verdicts), `=2` passes."""
+def test_the_command_fails_when_a_column_has_too_few_verdicts(made, build, capsys):
+    """scripts/test's floor: `--least serial=3` fails (serial has 2 verdicts), `=2` passes;
+    a dialect's column by its name; a column that is not there is named with those that are."""
     args = ["report", "--build", str(build), "--out", str(build / "least"),
             "--behaviour", str(build.parent / "behaviour.md")]  # fmt: skip
-    assert cli.main([*args, "--least", "serial=2", "--least", "reference=4"]) == 0
+    assert cli.main([*args, "--least", "serial=2", "--least", "reference=4",
+                     "--least", "serial+usr-sock=2"]) == 0  # fmt: skip
     assert cli.main([*args, "--least", "serial=3"]) == 1
     assert "report: serial: 2 of 6 requirements have a verdict, fewer than 3" in (
         capsys.readouterr().err
     )
+    assert cli.main([*args, "--least", "serial+usr-sock=3", "--least", "qemu+usr-sock=1"]) == 1
+    err = capsys.readouterr().err
+    assert "report: serial+usr-sock: 2 of 6 requirements have a verdict, fewer than 3\n" in err
+    assert (
+        "report: qemu+usr-sock: 0 of 6 requirements have a verdict, fewer than 1 (no such"
+        " column: reference, renode, serial, reference+usr-sock, serial+usr-sock)"
+    ) in err
 
 
 @pytest.mark.slow  # a Robot run on a bench of its own
 def test_the_page_says_what_was_tested_how_and_with_what_outcome(made, build):
-    _, _, out = made
+    _, out = made
     page = (out / "conformance.html").read_text()
     # the header: dtulab's version, when the tests ran (JUnit and Robot times), what was read
     assert f"<th>dtulab</th><td>{__version__}</td>" in page
@@ -174,13 +245,30 @@ def test_the_page_says_what_was_tested_how_and_with_what_outcome(made, build):
     assert "build/robot/reference/output.xml" in page and "build/identity" in page
     # each requirement's text beside its ID, in the summary and in each target's section
     text = "Serial data is buffered while a socket is down. Interpretation: beyond 15 KB"
-    assert page.count(text) == 1 + 3
+    assert page.count(text) == 1 + 5
     # the device as the bench read it on the reference target; none where no bench ran
     section = page[page.index('id="target-reference"') : page.index('id="target-renode"')]
     assert "dtulab-reference 0.1.0 (usr721)" in section  # the AT+CIVER? reply
     assert "866262034567891" in section  # the IMEI (AT+CGSN)
     assert 'ICCID</th><td class="mono">not read: no usr721 command gives it' in section
-    assert "not read: no bench on this target came online" in page
+    serial = page[page.index('id="target-serial"') : page.index('id="target-reference+usr')]
+    assert "<h2>Target: serial, dialect: usr721</h2>" in serial
+    assert "not read: no bench on this target came online" in serial
+    # the same target in another dialect: a section of its own, with its own device
+    dialect = page[page.index('id="target-serial+usr-sock"') :]
+    assert "<h2>Target: serial, dialect: usr-sock</h2>" in dialect
+    assert '<td class="mono">V1.0.5</td>' in dialect and "V1.0.5" not in serial
+    assert "build/robot/second-run/output.xml" in page
+    assert "<b>1 pass, 1 fail, 2 unsupported by dialect, 1 unsupported, 1 not run</b>" in dialect
+    assert (
+        '<li class="by-dialect-test">unsupported by dialect: robot Suite.Packing Below 100 ms'
+        in dialect
+    )
+    assert "unsupported by the dialect usr-sock: UARTFT is 100..60000 ms" in dialect
+    assert (
+        "<li>unsupported by the dialect usr-sock: AT+S saves and restarts: R-AT-7</li>" in dialect
+    )
+    assert '<a href="#serial+usr-sock-R-AT-7">unsupported by dialect</a>' in page
     # the tests behind each verdict, failures with their message, unsupported with the reason
     assert "failed: robot Suite.Fails" in page and "the server got nothing" in page
     assert "unsupported on serial: its LEDs cannot be observed" in page
@@ -212,24 +300,27 @@ def test_a_real_browser_shows_the_report_and_prints_it(made):
     page per target section after the summary."""
     if chromium.find() is None:
         pytest.fail("chromium not found on PATH: scripts/setup installs Debian's chromium")
-    _, _, out = made
+    _, out = made
     page = out / "conformance.html"
     dom = chromium.dump_dom(page)
     assert "<h1>Conformance report</h1>" in dom
     assert "ATW saves the settings to flash; they survive power loss." in dom
-    assert dom.count('<span class="v fail">fail</span>') == 2 + 1  # reference: 2, serial: 1
-    assert dom.count('<span class="v unsupported">unsupported</span>') == 2
+    # reference: 2, serial: 1, serial+usr-sock: 1
+    assert dom.count('<span class="v fail">fail</span>') == 2 + 1 + 1
+    assert dom.count('<span class="v unsupported">unsupported</span>') == 3
+    by_dialect = '<span class="v unsupported-by-dialect">unsupported by dialect</span>'
+    assert dom.count(by_dialect) == 1 + 2
     pdf = out / "conformance.pdf"
     chromium.print_pdf(page, pdf)
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 10_000
     pages = len(re.findall(rb"/Type\s*/Page\b", data))
-    assert pages >= 1 + 3  # the summary, then each target from a new page
+    assert pages >= 1 + 5  # the summary, then each column from a new page
 
 
 @pytest.mark.slow  # a Robot run on a bench of its own
 def test_the_pdf_is_skipped_with_the_reason_where_chromium_is_missing(made, monkeypatch):
-    _, _, out = made
+    _, out = made
     monkeypatch.setenv("PATH", str(out))  # a PATH with no chromium on it
     line = report.pdf(out / "conformance.html")
     assert line.startswith("PDF skipped: chromium not found (scripts/setup installs it)")

@@ -3,7 +3,9 @@
 The suites wait far more than they compute (a DTU's timers, a modem's
 replies, an emulator starting), so they run at the same time: pytest with
 pytest-xdist workers, the Robot suites on each target with pabot, the serial
-target against several devices (``dtulab run`` on ptys) at once. First the
+target against several devices (``dtulab run`` on ptys) at once, and the
+reference and serial targets once more in the usr-sock dialect (the reference
+DTU speaking it, docs/dialects/usr-sock.md). First the
 firmware images are built (the qemu jobs need them); then the checks (ruff,
 ruff format, robocop, mypy, the contract's generated files are up to date, the
 firmware's host unit tests) and the suites run together; then ``dtulab report``
@@ -32,7 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dtulab.labrig import devices, lab
+from dtulab import labrig
+from dtulab.identity import DEFAULT_DIALECT, column
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
@@ -43,22 +46,35 @@ PYTEST_WORKERS = 6
 ROBOT_PROCESSES = 3  # pabot runs a robot process per suite, this many at a time
 SERIAL_DEVICES = 3  # `dtulab run` processes the serial target's suites share out
 LABGRID_PLACES = 3  # labgrid places (devices) the labgrid target's suites share out
-# requirements (of 27) each target must give a verdict on, or the report job fails: every one
-# on the modelled targets; on labgrid all but what a real modem hides (R-HB-3's failing sends)
-LEAST_VERDICTS = {"reference": 27, "qemu": 27, "labgrid": 24}
+DIALECT_PROCESSES = 2  # the usr-sock runs (robot processes, and devices for serial): a second
+# look at the same targets, so fewer beside the others
+# requirements (of 27) each column (identity.column: a target, TARGET+DIALECT in another
+# dialect) must give a verdict on, or the report job fails: every one on the modelled targets;
+# on labgrid all but what a real modem hides (R-HB-3's failing sends); in usr-sock all but
+# what the family cannot express (R-NET-1's four sockets, R-NET-5's packing lengths outside
+# 100..1000), on serial also what the serial target cannot observe (18 of 27 in usr721)
+LEAST_VERDICTS = {
+    "reference": 27,
+    "qemu": 27,
+    "labgrid": 24,
+    "reference+usr-sock": 25,
+    "serial+usr-sock": 16,
+}
 ALLURE = BUILD / "allure-results"
 IDENTITY = BUILD / "identity"  # each target's device as the bench read it (dtulab/identity.py)
 
 
 @dataclass
 class Job:
-    """One command of the run; ``devices`` > 0 starts that many DTUs on ptys for it first,
-    ``places`` > 0 that many behind a labgrid coordinator (dtulab/labrig.py)."""
+    """One command of the run; ``devices`` > 0 starts that many DTUs on ptys for it first
+    (``dtulab run`` with ``device_args``), ``places`` > 0 that many behind a labgrid
+    coordinator (dtulab/labrig.py)."""
 
     name: str
     argv: list[str]
     cwd: Path = ROOT
     devices: int = 0
+    device_args: tuple[str, ...] = ()
     places: int = 0
     env: dict[str, str] = field(default_factory=dict)  # beside the caller's environment
     code: int | None = None
@@ -69,19 +85,30 @@ class Job:
         self.log = LOGS / f"{self.name}.log"
 
 
-def robot(target: str, *extra: str, processes: int = ROBOT_PROCESSES) -> Job:
-    """The Robot suites on one target with pabot, in a folder of its own (pabot keeps its
-    bookkeeping file in the working directory, so two pabot runs must not share one)."""
-    out = BUILD / "robot" / target
+def robot(
+    target: str,
+    dialect: str = DEFAULT_DIALECT,
+    processes: int = ROBOT_PROCESSES,
+    devices: int = 0,
+    device_args: tuple[str, ...] = (),
+    places: int = 0,
+) -> Job:
+    """The Robot suites on one target in one AT dialect with pabot, in a folder of its own
+    named after the report's column (pabot keeps its bookkeeping file in the working
+    directory, so two pabot runs must not share one); the run's metadata tells the report
+    the target and dialect."""
+    out = BUILD / "robot" / column(target, dialect)
     return Job(
-        f"robot-{target}",
+        f"robot-{target}" + ("" if dialect == DEFAULT_DIALECT else f"-{dialect}"),
         [
             str(BIN / "pabot"), "--no-pabotlib", "--processes", str(processes),
-            "--variable", f"TARGET:{target}", "--outputdir", str(out), "--xunit", "xunit.xml",
+            "--variable", f"TARGET:{target}", "--variable", f"DIALECT:{dialect}",
+            "--metadata", f"Target:{target}", "--metadata", f"Dialect:{dialect}",
+            "--outputdir", str(out), "--xunit", "xunit.xml",
             "--listener", f"allure_robotframework:{ALLURE}",
-            "--variable", f"IDENTITY_DIR:{IDENTITY}", *extra, str(ROOT / "robot" / "suites"),
+            "--variable", f"IDENTITY_DIR:{IDENTITY}", str(ROOT / "robot" / "suites"),
         ],
-        cwd=out,
+        cwd=out, devices=devices, device_args=device_args, places=places,
     )  # fmt: skip
 
 
@@ -122,13 +149,23 @@ def plan(quick: bool, pytest_args: list[str]) -> tuple[list[Job], list[Job]]:
         # a real DTU is driven through its port alone; here the devices are `dtulab run` on
         # ptys, one per pabot process; tests that need LEDs, power or the modelled network
         # are reported as unsupported (skipped)
-        robot("serial", processes=SERIAL_DEVICES),
+        robot("serial", processes=SERIAL_DEVICES, devices=SERIAL_DEVICES),
         # a lab's DTUs through labgrid: `dtulab run --io` devices behind ser2net, a real
         # coordinator and exporter, a place each; each test takes a free place
-        robot("labgrid", processes=LABGRID_PLACES),
+        robot("labgrid", processes=LABGRID_PLACES, places=LABGRID_PLACES),
+        # the same suites through the usr-sock adapter: against the reference speaking it,
+        # and against `dtulab run --dialect usr-sock` devices on ptys, as a third-party DTU of
+        # that family would be driven; what the family cannot express is skipped as
+        # "unsupported by the dialect usr-sock"
+        robot("reference", "usr-sock", processes=DIALECT_PROCESSES),
+        robot(
+            "serial",
+            "usr-sock",
+            processes=DIALECT_PROCESSES,
+            devices=DIALECT_PROCESSES,
+            device_args=("--dialect", "usr-sock"),
+        ),
     ]
-    suites[-2].devices = SERIAL_DEVICES
-    suites[-1].places = LABGRID_PLACES
     return first, suites
 
 
@@ -137,10 +174,11 @@ def job_devices(job: Job) -> Iterator[list[str]]:
     """The Robot variables that name the job's devices, running while the job runs: PORT
     for the serial target's ptys, LG_ENV for the labgrid target's places."""
     if job.places:
-        with lab([()] * job.places, LOGS / f"{job.name}-rig") as rig:
+        with labrig.lab([()] * job.places, LOGS / f"{job.name}-rig") as rig:
             yield ["--variable", f"LG_ENV:{','.join(map(str, rig.env_files))}"]
     elif job.devices:
-        with devices([()] * job.devices, LOGS, name=f"{job.name}-device") as found:
+        kinds = [job.device_args] * job.devices
+        with labrig.devices(kinds, LOGS, name=f"{job.name}-device") as found:
             yield ["--variable", f"PORT:{','.join(d.port for d in found)}"]
     else:
         yield []
@@ -196,7 +234,7 @@ def run_all(jobs: list[Job]) -> None:
 
 def report(job: Job) -> None:
     verdict = "ok" if job.code == 0 else f"FAILED (exit {job.code})"
-    print(f"== {job.name:15} {verdict:18} {job.seconds:6.1f} s   {job.log.relative_to(ROOT)}")
+    print(f"== {job.name:24} {verdict:18} {job.seconds:6.1f} s   {job.log.relative_to(ROOT)}")
     if job.code != 0:
         lines = job.log.read_text(errors="replace").splitlines()
         print("\n".join(f"   | {line}" for line in lines[-80:]), flush=True)
@@ -231,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     run_all(rest)
     jobs = first + rest
     if not args.quick:
-        floors = [f"--least={target}={n}" for target, n in LEAST_VERDICTS.items()]
+        floors = [f"--least={column}={n}" for column, n in LEAST_VERDICTS.items()]
         conformance = Job("report", [str(BIN / "dtulab"), "report", *floors])
         run_all([conformance])
         print(conformance.log.read_text(errors="replace"), end="")

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from dataclasses import asdict
 
 import pytest
 
@@ -40,3 +41,21 @@ def test_a_file_that_is_no_identity_record_is_one_clear_error(tmp_path):
     (tmp_path / "qemu.json").write_text('{"target": "qemu"}')
     with pytest.raises(ValueError, match=r"qemu\.json: not an identity record"):
         identity.load(tmp_path)
+
+
+@pytest.mark.world(servers=[ServerConfig("dc1")], dialect="usr-sock")
+def test_a_run_in_another_dialect_records_its_device_apart(world, dtu, tmp_path):
+    """The reference speaking usr-sock: its record is the column reference+usr-sock's, beside
+    (not instead of) the usr721 run's reference.json, with what usr-sock's commands give."""
+    usr721 = identity.Identity("reference", "usr721", "v", None, None, None, None, "then")
+    (tmp_path / "reference.json").write_text(json.dumps(asdict(usr721)))
+    written = identity.record(tmp_path, world, dialect("usr-sock", dtu))
+    assert written == tmp_path / "reference+usr-sock.json"
+    found = identity.load(tmp_path)
+    assert set(found) == {"reference", "reference+usr-sock"}
+    assert found["reference"] == usr721
+    read = found["reference+usr-sock"]
+    assert (read.target, read.dialect) == ("reference", "usr-sock")
+    assert read.version is not None and "(usr-sock)" in read.version  # AT+VER
+    assert read.imei == world.modem.identity.imei  # AT+IMEI
+    assert read.iccid == world.modem.identity.iccid  # AT+ICCID: usr-sock has one

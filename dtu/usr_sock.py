@@ -132,7 +132,7 @@ def value(cmd: Command) -> str | None:
     if cmd.kind in (Kind.READ, Kind.EXEC) and not cmd.raw:
         return None
     form(cmd, Kind.SET)
-    (v,) = args(cmd, 1)
+    (v,) = args(cmd, 1) if cmd.raw.strip() else [""]
     return v.strip()
 
 

@@ -247,6 +247,9 @@ class UsrSock(Dialect):
         self.host.at_ok(f"AT+HEARTEN={'ON' if interval else 'OFF'}")
 
     def set_registration(self, data: bytes, when: str, kind: str) -> None:
+        if kind.upper() == "USER" and not data:
+            self.host.at_ok("AT+REGEN=OFF")  # no user data: no registration (as usr721)
+            return
         self.host.at_ok(f"AT+REGTP={kind.upper()}")
         self.host.at_ok(f"AT+REGDT={data.hex().upper()}")
         self.host.at_ok(f"AT+REGSND={when.upper()}")

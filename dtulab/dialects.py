@@ -259,7 +259,7 @@ class UsrSock(Dialect):
         letter = self._socket(n)
         self.host.at_ok(f"AT+SOCK{letter}SL={'SHORT' if short else 'LONG'}")
         if short:
-            self.host.at_ok(f"AT+SOCK{letter}TO={idle}")
+            self.host.at_ok(f"AT+SHOR{letter}TO={idle}")
 
     def set_packing(self, time_ms: int, length: int) -> None:
         for what, value, (low, high) in (

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from typing import ClassVar, NamedTuple
+from urllib.parse import urlsplit
 
 from dtulab.host import DtuHost, ExpectTimeout
 from dtulab.platforms.base import Unsupported
@@ -213,6 +214,7 @@ class UsrSock(Dialect):
     restarts; the escape's guard time is the packing interval."""
 
     name = "usr-sock"
+    default_password = "usr.cn#"  # AT+CMDPW: the whole prefix
     PACK_TIME_MS = (100, 60000)  # AT+UARTFT
     PACK_LEN = (100, 1000)  # AT+UARTFL
 
@@ -245,6 +247,9 @@ class UsrSock(Dialect):
         self.host.at_ok(f"AT+HEARTEN={'ON' if interval else 'OFF'}")
 
     def set_registration(self, data: bytes, when: str, kind: str) -> None:
+        if kind.upper() == "USER" and not data:
+            self.host.at_ok("AT+REGEN=OFF")  # no user data: no registration (as usr721)
+            return
         self.host.at_ok(f"AT+REGTP={kind.upper()}")
         self.host.at_ok(f"AT+REGDT={data.hex().upper()}")
         self.host.at_ok(f"AT+REGSND={when.upper()}")
@@ -254,7 +259,7 @@ class UsrSock(Dialect):
         letter = self._socket(n)
         self.host.at_ok(f"AT+SOCK{letter}SL={'SHORT' if short else 'LONG'}")
         if short:
-            self.host.at_ok(f"AT+SOCK{letter}TO={idle}")
+            self.host.at_ok(f"AT+SHOR{letter}TO={idle}")
 
     def set_packing(self, time_ms: int, length: int) -> None:
         for what, value, (low, high) in (
@@ -268,6 +273,49 @@ class UsrSock(Dialect):
         self.host.at_ok(f"AT+UARTFT={time_ms}")
         self.host.at_ok(f"AT+UARTFL={length}")
         self.pack_ms = time_ms
+
+    def set_work_mode(self, mode: str) -> None:
+        modes = {"NET": "NET", "HTTPD": "HTTPD", "SMS": "SMS", "AT": "CMD"}
+        if mode.upper() not in modes:
+            raise DialectUnsupported(self.name, f"the {mode} work mode: AT+WKMOD has no such mode")
+        self.host.at_ok(f"AT+WKMOD={modes[mode.upper()]}")
+
+    def set_sms_number(self, number: str) -> None:
+        self.host.at_ok(f"AT+DSTNUM={number}")
+
+    def set_remote_at(self, channel: str, on: bool) -> None:
+        if channel == "sms":
+            if not on:
+                raise DialectUnsupported(
+                    self.name, "no command of the family switches SMS AT commands off"
+                )
+            return  # always on
+        self.host.at_ok(
+            f"AT+{ {'serial': 'UATEN', 'network': 'NATEN'}[channel] }={'ON' if on else 'OFF'}"
+        )
+
+    def set_password(self, old: str, new: str) -> None:
+        self.host.at_ok(f"AT+CMDPW={new}")  # the family does not ask for the old one
+
+    def set_http(self, method: str, url: str, headers: str) -> None:
+        parts = urlsplit(url)
+        self.host.at_ok(f"AT+HTPSV={parts.hostname},{parts.port or 80}")
+        if parts.query:
+            raise DialectUnsupported(self.name, "a URL with a query: '?' is AT+HTPURL's operator")
+        self.host.at_ok(f"AT+HTPURL={parts.path or '/'}")
+        self.host.at_ok(f"AT+HTPTP={method.upper()}")
+        self.host.at_ok(f"AT+HTPHD={headers}")
+
+    def set_boot_message(self, text: str) -> None:
+        self.host.at_ok(f"AT+STMSG={text}")
+
+    def restart(self, timeout: float) -> None:
+        self.host.at_ok("AT+Z")
+        time.sleep(1.0)  # the restart follows the OK
+        self.wait_online(timeout)
+
+    def password_line(self, command: str, password: str | None = None) -> str:
+        return f"{password or self.default_password}{command}"
 
     def save_settings(self) -> None:
         """``AT+S`` saves and restarts: back in command mode once the DTU is up again."""

@@ -460,11 +460,30 @@ setting(
     lambda st: st.http_method,
     lambda st, v: setattr(st, "http_method", choice(v, *C.HTTP_METHOD_CHOICES)),
 )
-setting(
-    "HTPHD",
-    lambda st: st.http_headers,
-    lambda st, v: setattr(st, "http_headers", printable(v, C.HTTP_HEADERS_MAX_LEN)),
-)
+ESCAPES = {"=": "[3D]", ",": "[2C]", "?": "[3F]", "\r": "[0D]", "\n": "[0A]"}  # G786 p.45
+
+
+def unescape(text: str) -> str:
+    """A parameter with the G786 escapes of its special characters decoded."""
+    for char, code in ESCAPES.items():
+        text = re.sub(re.escape(code), char, text, flags=re.IGNORECASE)
+    return text
+
+
+def escape(text: str) -> str:
+    return "".join(ESCAPES.get(c, c) for c in text)
+
+
+def _htphd(st: Settings, v: str) -> None:
+    headers = unescape(v)  # header lines are joined by [0D][0A]
+    if len(headers) > C.HTTP_HEADERS_MAX_LEN or any(
+        ord(c) < 32 for c in headers if c not in "\r\n"
+    ):
+        raise Refused()
+    st.http_headers = headers
+
+
+setting("HTPHD", lambda st: escape(st.http_headers), _htphd)
 
 
 # -- boot message, restart timer -------------------------------------------------------------

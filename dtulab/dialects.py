@@ -2,10 +2,15 @@
 turned into the commands one dialect speaks (used by the Robot keywords and the bench).
 
 The Robot keywords say *what* to set up (``Configure Socket``, ``Set Heartbeat``,
-``Save Settings``, ``Enter Command Mode``); an adapter says *how* on one family
-of DTUs. ``usr721`` (docs/usr721.md) is the first; a third-party DTU with
-another AT set gets its own subclass, registered by name with ``@register``,
-and runs the same suites with ``--variable DIALECT:<name>``.
+``Save Settings``, ``Enter Command Mode``, ``Set Work Mode``); an adapter says
+*how* on one family of DTUs. ``usr721`` (docs/usr721.md) is the first; a
+third-party DTU with another AT set gets its own subclass, registered by name
+with ``@register``, and runs the same suites with ``--variable DIALECT:<name>``.
+The few command lines a test sends itself (through the password paths: serial,
+network, SMS) come from the adapter's table too (``command``, ``reply``), so a
+suite names an operation (``sms number?``), never a dialect's syntax. A
+requirement the dialect cannot express raises ``DialectUnsupported``: the test
+is skipped as unsupported, never passed or failed.
 
 An adapter drives the DTU only through a ``DtuHost`` (dtulab/host.py): it
 writes to the RS232 port and reads the replies, nothing else.
@@ -13,13 +18,26 @@ writes to the RS232 port and reads the replies, nothing else.
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Sequence
-from typing import ClassVar, NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import ClassVar, NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
+from dtulab.dtu.usr_sock import escape
 from dtulab.host import DtuHost, ExpectTimeout
 from dtulab.platforms.base import Unsupported
+
+# The work modes of docs/behaviour.md R-MODE-1, by the names the keywords use.
+WORK_MODES = ("NET", "FTP", "AT", "HTTPD", "SMS")
+# Where a password command may come from (R-AT-3, R-AT-4, R-AT-5).
+CHANNELS = ("serial", "network", "sms")
+
+# A reply line as the adapter's table gives it: the exact text, or a pattern the whole
+# line matches (where the DTU's answer is not known in advance, e.g. its version).
+Reply = str | re.Pattern[str]
+
+T = TypeVar("T")
 
 DIALECTS: dict[str, type[Dialect]] = {}
 
@@ -36,6 +54,15 @@ def dialect(name: str, host: DtuHost) -> Dialect:
     except KeyError:
         known = ", ".join(sorted(DIALECTS))
         raise ValueError(f"unknown AT dialect '{name}': expected one of {known}") from None
+
+
+class DialectUnsupported(Unsupported):
+    """A requirement the dialect's commands cannot express (the message says why): skipped in
+    Robot and counted "unsupported" by the report, like a capability a target lacks."""
+
+    def __init__(self, dialect: str, reason: str) -> None:
+        super().__init__(dialect, reason)
+        self.args = (f"unsupported by the dialect {dialect}: {reason}",)
 
 
 class DeviceIdentity(NamedTuple):
@@ -59,6 +86,7 @@ class Dialect:
     """One AT dialect. Every method runs in command mode unless it says otherwise."""
 
     name: ClassVar[str]
+    pack_len_max: ClassVar[int]  # the longest serial packet it can be set to (set_packing)
 
     def __init__(self, host: DtuHost) -> None:
         self.host = host
@@ -89,6 +117,74 @@ class Dialect:
     def save_settings(self) -> None:
         raise NotImplementedError
 
+    def set_work_mode(self, mode: str) -> None:
+        """The work mode after ``leave_command_mode``: one of ``WORK_MODES`` (R-MODE-1)."""
+        raise NotImplementedError
+
+    def set_sms_number(self, number: str) -> None:
+        """Where SMS passthrough sends serial data (R-SMS-1)."""
+        raise NotImplementedError
+
+    def set_remote_at(self, channel: str, on: bool) -> None:
+        """Password commands on ``channel`` (one of ``CHANNELS``) on or off (R-AT-3..5)."""
+        raise NotImplementedError
+
+    def set_password(self, old: str, new: str) -> bool:
+        """Change the password of the password commands from ``old`` to ``new``; ``False``,
+        and nothing changed, when the DTU refuses (``old`` is not its password)."""
+        raise NotImplementedError
+
+    def set_http(self, method: str, url: str, headers: Sequence[str]) -> None:
+        """HTTPD client mode's request: GET or POST to ``url`` with ``headers``
+        (``Name: value`` lines) (R-HTTP-1)."""
+        raise NotImplementedError
+
+    def set_boot_message(self, text: str) -> None:
+        """What the DTU writes on the serial port when it boots (empty: nothing)."""
+        raise NotImplementedError
+
+    def settings_dump(self) -> list[str]:
+        """Every setting the DTU shows, as the reply lines of its queries (result codes left
+        out): two dumps are equal when the settings are."""
+        raise NotImplementedError
+
+    def restart(self, timeout: float) -> None:
+        """Restart the DTU (settings not saved are lost); returns once it is online again,
+        in its work mode."""
+        raise NotImplementedError
+
+    # -- the lines a test sends itself ------------------------------------------------
+    # The factory password of the password commands (``password_line``).
+    default_password: ClassVar[str]
+    # op → the command line (``command``), op → the reply line (``reply``): only the ops the
+    # suites send themselves through the password paths; each takes the op's arguments.
+    commands: ClassVar[Mapping[str, Callable[..., str]]] = {}
+    replies: ClassVar[Mapping[str, Callable[..., Reply]]] = {}
+
+    def password_line(self, command: str, password: str | None = None) -> str:
+        """The line a host, server or SMS sends to run ``command`` without command mode, with
+        ``password`` (default: ``default_password``)."""
+        raise NotImplementedError
+
+    def command(self, op: str, *args: str) -> str:
+        """The command line of ``op`` (``version``, ``mode?``, ``set mode``, ``sms number?``,
+        ``set sms number``) with ``args``."""
+        return self._lookup(self.commands, "command", op)(*args)
+
+    def reply(self, op: str, *args: str) -> Reply:
+        """The reply line the DTU gives for ``op`` with ``args`` (before the final ``OK``),
+        or for a situation (``wrong password``: a password command with a wrong password)."""
+        return self._lookup(self.replies, "reply", op)(*args)
+
+    def _lookup(self, table: Mapping[str, T], what: str, op: str) -> T:
+        try:
+            return table[op]
+        except KeyError:
+            known = ", ".join(sorted(table))
+            raise ValueError(
+                f"the dialect {self.name} has no {what} '{op}' (known: {known})"
+            ) from None
+
     def provision(self, sockets: Sequence[SocketDestination], timeout: float = 10.0) -> None:
         """From transparent mode: set up and enable ``sockets``, save, and go back (what a
         bench file's sockets ask for at start, ``World.provision``)."""
@@ -111,11 +207,50 @@ class Dialect:
         raise NotImplementedError
 
 
+# usr721's AT+CIMOD numbers of the work modes (docs/behaviour.md, "Modes").
+CIMOD = {"NET": 0, "FTP": 1, "AT": 2, "HTTPD": 3, "SMS": 4}
+# Every setting usr721 shows: the AT+CIPSCONT? dump and the queries it leaves out.
+SETTINGS_QUERIES = (
+    "AT+CIPSCONT?",
+    "AT+CISOCLINK?",
+    "AT+ICF?",
+    "AT+CIPR?",
+    "AT+CIHTTP?",
+    "AT+CIFTP?",
+    "AT+CISMSAT?",
+    "AT+CIRINGSTA?",
+    "AT+CIMODID?",
+)
+
+
+def _cimod(mode: str) -> int:
+    try:
+        return CIMOD[mode.upper()]
+    except KeyError:
+        raise ValueError(f"work mode: expected one of {', '.join(CIMOD)}, not '{mode}'") from None
+
+
 @register
 class Usr721(Dialect):
     """The USR-GPRS232-721 dialect (docs/usr721.md), as the reference DTU speaks it."""
 
     name = "usr721"
+    pack_len_max = 1460  # AT+CIPCFG's LEN (dtulab/contract/usr721.toml)
+    default_password = "usr.cn"  # AT+CIPSW's factory value (docs/usr721.md)
+
+    commands: ClassVar[Mapping[str, Callable[..., str]]] = {
+        "version": lambda: "AT+CIVER?",
+        "mode?": lambda: "AT+CIMOD?",
+        "set mode": lambda mode: f"AT+CIMOD={_cimod(mode)}",
+        "sms number?": lambda: "AT+CIPNUM?",
+        "set sms number": lambda number: f"AT+CIPNUM={number}",
+    }
+    replies: ClassVar[Mapping[str, Callable[..., Reply]]] = {
+        "version": lambda: re.compile(r"\+CIVER: \S[^\r\n]*"),
+        "mode?": lambda mode: f"+CIMOD: {_cimod(mode)}",
+        "sms number?": lambda number: f"+CIPNUM: {number}",
+        "wrong password": lambda: "ERROR",  # network and SMS; on serial it is data (R-AT-3)
+    }
 
     def enter_command_mode(self, timeout: float) -> None:
         self.host.enter_command_mode(timeout)  # silence, +++, a, a, +ok (manual 3.1.1)
@@ -154,6 +289,40 @@ class Usr721(Dialect):
     def save_settings(self) -> None:
         self.host.at_ok("ATW")
 
+    def set_work_mode(self, mode: str) -> None:
+        self.host.at_ok(self.command("set mode", mode))
+
+    def set_sms_number(self, number: str) -> None:
+        self.host.at_ok(self.command("set sms number", number))
+
+    def set_remote_at(self, channel: str, on: bool) -> None:
+        switch = {"serial": "CICOMAT", "network": "CINETAT", "sms": "CISMSAT"}[channel]
+        self.host.at_ok(f"AT+{switch}={int(on)}")
+
+    def set_password(self, old: str, new: str) -> bool:
+        reply = self.host.at(f'AT+CIPSW="{old}","{new}"')
+        if reply[-1:] not in (["OK"], ["ERROR"]):
+            raise AssertionError(f"AT+CIPSW: expected OK or ERROR, got {reply}")
+        return reply[-1] == "OK"
+
+    def set_http(self, method: str, url: str, headers: Sequence[str]) -> None:
+        line = f'AT+CIHTTP={method.upper()},"{url}"'
+        if headers:
+            line += ',"' + "\\r\\n".join(headers) + '"'  # lines apart by the typed escape \r\n
+        self.host.at_ok(line)
+
+    def set_boot_message(self, text: str) -> None:
+        self.host.at_ok(f'AT+CIMODID="{text}"')
+
+    def settings_dump(self) -> list[str]:
+        return [line for query in SETTINGS_QUERIES for line in self.host.at_ok(query)]
+
+    def restart(self, timeout: float) -> None:
+        self._restart("AT+CIRESET", timeout)
+
+    def password_line(self, command: str, password: str | None = None) -> str:
+        return f"{self.default_password if password is None else password}#{command}"
+
     def wait_online(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while True:
@@ -191,20 +360,40 @@ class Usr721(Dialect):
         self.host.write("\rAT+ENTM\r")
         self.host.wait_silence(0.3)
         self.host.enter_command_mode()
-        self.host.write("AT+CIRELOAD\r")
-        self.host.expect("OK")
+        self._restart("AT+CIRELOAD", timeout)
+
+    def _restart(self, command: str, timeout: float) -> None:
+        """In command mode: ``command``, whose OK a restart follows; back once online."""
+        self.host.at_ok(command)
         time.sleep(1.0)  # the restart follows the OK; let it begin before asking again
         self.wait_online(timeout)
 
 
-class DialectUnsupported(Unsupported):
-    """A requirement the DTU's dialect cannot express: not passed, not failed (the message
-    says which dialect and why)."""
+WKMOD = {"NET": "NET", "HTTPD": "HTTPD", "SMS": "SMS", "AT": "CMD"}  # usr-sock's work modes
 
-    def __init__(self, dialect: str, reason: str) -> None:
-        Exception.__init__(self, f"unsupported by the dialect {dialect}: {reason}")
-        self.target = dialect
-        self.reason = reason
+
+def _wkmod(mode: str) -> str:
+    if mode.upper() not in WKMOD:
+        raise DialectUnsupported("usr-sock", f"the {mode} work mode: AT+WKMOD has no such mode")
+    return WKMOD[mode.upper()]
+
+
+def _wrong_password() -> Reply:
+    raise DialectUnsupported(
+        "usr-sock", "a wrong password is not a command but data (docs/dialects/usr-sock.md)"
+    )
+
+
+# Every setting usr-sock shows, one query each (docs/dialects/usr-sock.md).
+SOCK_QUERIES = (
+    *(f"SOCK{x}{q}" for x in "AB" for q in ("", "EN", "SL")),
+    "SHORATO",
+    "SHORBTO",
+    *(f"REG{q}" for q in ("EN", "TP", "DT", "SND")),
+    *(f"HEART{q}" for q in ("EN", "DT", "SND", "TM")),
+    *("WKMOD", "UART", "UARTFT", "UARTFL", "CMDPW", "UATEN", "NATEN", "APN", "DSTNUM"),
+    *("HTPTP", "HTPSV", "HTPURL", "HTPHD", "STMSG", "RSTIM"),
+)
 
 
 @register
@@ -214,7 +403,22 @@ class UsrSock(Dialect):
     restarts; the escape's guard time is the packing interval."""
 
     name = "usr-sock"
+    pack_len_max = 1000  # AT+UARTFL
     default_password = "usr.cn#"  # AT+CMDPW: the whole prefix
+
+    commands: ClassVar[Mapping[str, Callable[..., str]]] = {
+        "version": lambda: "AT+VER",
+        "mode?": lambda: "AT+WKMOD?",
+        "set mode": lambda mode: f"AT+WKMOD={_wkmod(mode)}",
+        "sms number?": lambda: "AT+DSTNUM?",
+        "set sms number": lambda number: f"AT+DSTNUM={number}",
+    }
+    replies: ClassVar[Mapping[str, Callable[..., Reply]]] = {
+        "version": lambda: re.compile(r"\+VER:\S[^\r\n]*"),
+        "mode?": lambda mode: f"+WKMOD:{_wkmod(mode)}",
+        "sms number?": lambda number: f"+DSTNUM:{number}",
+        "wrong password": _wrong_password,
+    }
     PACK_TIME_MS = (100, 60000)  # AT+UARTFT
     PACK_LEN = (100, 1000)  # AT+UARTFL
 
@@ -275,10 +479,7 @@ class UsrSock(Dialect):
         self.pack_ms = time_ms
 
     def set_work_mode(self, mode: str) -> None:
-        modes = {"NET": "NET", "HTTPD": "HTTPD", "SMS": "SMS", "AT": "CMD"}
-        if mode.upper() not in modes:
-            raise DialectUnsupported(self.name, f"the {mode} work mode: AT+WKMOD has no such mode")
-        self.host.at_ok(f"AT+WKMOD={modes[mode.upper()]}")
+        self.host.at_ok(f"AT+WKMOD={_wkmod(mode)}")
 
     def set_sms_number(self, number: str) -> None:
         self.host.at_ok(f"AT+DSTNUM={number}")
@@ -294,17 +495,20 @@ class UsrSock(Dialect):
             f"AT+{ {'serial': 'UATEN', 'network': 'NATEN'}[channel] }={'ON' if on else 'OFF'}"
         )
 
-    def set_password(self, old: str, new: str) -> None:
-        self.host.at_ok(f"AT+CMDPW={new}")  # the family does not ask for the old one
+    def set_password(self, old: str, new: str) -> bool:
+        # AT+CMDPW does not ask for the old password: the adapter checks it first
+        if self.host.at_ok("AT+CMDPW?") != [f"+CMDPW:{old}"]:
+            return False
+        return self.host.at("AT+CMDPW=" + new) == ["OK"]
 
-    def set_http(self, method: str, url: str, headers: str) -> None:
+    def set_http(self, method: str, url: str, headers: Sequence[str]) -> None:
         parts = urlsplit(url)
         self.host.at_ok(f"AT+HTPSV={parts.hostname},{parts.port or 80}")
         if parts.query:
             raise DialectUnsupported(self.name, "a URL with a query: '?' is AT+HTPURL's operator")
         self.host.at_ok(f"AT+HTPURL={parts.path or '/'}")
         self.host.at_ok(f"AT+HTPTP={method.upper()}")
-        self.host.at_ok(f"AT+HTPHD={headers}")
+        self.host.at_ok("AT+HTPHD=" + "[0D][0A]".join(escape(h) for h in headers))
 
     def set_boot_message(self, text: str) -> None:
         self.host.at_ok(f"AT+STMSG={text}")
@@ -316,6 +520,9 @@ class UsrSock(Dialect):
 
     def password_line(self, command: str, password: str | None = None) -> str:
         return f"{password or self.default_password}{command}"
+
+    def settings_dump(self) -> list[str]:
+        return [line for query in SOCK_QUERIES for line in self.host.at_ok(f"AT+{query}?")]
 
     def save_settings(self) -> None:
         """``AT+S`` saves and restarts: back in command mode once the DTU is up again."""

@@ -25,7 +25,15 @@ from robot.libraries.BuiltIn import BuiltIn
 from robot.utils import timestr_to_secs
 
 from dtulab import identity
-from dtulab.dialects import DIALECTS, Dialect, dialect
+from dtulab.dialects import (
+    CHANNELS,
+    DIALECTS,
+    WORK_MODES,
+    Dialect,
+    DialectUnsupported,
+    Reply,
+    dialect,
+)
 from dtulab.host import DtuHost, claim
 from dtulab.netfaults import ServerFault
 from dtulab.peripherals.gsm_modem.faults import Fault
@@ -54,11 +62,29 @@ def _servers(spec: str) -> list[ServerConfig]:
 
 def _line_matches(line: str, want: str) -> bool:
     """``want`` is the exact line, or ``regexp=<re>`` / ``glob=<pattern>`` matching all of it."""
-    if want.startswith("regexp="):
-        return re.fullmatch(want[len("regexp=") :], line) is not None
     if want.startswith("glob="):
         return fnmatch.fnmatchcase(line, want[len("glob=") :])
-    return line == want
+    return re.fullmatch(_line_regex(want), line) is not None
+
+
+def _line_regex(want: str) -> str:
+    """``want``, the exact line or ``regexp=<re>``, as a regular expression."""
+    if want.startswith("glob="):
+        raise ValueError(f"a glob= pattern cannot be used here, only text or regexp=: {want}")
+    return want[len("regexp=") :] if want.startswith("regexp=") else re.escape(want)
+
+
+def _reply_should_be(what: str, reply: list[str], expected: tuple[str, ...]) -> None:
+    """Each line of ``reply`` matches its line of ``expected`` (``_line_matches``)."""
+    if len(reply) != len(expected) or not all(
+        _line_matches(line, want) for line, want in zip(reply, expected, strict=True)
+    ):
+        raise AssertionError(f"{what}: expected {list(expected)}, got {reply}")
+
+
+def _pattern(reply: Reply) -> str:
+    """A dialect's reply line in the keywords' form: the text, or ``regexp=<re>``."""
+    return reply if isinstance(reply, str) else f"regexp={reply.pattern}"
 
 
 @library(scope="SUITE", auto_keywords=False)
@@ -101,6 +127,20 @@ class DtuLibrary(RenodeKeywords):
     = Timeouts =
     Timeouts and durations take Robot's time format: ``10``, ``300 ms``,
     ``1.5 s``.
+
+    = Dialects =
+    Behaviour keywords (``Configure Socket``, ``Set Work Mode``, ``Set
+    Password``, ...) say what to set up; the dialect adapter
+    (dtulab/dialects.py) sends its own commands. The few command lines a test
+    sends itself (a password command on the serial port, from a server, by
+    SMS) come from the adapter too: ``Dialect Command`` by operation
+    (``version``, ``mode?``, ``set mode``, ``sms number?``, ``set sms
+    number``), ``Dialect Reply`` for the line that answers it, ``Password
+    Command`` for the line with the password. A requirement the dialect
+    cannot express is skipped as ``unsupported by the dialect <name>:
+    <reason>``. A test about one dialect's own commands (their syntax, its
+    settings records) is tagged ``dialect:<name>``: ``Start Bench`` skips it
+    the same way in any other dialect.
 
     = Renode keywords =
     ``Create Terminal Tester``, ``Wait For Line On Uart``, ``Wait For Prompt
@@ -176,6 +216,7 @@ class DtuLibrary(RenodeKeywords):
         """
         if self.world is not None:
             self.stop_bench()
+        self._require_dialect_tag()
         if self.target_name not in TARGETS:
             known = ", ".join(sorted(TARGETS))
             raise Unsupported(self.target_name, f"no such target (known: {known})")
@@ -386,11 +427,71 @@ class DtuLibrary(RenodeKeywords):
         | AT Command Should Answer | AT+CIMOD=9 | ERROR |
         """
         reply = self.send_at_command(command, allow_error=True)
-        if len(reply) != len(expected) or not all(
-            _line_matches(line, want) for line, want in zip(reply, expected, strict=True)
-        ):
-            raise AssertionError(f"{command}: expected {list(expected)}, got {reply}")
+        _reply_should_be(command, reply, expected)
         return list(reply)
+
+    @keyword("Reply Should Be")
+    def reply_should_be(self, reply: list[str], *expected: str) -> None:
+        """The reply lines ``reply`` (of a password command, say) are ``expected``, in order;
+        each the exact text, or ``regexp=`` / ``glob=`` as in ``AT Command Should Answer``.
+
+        | ${reply}= | Server Sends Network AT | ${command} |
+        | Reply Should Be | ${reply} | OK |
+        """
+        _reply_should_be("reply", list(reply), expected)
+
+    # -- the lines a test sends itself, from the dialect ---------------------------------
+    @keyword("Dialect Command")
+    def dialect_command(self, op: str, *args: str) -> str:
+        """The dialect's command line for ``op``, with ``args``: ``version``, ``mode?``,
+        ``set mode`` (a work mode, as in ``Set Work Mode``), ``sms number?``,
+        ``set sms number`` (the number).
+
+        | ${line}= | Dialect Command | set sms number | 10086 |
+        | Should Be Equal | ${line} | AT+CIPNUM=10086 | # usr721 |
+        """
+        return self._adapter().command(op, *args)
+
+    @keyword("Dialect Reply")
+    def dialect_reply(self, op: str, *args: str) -> str:
+        """The line the DTU answers to ``op`` with ``args`` (before the ``OK``), for ``AT
+        Command Should Answer`` and ``Reply Should Be``: the exact text, or ``regexp=`` and
+        an expression where it is not known in advance (``version``). ``mode?`` takes the
+        work mode, ``sms number?`` the number; ``wrong password`` is what a password
+        command from a server or by SMS gets when its password is wrong.
+
+        | ${line}= | Dialect Reply | sms number? | 10086 |
+        | Should Be Equal | ${line} | +CIPNUM: 10086 | # usr721 |
+        """
+        return _pattern(self._adapter().reply(op, *args))
+
+    @keyword("Password Command")
+    def password_command(self, command: str, password: str | None = None) -> str:
+        """The line that runs ``command`` from outside command mode (serial port, server,
+        SMS), with ``password`` (default: the dialect's factory password).
+
+        | ${version}= | Dialect Command | version |
+        | ${line}= | Password Command | ${version} |
+        | Should Be Equal | ${line} | usr.cn#AT+CIVER? | # usr721 |
+        """
+        return self._adapter().password_line(command, password)
+
+    @keyword("Default Password")
+    def default_password(self) -> str:
+        """The dialect's factory password of the password commands (usr721: ``usr.cn``)."""
+        return self._adapter().default_password
+
+    @keyword("Query Should Answer")
+    def query_should_answer(self, op: str, *args: str) -> list[str]:
+        """In command mode, ``Dialect Command`` ``op`` answers ``Dialect Reply`` ``op``
+        ``args``, then ``OK``. Returns the reply.
+
+        | Query Should Answer | mode? | SMS |
+        | Query Should Answer | sms number? | 10086 |
+        """
+        adapter = self._adapter()
+        line = _pattern(adapter.reply(op, *args))
+        return list(self.at_command_should_answer(adapter.command(op), line, "OK"))
 
     # -- behaviour, through the dialect ------------------------------------------------
     @keyword("Configure Socket")
@@ -464,21 +565,134 @@ class DtuLibrary(RenodeKeywords):
         self._adapter().set_link(int(n), False, 0)
 
     @keyword("Set Serial Packing")
-    def set_serial_packing(self, time: Any = "100 ms", length: int = 1460) -> None:
+    def set_serial_packing(self, time: Any = "100 ms", length: int | None = None) -> None:
         """Serial bytes form one network packet when the line is idle for ``time`` or the
-        packet reaches ``length`` bytes (usr721: ``AT+CIPCFG``).
+        packet reaches ``length`` bytes (default: the longest the dialect allows; usr721:
+        ``AT+CIPCFG``, 1460; usr-sock: ``AT+UARTFT``/``AT+UARTFL``, 1000).
 
         | Set Serial Packing | time=400 ms |
         | Set Serial Packing | time=200 ms | length=10 |
         """
         self._in_command_mode("Set Serial Packing")
-        self._adapter().set_packing(round(_seconds(time) * 1000), int(length))
+        adapter = self._adapter()
+        longest = adapter.pack_len_max if length is None else int(length)
+        adapter.set_packing(round(_seconds(time) * 1000), longest)
 
     @keyword("Save Settings")
     def save_settings(self) -> None:
         """Save the running settings so they survive power loss (usr721: ``ATW``)."""
         self._in_command_mode("Save Settings")
         self._adapter().save_settings()
+
+    @keyword("Set Work Mode")
+    def set_work_mode(self, mode: str) -> None:
+        """The work mode the DTU takes when the host leaves command mode: ``NET``
+        (transparent network), ``FTP`` (FTP download), ``AT`` (AT command mode), ``HTTPD``
+        (HTTPD client) or ``SMS`` (SMS passthrough) (usr721: ``AT+CIMOD``).
+
+        | Set Work Mode | SMS |
+        """
+        if mode.upper() not in WORK_MODES:
+            raise ValueError(f"mode must be one of {', '.join(WORK_MODES)}, not '{mode}'")
+        self._in_command_mode("Set Work Mode")
+        self._adapter().set_work_mode(mode.upper())
+
+    @keyword("Set SMS Number")
+    def set_sms_number(self, number: str) -> None:
+        """The phone number SMS passthrough sends serial data to (usr721: ``AT+CIPNUM``).
+
+        | Set SMS Number | 10086 |
+        """
+        self._in_command_mode("Set SMS Number")
+        self._adapter().set_sms_number(str(number))
+
+    @keyword("Set Remote AT")
+    def set_remote_at(self, channel: str, on: bool = True) -> None:
+        """Password commands from ``channel`` on or off: ``serial`` (in the transparent
+        modes), ``network`` (from a server), ``sms`` (usr721: ``AT+CICOMAT``,
+        ``AT+CINETAT``, ``AT+CISMSAT``).
+
+        | Set Remote AT | serial |
+        | Set Remote AT | sms | ${False} |
+        """
+        if channel not in CHANNELS:
+            raise ValueError(f"channel must be one of {', '.join(CHANNELS)}, not '{channel}'")
+        self._in_command_mode("Set Remote AT")
+        self._adapter().set_remote_at(channel, bool(on))
+
+    @keyword("Set Password")
+    def set_password(self, old: str, new: str, refused: bool = False) -> None:
+        """Change the password of the password commands from ``old`` to ``new`` (usr721:
+        ``AT+CIPSW``). With ``refused`` the DTU must refuse it instead (``old`` is not its
+        password) and change nothing.
+
+        | ${factory}= | Default Password |
+        | Set Password | ${factory} | abc123 |
+        | Set Password | ${factory} | again | refused=${True} |
+        """
+        self._in_command_mode("Set Password")
+        accepted = self._adapter().set_password(old, new)
+        if accepted == bool(refused):
+            done = "accepted" if accepted else "refused"
+            raise AssertionError(f"the DTU {done} the password change from '{old}' to '{new}'")
+
+    @keyword("Set HTTP Client")
+    def set_http_client(self, method: str, url: str, *headers: str) -> None:
+        """HTTPD client mode's request: ``GET`` or ``POST`` to ``url``, with ``headers``
+        (``Name: value`` each) (usr721: ``AT+CIHTTP``).
+
+        | Set HTTP Client | GET | ${url}/page.txt |
+        | Set HTTP Client | POST | ${url}/up | X-Dtu: 721 | Content-Type: text/plain |
+        """
+        if method.upper() not in ("GET", "POST"):
+            raise ValueError(f"method must be GET or POST, not '{method}'")
+        self._in_command_mode("Set HTTP Client")
+        self._adapter().set_http(method.upper(), url, headers)
+
+    @keyword("Set Boot Message")
+    def set_boot_message(self, text: str) -> None:
+        """What the DTU writes on the serial port when it boots; empty: nothing (usr721:
+        ``AT+CIMODID``).
+
+        | Set Boot Message | DTU BOOTED |
+        """
+        self._in_command_mode("Set Boot Message")
+        self._adapter().set_boot_message(text)
+
+    @keyword("Settings Dump")
+    def settings_dump(self) -> list[str]:
+        """Every setting the DTU shows, as the reply lines of the dialect's queries: equal
+        dumps, equal settings (usr721: ``AT+CIPSCONT?`` and the queries it leaves out).
+
+        | ${before}= | Settings Dump |
+        | ${after}= | Settings Dump |
+        | Lists Should Be Equal | ${after} | ${before} |
+        """
+        self._in_command_mode("Settings Dump")
+        return self._adapter().settings_dump()
+
+    @keyword("Restart DTU")
+    def restart_dtu(self, timeout: Any = 60) -> None:
+        """In command mode: restart the DTU (settings not saved are lost; usr721:
+        ``AT+CIRESET``); returns once it is online again, in its work mode.
+        ``Wait Until DTU Restarts`` then sees the restart on the LEDs."""
+        self._in_command_mode("Restart DTU")
+        self._last_command_at = self._world().now()
+        self._command_mode = False
+        self._adapter().restart(_seconds(timeout))
+
+    @keyword("Restore Factory Settings")
+    def restore_factory_settings(self, timeout: Any = 60) -> None:
+        """Factory settings, saved, and a restart (usr721: ``AT+CIRELOAD``), from command
+        mode or the work mode; returns once the DTU is online again, in its work mode.
+        ``Wait Until DTU Restarts`` then sees the restart on the LEDs.
+
+        | Restore Factory Settings |
+        | Wait Until DTU Restarts |
+        """
+        self._last_command_at = self._world().now()
+        self._command_mode = False
+        self._adapter().factory_reset(_seconds(timeout))
 
     # -- the RS232 port ---------------------------------------------------------------
     @keyword("Send To DTU")
@@ -519,6 +733,19 @@ class DtuLibrary(RenodeKeywords):
         console = self._console()
         seconds = _seconds(timeout)
         match = console.expect_re(text, seconds) if regex else console.expect(text, seconds)
+        return match.group(0).decode("latin-1")
+
+    @keyword("DTU Should Output Reply")
+    def dtu_should_output_reply(self, *lines: str, timeout: Any = 10) -> str:
+        """Wait until the DTU writes the reply ``lines`` on RS232, each framed by CR LF before
+        and after (``\\r\\n<line>\\r\\n``): the answer to a password command on the serial
+        port. Each line is the exact text or ``regexp=`` and an expression.
+
+        | ${version}= | Dialect Reply | version |
+        | DTU Should Output Reply | ${version} | OK |
+        """
+        pattern = "".join(f"\r\n{_line_regex(line)}\r\n" for line in lines)
+        match = self._console().expect_re(pattern, _seconds(timeout))
         return match.group(0).decode("latin-1")
 
     @keyword("Discard DTU Output")
@@ -791,6 +1018,18 @@ class DtuLibrary(RenodeKeywords):
 
     def _require(self, capability: str) -> None:
         self._world().target.require(capability)
+
+    def _require_dialect_tag(self) -> None:
+        """A test tagged ``dialect:<name>`` is about that dialect's own commands: in another
+        dialect it is unsupported."""
+        tags = BuiltIn().get_variable_value("@{TEST TAGS}", [])
+        wanted = [t.split(":", 1)[1] for t in tags if t.lower().startswith("dialect:")]
+        if wanted and self.dialect_name not in wanted:
+            raise DialectUnsupported(
+                self.dialect_name,
+                f"the test is written in the {' and '.join(wanted)} dialect's own commands "
+                f"(tag dialect:{wanted[0]})",
+            )
 
     def _in_command_mode(self, what: str) -> None:
         if not self._command_mode:

@@ -30,7 +30,7 @@ from robot.utils import timestr_to_secs
 from dtulab.servers import FtpServer, HttpServer, Request, Site
 
 # The final result line of a password command's reply over the network.
-FINAL = re.compile(rb"(?:\A|\r\n)(OK|ERROR|\+CME ERROR: [^\r\n]*)\r\n\Z")
+FINAL = re.compile(rb"(?:\A|\r\n)(OK|ERROR|\+CME ERROR: [^\r\n]*|\+ERR:[0-9]+)\r\n\Z")
 
 
 def _seconds(value: Any) -> float:
@@ -319,25 +319,29 @@ class ServicesLibrary:
     def server_sends_network_at(
         self,
         command: str,
-        password: str = "usr.cn",
+        password: str | None = None,
         server: str = "dc1",
         allow_error: bool = False,
         timeout: Any = 10,
     ) -> list[str]:
-        """``server`` sends ``<password>#<command>`` to the DTU; return the reply lines it gets.
+        """``server`` sends ``command`` with ``password`` (default: the dialect's factory
+        password), as ``Password Command`` writes it, to the DTU; return the reply lines it
+        gets.
 
         The reply is what the server receives after sending, up to the final
         result (``OK``, ``ERROR``); it fails on a result other than ``OK``
         unless ``allow_error`` is true. ``Server Should Receive`` does not
         know about these bytes: use it on another server, or before.
 
-        | ${reply}= | Server Sends Network AT | AT+CIPNUM? |
+        | ${command}= | Dialect Command | sms number? |
+        | ${reply}= | Server Sends Network AT | ${command} |
         | Should Be Equal | ${reply} | ${{["+CIPNUM: 10086", "OK"]}} |
         """
         world = self._world()
         srv = world.server(server)
         before = len(world.server_received(server))
-        world.server_send(f"{password}#{command}".encode("latin-1"), server)
+        line = self._dtu()._adapter().password_line(command, password)
+        world.server_send(line.encode("latin-1"), server)
         try:
             world.wait(lambda: bool(FINAL.search(srv.received[before:])), _seconds(timeout))
         except AssertionError:

@@ -19,31 +19,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dtulab.dialects import Usr721
 from dtulab.host import DtuHost
 from dtulab.world import ServerConfig, World, WorldConfig
 from tests.conftest import configure
 
 R = re.compile
 DUMP = "AT+CIPSCONT?"
-# every setting the dialect shows: the CIPSCONT? dump and the queries it leaves out
-QUERIES = (
-    DUMP,
-    "AT+CISOCLINK?",
-    "AT+ICF?",
-    "AT+CIPR?",
-    "AT+CIHTTP?",
-    "AT+CIFTP?",
-    "AT+CISMSAT?",
-    "AT+CIRINGSTA?",
-    "AT+CIMODID?",
-)
 
 
 def snapshot(host: DtuHost) -> list[str]:
-    lines: list[str] = []
-    for query in QUERIES:
-        lines += host.at_ok(query)
-    return lines
+    """Every setting the dialect shows (the adapter's settings dump)."""
+    return Usr721(host).settings_dump()
 
 
 def matches(reply: list[str], expected: list[str | re.Pattern[str]]) -> bool:

@@ -6,6 +6,8 @@ Documentation    The AT commands of the manual's table 2 (manual 3.2, docs/usr72
 ...
 ...              Each row is a command line and the reply lines it must get, the result
 ...              code last: the exact text, or ``regexp=`` and a regular expression.
+...              The suite checks usr721's syntax itself: in another dialect its tests are
+...              unsupported (tag dialect:usr721).
 
 Library          Collections
 Resource         ../resources/dtulab.resource
@@ -14,6 +16,8 @@ Variables        ../resources/contract.py
 Test Setup       Start Bench In Command Mode
 Test Teardown    Stop Bench
 Test Template    AT Command Should Answer
+
+Test Tags        dialect:usr721
 
 
 *** Variables ***
@@ -35,10 +39,6 @@ Test Template    AT Command Should Answer
 ...                      +CINETPT:3,0
 ...                      +CINETPT:4,0
 ...                      OK
-# every setting the dialect shows: the CIPSCONT? dump and the queries it leaves out
-@{SETTINGS_QUERIES}
-...                      AT+CIPSCONT?    AT+CISOCLINK?    AT+ICF?    AT+CIPR?    AT+CIHTTP?    AT+CIFTP?
-...                      AT+CISMSAT?    AT+CIRINGSTA?    AT+CIMODID?
 ${LINE_256}              AT+CIFTP="h",21,"u","p","/${{ "a" * 229 }}"
 ${OVER_LONG}             AT+CIFTP="h",21,"u","p","/${{ "b" * 230 }}"
 
@@ -217,12 +217,3 @@ Input Should Be Refused And Change Nothing
     ${after}=    Settings Dump
     Lists Should Be Equal    ${after}    ${before}
     AT Command Should Answer    AT    OK
-
-Settings Dump
-    [Documentation]    Every setting the DTU shows, as the reply lines of the queries.
-    ${dump}=    Send AT Command    ${SETTINGS_QUERIES}[0]
-    FOR    ${query}    IN    @{SETTINGS_QUERIES}[1:]
-        ${reply}=    Send AT Command    ${query}
-        Append To List    ${dump}    @{reply}
-    END
-    RETURN    ${dump}

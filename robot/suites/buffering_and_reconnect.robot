@@ -56,7 +56,7 @@ The DTU Restarts After Repeated Failed Connects And Keeps Its Cache
     [Tags]    R-NET-2    R-NET-3
     Stop Server    dc2
     Enter Command Mode
-    Send AT Command    AT+CIMODID="DTU BOOTED"
+    Set Boot Message    DTU BOOTED
     Configure Socket    1    dc2
     Save Settings
     Leave Command Mode

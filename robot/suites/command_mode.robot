@@ -63,30 +63,30 @@ AT+ENTM Returns To SMS Passthrough
     ...    to it: serial data goes out as an SMS again.
     [Tags]    R-AT-1    R-AT-2    R-MODE-1    needs-network
     Enter Command Mode
-    AT Command Should Answer    AT+CIMOD=4    OK
-    AT Command Should Answer    AT+CIPNUM=10086    OK
+    Set Work Mode    SMS
+    Set SMS Number    10086
     Leave Command Mode
     Enter Command Mode
-    AT Command Should Answer    AT+CIMOD?    +CIMOD: 4    OK
+    Query Should Answer    mode?    SMS
     Leave Command Mode
     Send To DTU    to the phone
     SMS Should Be Sent To    10086    to the phone    timeout=20
 
 The Work Mode Is NET By Default And A Saved Mode Survives A Power Cycle
-    [Documentation]    A fresh DTU is in NET mode (0). The mode set with AT+CIMOD and saved
-    ...    with ATW survives a power cycle; a mode set afterwards and not saved does not.
+    [Documentation]    A fresh DTU is in NET mode. The mode set and saved survives a power
+    ...    cycle; a mode set afterwards and not saved does not.
     [Tags]    R-MODE-1    R-AT-7    needs-power    needs-leds
     Enter Command Mode
-    AT Command Should Answer    AT+CIMOD?    +CIMOD: 0    OK
-    AT Command Should Answer    AT+CIMOD=SMS    OK
+    Query Should Answer    mode?    NET
+    Set Work Mode    SMS
     Save Settings
-    AT Command Should Answer    AT+CIMOD=3    OK
-    AT Command Should Answer    AT+CIMOD?    +CIMOD: 3    OK
+    Set Work Mode    HTTPD
+    Query Should Answer    mode?    HTTPD
     Cut Power
     Power On DTU
     Wait Until DTU Is Online
     Enter Command Mode
-    AT Command Should Answer    AT+CIMOD?    +CIMOD: 4    OK
+    Query Should Answer    mode?    SMS
 
 
 *** Keywords ***

@@ -13,7 +13,7 @@ Test Teardown    Stop Bench
 START Then The Whole File In 256-Byte Packets
     [Documentation]    START fetches the file of AT+CIFTP and answers its size and CRC-32;
     ...    GETs hand it over in 256-byte packets, the last one shorter; END ends the session.
-    [Tags]    R-FTP-1
+    [Tags]    R-FTP-1    dialect:usr721
     ${ftp}=    Start FTP Server With File    /fw/image.bin    size=8000
     Set FTP Mode For    ${ftp}
     Send FTP Frame    START
@@ -29,7 +29,7 @@ START Then The Whole File In 256-Byte Packets
 
 GET At Any Offset And Length
     [Documentation]    The host asks for any offset and length, in any order.
-    [Tags]    R-FTP-2
+    [Tags]    R-FTP-2    dialect:usr721
     ${ftp}=    Start FTP Server With File    /fw/image.bin    size=8000
     Set FTP Mode For    ${ftp}
     Send FTP Frame    START
@@ -48,7 +48,7 @@ GET At Any Offset And Length
 A Bad Frame Gets NAK And Changes Nothing
     [Documentation]    A bad CRC, a bad length, an unknown command, an offset past the end or a
     ...    GET without a session is answered NAK; the session goes on.
-    [Tags]    R-FTP-1    R-FTP-2
+    [Tags]    R-FTP-1    R-FTP-2    dialect:usr721
     ${ftp}=    Start FTP Server With File    /fw/image.bin    size=8000
     Set FTP Mode For    ${ftp}
     Send FTP Frame    GET    offset=0
@@ -69,7 +69,7 @@ A Bad Frame Gets NAK And Changes Nothing
 The Host Resumes After A Power Cut
     [Documentation]    After a power cut the host sends START again, finds the same size and
     ...    CRC-32 and goes on with GETs where it stopped.
-    [Tags]    R-FTP-2    needs-power
+    [Tags]    R-FTP-2    needs-power    dialect:usr721
     ${ftp}=    Start FTP Server With File    /fw/image.bin    size=8000
     Set FTP Mode For    ${ftp}    save=${True}
     Send FTP Frame    START
@@ -111,10 +111,11 @@ Frames In Transparent Mode Fetch A File By URL
 *** Keywords ***
 Set FTP Mode For
     [Documentation]    FTP download mode, 10 ms packing time (quick request/reply turns) and
-    ...    the served file as the AT+CIFTP settings; saved with ``save``.
+    ...    the served file as the AT+CIFTP settings; saved with ``save``. usr721's own
+    ...    (AT+CIFTP; the FTP work mode), so the tests that use it are tagged dialect:usr721.
     [Arguments]    ${ftp}    ${save}=${False}
     Enter Command Mode
-    Send AT Command    AT+CIMOD=1
+    Set Work Mode    FTP
     Set Serial Packing    time=10 ms
     Send AT Command
     ...    AT+CIFTP="${ftp.host}",${ftp.port},"${ftp.user}","${ftp.password}","${ftp.path}"

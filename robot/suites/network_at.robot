@@ -11,26 +11,35 @@ Test Teardown    Stop Bench
 
 *** Test Cases ***
 Serial Password Command Is Answered On The Serial Port Only
-    [Documentation]    With AT+CICOMAT=1, ``<password>#AT...`` on the serial port runs; the
-    ...    reply comes back on the serial port, nothing goes to the server, the mode stays.
+    [Documentation]    With serial password commands on, ``<password>#AT...`` on the serial
+    ...    port runs; the reply comes back on the serial port, nothing goes to the server, the
+    ...    mode stays.
     [Tags]    R-AT-3
-    Connect Socket 1 To Server    dc1    AT+CICOMAT=1
+    Connect Socket 1 To Server    dc1    serial    ${True}
     Discard DTU Output
-    Send To DTU    usr.cn#AT+CIVER?\r
-    DTU Should Output    \r\n\\+CIVER: [^\r]+\r\n\r\nOK\r\n    regex=${True}
-    Send To DTU    usr.cn#AT+CIPNUM=10086\r
+    ${version}=    Dialect Command    version
+    ${line}=    Password Command    ${version}
+    Send To DTU    ${line}\r
+    ${answer}=    Dialect Reply    version
+    DTU Should Output Reply    ${answer}    OK
+    ${set}=    Dialect Command    set sms number    10086
+    ${line}=    Password Command    ${set}
+    Send To DTU    ${line}\r
     DTU Should Output    \r\nOK\r\n
     Send To DTU    marker
     Server Should Receive    marker    dc1
-    Setting Should Be    AT+CIPNUM?    +CIPNUM: 10086
+    Setting Should Be    sms number?    10086
 
 Serial Password Command Is Data When Switched Off
-    [Documentation]    With AT+CICOMAT=0 a password command is ordinary data for the server.
+    [Documentation]    With serial password commands off, a password command is ordinary
+    ...    data for the server.
     [Tags]    R-AT-3
-    Connect Socket 1 To Server    dc1    AT+CICOMAT=0
+    Connect Socket 1 To Server    dc1    serial    ${False}
     Discard DTU Output
-    Send To DTU    usr.cn#AT+CIVER?\r
-    Server Should Receive    usr.cn#AT+CIVER?\r    dc1
+    ${version}=    Dialect Command    version
+    ${line}=    Password Command    ${version}
+    Send To DTU    ${line}\r
+    Server Should Receive    ${line}\r    dc1
     DTU Should Not Output Anything    500 ms
 
 Serial Wrong Password Is Data
@@ -38,60 +47,69 @@ Serial Wrong Password Is Data
     ...    password, or pile data that merely contains ``#AT``, reaches the server like any
     ...    other packet; no reply, nothing changes.
     [Tags]    R-AT-3
-    Connect Socket 1 To Server    dc1    AT+CICOMAT=1    AT+CIPNUM=10086
+    Connect Socket 1 To Server    dc1    serial    ${True}    sms_number=10086
     Discard DTU Output
-    Send To DTU    wrong#AT+CIPNUM=12345\r
-    Server Should Receive    wrong#AT+CIPNUM=12345\r    dc1
+    ${set}=    Dialect Command    set sms number    12345
+    ${line}=    Password Command    ${set}    password=wrong
+    Send To DTU    ${line}\r
+    Server Should Receive    ${line}\r    dc1
     Send To DTU    meter#ATTN-LOW    after=300 ms
     Server Should Receive    meter#ATTN-LOW    dc1
     DTU Should Not Output Anything    500 ms
-    Setting Should Be    AT+CIPNUM?    +CIPNUM: 10086
+    Setting Should Be    sms number?    10086
 
 Network Password Command Is Answered Over The Socket
-    [Documentation]    With AT+CINETAT=1 a password command from the server runs; the reply
-    ...    goes back over the same socket, nothing reaches the serial port.
+    [Documentation]    With network password commands on, a password command from the server
+    ...    runs; the reply goes back over the same socket, nothing reaches the serial port.
     [Tags]    R-AT-4
-    Connect Socket 1 To Server    dc1    AT+CINETAT=1
+    Connect Socket 1 To Server    dc1    network    ${True}
     Discard DTU Output
-    ${reply}=    Server Sends Network AT    AT+CIVER?
-    Should Match Regexp    ${reply}[0]    ^\\+CIVER: \\S
-    Length Should Be    ${reply}    2
-    ${reply}=    Server Sends Network AT    AT+CIPNUM=10010
-    Should Be Equal    ${reply}    ${{["OK"]}}
+    ${version}=    Dialect Command    version
+    ${reply}=    Server Sends Network AT    ${version}
+    ${answer}=    Dialect Reply    version
+    Reply Should Be    ${reply}    ${answer}    OK
+    ${set}=    Dialect Command    set sms number    10010
+    ${reply}=    Server Sends Network AT    ${set}
+    Reply Should Be    ${reply}    OK
     DTU Should Not Output Anything    300 ms
-    Setting Should Be    AT+CIPNUM?    +CIPNUM: 10010
+    Setting Should Be    sms number?    10010
 
 Network Wrong Password Gets ERROR
-    [Documentation]    A wrong password from the server is answered ``ERROR`` and changes nothing.
+    [Documentation]    A wrong password from the server is answered ``ERROR`` (the dialect's
+    ...    answer to it) and changes nothing.
     [Tags]    R-AT-4
-    Connect Socket 1 To Server    dc1    AT+CINETAT=1    AT+CIPNUM=10086
+    Connect Socket 1 To Server    dc1    network    ${True}    sms_number=10086
     Discard DTU Output
-    ${reply}=    Server Sends Network AT    AT+CIPNUM=12345    password=wrong    allow_error=${True}
-    Should Be Equal    ${reply}    ${{["ERROR"]}}
+    ${set}=    Dialect Command    set sms number    12345
+    ${reply}=    Server Sends Network AT    ${set}    password=wrong    allow_error=${True}
+    ${refused}=    Dialect Reply    wrong password
+    Reply Should Be    ${reply}    ${refused}
     DTU Should Not Output Anything    300 ms
-    Setting Should Be    AT+CIPNUM?    +CIPNUM: 10086
+    Setting Should Be    sms number?    10086
 
 Network Password Command Is Data When Switched Off
-    [Documentation]    With AT+CINETAT=0 a password command from the server is data for the
-    ...    serial port.
+    [Documentation]    With network password commands off, a password command from the
+    ...    server is data for the serial port.
     [Tags]    R-AT-4
-    Connect Socket 1 To Server    dc1    AT+CINETAT=0
+    Connect Socket 1 To Server    dc1    network    ${False}
     Discard DTU Output
-    Server Sends    usr.cn#AT+CIVER?    dc1
-    DTU Should Output    usr.cn#AT+CIVER?
+    ${version}=    Dialect Command    version
+    ${line}=    Password Command    ${version}
+    Server Sends    ${line}    dc1
+    DTU Should Output    ${line}
     DTU Should Not Output Anything    500 ms
     Server Should Not Receive Anything    dc1    duration=0
 
 
 *** Keywords ***
 Connect Socket 1 To Server
-    [Documentation]    Point socket 1 at ``server``, send the further ``commands``, leave command
+    [Documentation]    Point socket 1 at ``server``, switch password commands from ``channel``
+    ...    (serial or network) ``on`` or off, set the SMS number if given, leave command
     ...    mode, wait for the connection.
-    [Arguments]    ${server}    @{commands}
+    [Arguments]    ${server}    ${channel}    ${on}    ${sms_number}=${EMPTY}
     Enter Command Mode
     Configure Socket    1    ${server}
-    FOR    ${command}    IN    @{commands}
-        Send AT Command    ${command}
-    END
+    Set Remote AT    ${channel}    ${on}
+    IF    $sms_number    Set SMS Number    ${sms_number}
     Leave Command Mode
     Server Should Be Connected    ${server}

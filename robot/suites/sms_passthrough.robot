@@ -14,9 +14,9 @@ ${PHONE}    13912345678
 
 *** Test Cases ***
 Serial Data Becomes An SMS To The Configured Number
-    [Documentation]    In SMS mode every serial packet is sent as an SMS to AT+CIPNUM's number.
+    [Documentation]    In SMS mode every serial packet is sent as an SMS to the SMS number.
     [Tags]    R-SMS-1    needs-network
-    Configure DTU    AT+CIMOD=4    AT+CIPNUM=10086
+    Configure SMS Mode    10086
     Send To DTU    temperature 21.5
     SMS Should Be Sent To    10086    temperature 21.5    timeout=30
     Send To DTU    temperature 21.7
@@ -25,7 +25,7 @@ Serial Data Becomes An SMS To The Configured Number
 An SMS From Any Number Reaches The Serial Port
     [Documentation]    An SMS from any number is written to the serial port; nothing goes back.
     [Tags]    R-SMS-2    needs-network
-    Configure DTU    AT+CIMOD=4    AT+CIPNUM=10086
+    Configure SMS Mode    10086
     Discard DTU Output
     Inject SMS    ${PHONE}    hello host
     DTU Should Output    hello host    timeout=30
@@ -37,7 +37,7 @@ Chinese Text Passes Both Ways
     [Documentation]    Chinese text goes out as an SMS and comes in from one unchanged (UTF-8 on
     ...    the serial port).
     [Tags]    R-SMS-1    R-SMS-2    needs-network
-    Configure DTU    AT+CIMOD=4    AT+CIPNUM=10086
+    Configure SMS Mode    10086
     Send Text To DTU    你好，世界！温度 25℃
     SMS Should Be Sent To    10086    你好，世界！温度 25℃    timeout=30
     Discard DTU Output

@@ -26,9 +26,9 @@ is *unsupported*, one skipped as ``unsupported by the dialect <name>: <reason>``
 (the dialect's DialectUnsupported) *unsupported by dialect*: neither is a pass
 nor a failure. For every requirement of docs/behaviour.md and every column the
 verdict is ``pass`` (tests ran and all passed), ``fail`` (any failed),
-``unsupported by dialect`` (none ran, and the dialect cannot express what one
-needs), ``unsupported`` (every test that names it is unsupported on that
-target) or ``not run``. Written as ``conformance.md`` (the compact grid and why
+``unsupported`` (none ran, one because the target cannot do what it needs),
+``unsupported by dialect`` (none ran, only because the dialect cannot express
+what they need) or ``not run``. Written as ``conformance.md`` (the compact grid and why
 what is unsupported is) and ``conformance.html``: a page a lab hands over —
 dtulab's version, when the tests ran, per column the device's identity and
 every requirement with its text, verdict and tests, each linked to its log and
@@ -55,7 +55,7 @@ from dtulab import __version__, chromium, identity
 REQ = re.compile(r"^R-[A-Z]+-\d+$")
 UNSUPPORTED = re.compile(r"unsupported on \S+: [^\n]*")  # platforms.base.Unsupported
 BY_DIALECT = re.compile(r"unsupported by the dialect \S+: [^\n]*")  # dialects.DialectUnsupported
-VERDICTS = ("pass", "fail", "unsupported by dialect", "unsupported", "not run")
+VERDICTS = ("pass", "fail", "unsupported", "unsupported by dialect", "not run")
 
 
 class ReportError(ValueError):
@@ -98,23 +98,26 @@ class Tally:
 
     @property
     def verdict(self) -> str:
-        """fail, else pass, else unsupported by dialect (what the DTU's family cannot express
-        goes before what the bench cannot observe), else unsupported, else not run."""
+        """fail, else pass, else unsupported (the target cannot judge it, whatever the
+        dialect), else unsupported by dialect (the target could, the dialect cannot express
+        what the tests need), else not run."""
         if self.failed:
             return "fail"
         if self.passed:
             return "pass"
-        if self.by_dialect:
-            return "unsupported by dialect"
         if self.unsupported:
             return "unsupported"
+        if self.by_dialect:
+            return "unsupported by dialect"
         return "not run"
 
     @property
     def reasons(self) -> list[str]:
-        """Why the requirement is unsupported here (each reason once), if its verdict says so."""
-        tests = {"unsupported by dialect": self.by_dialect, "unsupported": self.unsupported}
-        return list(dict.fromkeys(t.note for t in tests.get(self.verdict, [])))
+        """Why the requirement is unsupported here, each reason once (the target's, then the
+        dialect's), if its verdict is one of the two."""
+        if self.verdict not in ("unsupported", "unsupported by dialect"):
+            return []
+        return list(dict.fromkeys(t.note for t in self.unsupported + self.by_dialect))
 
     def add(self, test: Test) -> None:
         {
@@ -467,7 +470,7 @@ def _column_section(
         tally = tallies.get(req.id, Tally())
         verdict = tally.verdict
         counts[verdict] += 1
-        tests = tally.failed + tally.by_dialect + tally.unsupported + tally.passed
+        tests = tally.failed + tally.unsupported + tally.by_dialect + tally.passed
         listed = "".join(_test(t, out) for t in tests) or "<li>no test named it here</li>"
         css = verdict.replace(" ", "-")
         parts.append(
@@ -516,10 +519,10 @@ def html_page(
         f"{_header(run, sources)}{allure}"
         '<div class="grid"><h2>Summary</h2>'
         f"<table><tr><th>requirement</th><th>text</th>{head}</tr>{''.join(rows)}</table>"
-        "<p class=muted>pass: every test that names it passed; fail: one failed; unsupported by"
-        " dialect: the DTU's AT dialect cannot express what its tests need; unsupported: the"
-        " target cannot do what its tests need (the reasons are in the column's section);"
-        " not run: no test named it there.</p></div>"
+        "<p class=muted>pass: every test that names it passed; fail: one failed; unsupported:"
+        " none ran, the target cannot do what one needs; unsupported by dialect: none ran, the"
+        " target could, but the DTU's AT dialect cannot express what they need (the reasons"
+        " are in the column's section); not run: no test named it there.</p></div>"
         + "".join(_column_section(c, run, reqs, grid.why[c], out) for c in grid.columns)
         + "</html>"
     )

@@ -9,7 +9,7 @@ modem and GPRS up and keep them up, run the work mode, and return
 cold start or an idle board. Power loss is the platform cancelling ``run``.
 
 Modules: serial_port.py (RS232, +++ and command mode), sockets.py (the four
-sockets), usr721.py (the AT dialect), store.py (power-safe settings),
+sockets), families.py (the AT dialects: usr721.py, usr_sock.py), store.py (power-safe settings),
 modem_client.py (the SIM800 driver), services.py (SMS and calls through the
 modem), httpd.py (HTTPD client mode), ftp_download.py (the FTP download frames).
 Each of them sees the DTU only through a small protocol declared beside it
@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from dtulab.dtu import contract, ftp_download, httpd, services, usr721
+from dtulab.dtu.families import FAMILIES, Family
 from dtulab.dtu.modem_client import ModemClient, ModemError
 from dtulab.dtu.serial_port import SerialPort
-from dtulab.dtu.settings import Settings
 from dtulab.dtu.sockets import Cache, DtuSocket
 from dtulab.dtu.store import Memory, SettingsStore
 from dtulab.peripherals.clock import Clock
@@ -101,14 +101,17 @@ class Dtu:
         board: Board,
         timing: DtuTiming | None = None,
         kept: Sequence[Cache | None] = (),
+        family: Family = FAMILIES["usr721"],
     ) -> None:
         """``kept``: the socket caches the previous boot left in RAM (a restart, not a cold
-        boot: ``Dtu.kept()`` of the run that restarted)."""
+        boot: ``Dtu.kept()`` of the run that restarted); ``family``: the AT command family
+        it speaks (families.py)."""
         self.board = board
         self.clock = board.clock
         self.timing = timing or TIMINGS["realistic"]
-        self.store = SettingsStore(board.eeprom)
-        self.settings = Settings()
+        self.family = family
+        self.store = SettingsStore(board.eeprom, family.factory)
+        self.settings = family.factory()
         self.echo = True
         self.local_ip = ""
         self.modem = ModemClient(board.modem)
@@ -328,7 +331,7 @@ class Dtu:
 
     async def _from_server(self, n: int, data: bytes) -> None:
         s = self.settings
-        command = usr721.password_command(data)
+        command = self.family.command_in(data.decode("latin-1"), s.password)
         if command is not None and s.net_at:
             with self.replying_to(f"socket {n + 1}"):
                 reply = await self.run_remote(command, "net")
@@ -341,8 +344,8 @@ class Dtu:
 
     # -- commands (R-AT-1..5) ---------------------------------------------------------------
     async def run_command(self, line: str, session: usr721.Session) -> list[str]:
-        """One command line of the usr721 dialect; the reply lines, the final result last."""
-        return await usr721.execute(self, line, session)
+        """One command line of the DTU's family; the reply lines, the final result last."""
+        return await self.family.execute(self, line, session)
 
     @contextlib.contextmanager
     def replying_to(self, who: str) -> Iterator[None]:
@@ -353,15 +356,16 @@ class Dtu:
         finally:
             self.replying -= 1
 
-    async def run_remote(self, text: str, source: str) -> list[str]:
-        """Run ``<password>#AT...`` from the network or SMS: a wrong password gets ERROR.
+    async def run_remote(self, command: tuple[bool, str], source: str) -> list[str]:
+        """Run a password command (``Family.command_in``) from the serial port in a
+        transparent mode, the network or SMS: a wrong password gets the family's error.
 
         Settings changed this way take effect at once (there is no AT+ENTM to wait for).
         """
-        pw, _, command = text.partition("#")
-        if pw != self.settings.password:
-            return ["ERROR"]
-        reply = await self.run_command(command, usr721.Session(source))
+        right, line = command
+        if not right:
+            return [self.family.refused]
+        reply = await self.run_command(line, usr721.Session(source))
         if not self.serial.command_mode:
             self.apply_sockets()
         return reply
@@ -371,9 +375,8 @@ class Dtu:
         """A packet from the host in a transparent mode."""
         if await ftp_download.handle(self, packet):
             return
-        command = usr721.password_command(packet)
-        right = command is not None and command.partition("#")[0] == self.settings.password
-        if command is not None and right and self.settings.com_at:  # else data (R-AT-3)
+        command = self.family.command_in(packet.decode("latin-1"), self.settings.password)
+        if command is not None and command[0] and self.settings.com_at:  # else data (R-AT-3)
             reply = await self.run_remote(command, "serial")
             await self.board.rs232.write(b"".join(b"\r\n" + r.encode() + b"\r\n" for r in reply))
             return

@@ -2,12 +2,13 @@
 
 Transparent data is packed (R-NET-5): bytes form one packet when the line
 has been idle for the packing time or the packet reaches the packing length.
-The escape (R-AT-1): ``+++`` after more than 200 ms of silence, with nothing
+The escape (R-AT-1): ``+++`` after the family's guard time of silence (usr721: 200 ms;
+usr-sock: the packing interval), with nothing
 after it, is answered ``a``; the host's ``a`` within 3 s is answered
 ``+ok`` and the port is in command mode. ``+++`` after less silence, or
 followed by anything but ``a``, or not confirmed in 3 s, is ordinary data
 and is not lost. In command mode lines end with CR (LF ignored), are echoed
-while echo is on, and run through the usr721 dialect (usr721.py).
+while echo is on, and run through the DTU's command family (families.py).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import asyncio
 from typing import Protocol
 
 from dtulab.dtu import contract, usr721
+from dtulab.dtu.families import Family
 from dtulab.dtu.settings import Settings
 from dtulab.peripherals.clock import Clock
 from dtulab.peripherals.links import Link
 
-GUARD = 0.2  # T1: silence before "+++"
 CONFIRM = 3.0  # T5: the host's 'a' after our 'a'
 
 
@@ -45,7 +46,12 @@ class SerialPeer(Protocol):
         ...
 
     async def run_command(self, line: str, session: usr721.Session) -> list[str]:
-        """Run one command-mode line (usr721.py); the reply lines, the final result last."""
+        """Run one command-mode line (the family's); the reply lines, the final result last."""
+        ...
+
+    @property
+    def family(self) -> Family:
+        """The AT command family: the escape's guard time."""
         ...
 
 
@@ -102,7 +108,7 @@ class SerialPort:
             t, data = got
             silent = t - self.last_rx
             self.last_rx = t
-            if silent >= GUARD and b"+++".startswith(data):
+            if silent >= self.peer.family.guard(s) and b"+++".startswith(data):
                 if packet:
                     await self.peer.serial_packet(bytes(packet))
                     packet.clear()
@@ -119,8 +125,9 @@ class SerialPort:
 
     async def _gather_plus(self, data: bytes) -> bytes:
         """The rest of a "+++" that arrived in pieces (each within the guard time)."""
+        guard = self.peer.family.guard(self.peer.settings)
         while len(data) < 3 and b"+++".startswith(data):
-            got = await self._next(GUARD)
+            got = await self._next(guard)
             if got is None:
                 break
             self.last_rx = got[0]

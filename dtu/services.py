@@ -23,7 +23,7 @@ from collections.abc import Awaitable
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from dtulab.dtu import usr721
+from dtulab.dtu.families import Family
 from dtulab.dtu.modem_client import ModemError
 from dtulab.dtu.ports import HostOutput, Modem
 from dtulab.dtu.settings import Settings
@@ -68,8 +68,13 @@ class ServicesPeer(Protocol):
         """A remote command is being answered: a restart it asked for waits for the reply."""
         ...
 
-    async def run_remote(self, text: str, source: str) -> list[str]:
-        """Run ``<password>#AT...``; a wrong password gets ``ERROR``."""
+    @property
+    def family(self) -> Family:
+        """The AT command family: the shape of a password command."""
+        ...
+
+    async def run_remote(self, command: tuple[bool, str], source: str) -> list[str]:
+        """Run a password command (``Family.command_in``); a wrong password gets an error."""
         ...
 
 
@@ -176,14 +181,14 @@ class Services:
 
     async def incoming_sms(self, sender: str, text: str) -> None:
         dtu = self.dtu
-        command = usr721.password_command(text.encode("utf-8", "replace"))
+        command = dtu.family.command_in(text, dtu.settings.password)
         if command is not None and dtu.settings.sms_at:
-            pw, _, rest = command.partition("#")
+            right, line = command
             lines: list[str] = []
             with dtu.replying_to(sender):
-                # one SMS may chain commands: "pw#AT+CIPSCONT=...;AT+CIMOD=0"
-                for part in re.split(r";(?=AT)", rest, flags=re.IGNORECASE):
-                    lines += await dtu.run_remote(f"{pw}#{part.strip()}", "sms")
+                # one SMS may chain commands: "pw#AT+CIPSCONT=...;AT+CIMOD=0" (research §A.5)
+                for part in re.split(r";(?=AT)", line, flags=re.IGNORECASE):
+                    lines += await dtu.run_remote((right, part.strip()), "sms")
                 await self.send_sms(sender, "\r\n".join(lines))
             return
         if dtu.settings.mode_name == "SMS":

@@ -1,5 +1,8 @@
 """The DTU's settings: every parameter of the manual's table 2 with its factory value.
 
+Both command families (families.py) set these; ``family`` says which one wrote them (the
+store ignores another family's record) and ``extra`` holds what only one family has.
+
 Manual §2–§3.2 and docs/usr721.md. ``Settings`` is what ``ATW`` writes to the
 EEPROM (store.py) and ``AT+CIRELOAD`` resets. It serialises to compact JSON;
 ``from_json`` rejects anything malformed, so a damaged record never becomes
@@ -69,6 +72,9 @@ class Settings:
     sms_at: bool = bool(C.SMS_AT_DEFAULT)  # R-AT-5
     ring_answer: bool = bool(C.RING_ANSWER_DEFAULT)  # AT+CIRINGSTA
     boot_message: str = C.BOOT_MESSAGE_DEFAULT  # AT+CIMODID
+    family: str = "usr721"  # the command family that wrote them (families.py)
+    # values only one family has, by its command name (usr-sock: HEARTTM while HEARTEN is OFF)
+    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def mode_name(self) -> str:
@@ -99,10 +105,13 @@ class Settings:
 def _check_types(settings: Settings) -> None:
     defaults: Any = Settings()
     for f in fields(Settings):
-        if f.name != "sockets" and type(getattr(settings, f.name)) is not type(
+        if f.name not in ("sockets", "extra") and type(getattr(settings, f.name)) is not type(
             getattr(defaults, f.name)
         ):
             raise ValueError(f"settings field {f.name} has the wrong type")
+    extra: Any = settings.extra
+    if type(extra) is not dict or any(type(x) is not str for item in extra.items() for x in item):
+        raise ValueError("settings field extra has the wrong type")
     for sock in settings.sockets:
         for f in fields(SocketConfig):
             if type(getattr(sock, f.name)) is not type(getattr(SocketConfig(), f.name)):

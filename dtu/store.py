@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,8 +47,10 @@ class Record:
 
 
 class SettingsStore:
-    def __init__(self, memory: Memory) -> None:
+    def __init__(self, memory: Memory, factory: Callable[[], Settings] = Settings) -> None:
+        """``factory``: the settings of a DTU whose EEPROM holds none of its family's."""
         self.memory = memory
+        self.factory = factory
 
     def _read_slot(self, slot: int) -> Record | None:
         base = SLOTS[slot]
@@ -67,8 +70,13 @@ class SettingsStore:
         return max(records, key=lambda r: r.seq, default=None)
 
     def load(self) -> Settings:
+        """The newest record; the factory settings if there is none, or if another command
+        family wrote it (a bench whose dialect changed: its settings mean nothing here)."""
         record = self.newest()
-        return record.settings if record else Settings()
+        fresh = self.factory()
+        if record is None or record.settings.family != fresh.family:
+            return fresh
+        return record.settings
 
     def save(self, settings: Settings) -> None:
         """Write ``settings`` into the older slot; may raise the EEPROM's PowerLost."""

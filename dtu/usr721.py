@@ -24,6 +24,7 @@ from dtulab.dtu.settings import MODES, Settings
 from dtulab.peripherals.gsm_modem.atparse import Command, Kind, ParseError, parse_line
 
 VERSION = "dtulab-reference 0.1.0 (usr721)"
+GUARD = 0.2  # T1: the silence before "+++" (manual 3.1.1)
 
 
 class Refused(Exception):
@@ -161,14 +162,13 @@ def password_ok(text: str) -> bool:
     return re.fullmatch(rf"[!-\"$-~]{length}", text) is not None
 
 
-def password_command(data: bytes) -> str | None:
-    """The text ``<password>#AT...`` (CR/LF around it stripped), or None if ``data`` has not
-    that shape (R-AT-3..5); any password: the caller checks it."""
-    text = data.decode("latin-1").strip("\r\n")
-    pw, sep, rest = text.partition("#")
+def command_in(text: str, password: str) -> tuple[bool, str] | None:
+    """``<password>#AT...`` (CR/LF around it stripped): whether the password is right, and
+    the command; None if ``text`` has not that shape (R-AT-3..5)."""
+    pw, sep, rest = text.strip("\r\n").partition("#")
     if not sep or rest[:2].upper() != "AT" or len(pw) > 16 or "\r" in pw:
         return None
-    return text
+    return pw == password, rest
 
 
 def form(cmd: Command, *kinds: Kind) -> None:

@@ -29,6 +29,7 @@ import serial
 
 from dtulab import __version__, addresses, benchfile, report
 from dtulab.control import HELP, execute, parse_params
+from dtulab.dialects import DIALECTS
 from dtulab.host import DtuHost
 from dtulab.io_module import IoModule
 from dtulab.netfaults import SERVER_FAULTS
@@ -137,7 +138,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = benchfile.load(args.config) if args.config else WorldConfig(timing="realistic")
     except benchfile.BenchFileError as exc:
         raise UsageError(str(exc)) from None
-    settings = ["target", "rs232", "timing", "bind", "advertise", *user_options()]
+    settings = ["target", "dialect", "rs232", "timing", "bind", "advertise", *user_options()]
     overrides = {k: getattr(args, k) for k in settings if getattr(args, k) is not None}
     config = replace(config, **overrides)
     try:
@@ -249,6 +250,12 @@ def _add_run(sub: Subcommands) -> None:
     p.add_argument("--target", choices=sorted(TARGETS), help="the DTU target (default: reference)")
     p.add_argument(
         "--config", metavar="FILE", help="a bench file (.toml or .yaml), see docs/bench-files.md"
+    )
+    p.add_argument(
+        "--dialect",
+        choices=sorted(DIALECTS),
+        help="the AT dialect the DTU speaks (default usr721; the reference target speaks "
+        "each, docs/dialects/usr-sock.md)",
     )
     p.add_argument("--rs232", type=_link_spec, help="pty (default) or tcp:HOST:PORT")
     p.add_argument("--timing", choices=sorted(PROFILES), help="timing profile (default: realistic)")

@@ -17,10 +17,11 @@ from typing import Any, Self
 import serial
 from pexpect import fdpexpect
 
-# Final result codes of V.25ter / 27.007 / 27.005 and SIMCom's TCP/IP commands.
+# Final result codes of V.25ter / 27.007 / 27.005, SIMCom's TCP/IP commands and the usr-sock
+# dialect's errors (docs/dialects/usr-sock.md).
 FINAL = re.compile(
     rb"\r\n(OK|ERROR|NO CARRIER|BUSY|NO ANSWER|NO DIALTONE|\+CME ERROR: [^\r]*"
-    rb"|\+CMS ERROR: [^\r]*|SHUT OK|(?:[0-9], )?CLOSE OK)\r\n"
+    rb"|\+CMS ERROR: [^\r]*|\+ERR:[0-9]+|SHUT OK|(?:[0-9], )?CLOSE OK)\r\n"
 )
 
 

@@ -21,9 +21,10 @@ GUARD = 0.3  # more than T1 = 200 ms of silence before "+++"
 class DtuHost(Console):
     echo = True  # the usr721 command mode echoes until ATE0
 
-    def enter_command_mode(self, timeout: float = 10.0) -> None:
-        """The manual's sequence: >200 ms silence, "+++", 'a' back, 'a' within 3 s, "+ok"."""
-        time.sleep(GUARD)
+    def enter_command_mode(self, timeout: float = 10.0, guard: float = GUARD) -> None:
+        """The manual's sequence: >200 ms silence, "+++", 'a' back, 'a' within 3 s, "+ok"
+        (``guard``: the silence first; usr-sock's is longer than its packing interval)."""
+        time.sleep(guard)
         self.drain()
         self.write(b"+++")
         self.expect(b"a", timeout)

@@ -38,7 +38,7 @@ from typing import Any, Protocol
 from dtulab.peripherals.eeprom import PowerLost
 from dtulab.peripherals.links import Link
 from dtulab.peripherals.loop_thread import cancel_and_wait
-from dtulab.platforms.base import Target, option
+from dtulab.platforms.base import Target, TargetError, option
 from dtulab.platforms.board import Board
 from dtulab.platforms.board_file import BoardFile, load_board
 from dtulab.platforms.firmware import project_firmware, user_firmware
@@ -180,6 +180,7 @@ class EmulatorOptions:
     timing: str = "fast"  # the bench's profile: the strap word the board file gives it
     firmware: str = option("", "an ELF to run instead of the project's firmware/", "ELF", True)
     board: str = option("", "that ELF's wiring, a board file (docs/targets.md)", "FILE", True)
+    dialect: str = "usr721"  # the AT dialect the image speaks (the project's: usr721 only)
 
 
 class EmulatorTarget(Target[EmulatorOptions]):
@@ -188,6 +189,11 @@ class EmulatorTarget(Target[EmulatorOptions]):
 
     def __init__(self, board: Board, options: EmulatorOptions) -> None:
         super().__init__(board, options)
+        if options.dialect != "usr721" and not options.firmware:
+            raise TargetError(
+                f"the project's firmware speaks usr721, not {options.dialect}: "
+                "give an image that does (--firmware)"
+            )
         self.board_file = load_board(options.board or None)
         self.firmware = user_firmware(options.firmware) if options.firmware else None
         self.machine: EmulatorProcess | None = None

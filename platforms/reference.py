@@ -7,6 +7,8 @@ reset, the socket buffers (``Dtu.kept``); AT+CISHUTDOWN leaves the board
 idle until the power comes back. Power off cancels the firmware at once —
 mid-command, mid-EEPROM-write — and turns the LEDs off. While the firmware
 is not running, bytes arriving on its links are lost, as on a real UART.
+It speaks the bench's ``dialect`` (usr721, or usr-sock to stand in for a DTU of USR's
+newer family: dtu/families.py).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import logging
 from dataclasses import dataclass
 
 from dtulab.dtu import dtu
+from dtulab.dtu.families import family
 from dtulab.dtu.sockets import Cache
 from dtulab.peripherals.links import Link
 from dtulab.peripherals.loop_thread import cancel_and_wait
-from dtulab.platforms.base import Target, register
+from dtulab.platforms.base import Target, TargetError, register
 from dtulab.platforms.board import Board
 
 log = logging.getLogger(__name__)
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ReferenceOptions:
     timing: str = "fast"  # the DTU's own delays: a profile of ``dtu.dtu.TIMINGS``
+    dialect: str = "usr721"  # the AT dialect it speaks: a family of ``dtu.families``
 
 
 @register
@@ -38,6 +42,10 @@ class ReferenceTarget(Target[ReferenceOptions]):
 
     def __init__(self, board: Board, options: ReferenceOptions) -> None:
         super().__init__(board, options)
+        try:
+            self.family = family(options.dialect)
+        except ValueError as exc:
+            raise TargetError(str(exc)) from None
         self.dtu: dtu.Dtu | None = None
         self.boots = 0
         self._main: asyncio.Task[None] | None = None
@@ -87,7 +95,7 @@ class ReferenceTarget(Target[ReferenceOptions]):
         kept: list[Cache | None] = []  # RAM a restart keeps: the socket buffers
         while True:
             self.boots += 1
-            self.dtu = dtu.Dtu(hal, timing, kept)
+            self.dtu = dtu.Dtu(hal, timing, kept, self.family)
             how = await self.dtu.run()
             log.info("reference DTU: %s", how)
             kept = self.dtu.kept()

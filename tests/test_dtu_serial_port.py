@@ -16,6 +16,7 @@ import contextlib
 import pytest
 
 from dtulab.dtu import contract, usr721
+from dtulab.dtu.families import FAMILIES
 from dtulab.dtu.serial_port import SerialPort
 from dtulab.dtu.settings import Settings
 from dtulab.peripherals.links import MemoryLink, memory_pair
@@ -30,6 +31,7 @@ class FakeFirmware:
 
     def __init__(self) -> None:
         self.settings = Settings()
+        self.family = FAMILIES["usr721"]
         self.clock = LoopClock()
         self.echo = True
         self.packets: list[tuple[float, bytes]] = []

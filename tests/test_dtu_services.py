@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Iterator
 import pytest
 
 from dtulab.dtu import contract
+from dtulab.dtu.families import FAMILIES
 from dtulab.dtu.modem_client import ModemError, Reply
 from dtulab.dtu.services import Services
 from dtulab.dtu.settings import Settings
@@ -41,6 +42,7 @@ class FakeFirmware:
     def __init__(self, work_mode: str = "SMS") -> None:
         self.settings = Settings()
         self.settings.mode = mode(work_mode)
+        self.family = FAMILIES["usr721"]
         self.store: dict[int, tuple[str, str]] = {}
         self.modem = FakeModem(self._answer)
         self.serial = FakeHostOutput()
@@ -72,8 +74,9 @@ class FakeFirmware:
         finally:
             self._answering.pop()
 
-    async def run_remote(self, text: str, source: str) -> list[str]:
-        self.remote.append((self._answering[-1], text, source))
+    async def run_remote(self, command: tuple[bool, str], source: str) -> list[str]:
+        right, line = command
+        self.remote.append((self._answering[-1], line if right else "wrong password", source))
         return ["OK"]
 
     def sms_out(self) -> list[tuple[str, str]]:
@@ -195,9 +198,9 @@ def test_a_password_sms_runs_each_command_and_answers_the_sender_in_one_sms() ->
         fw.arrives(1, SENDER, "usr.cn#AT+CIPNUM=10010;AT+CIOPTIME=500;at+cipnum?")
         await settle()
         assert fw.remote == [
-            (SENDER, "usr.cn#AT+CIPNUM=10010", "sms"),
-            (SENDER, "usr.cn#AT+CIOPTIME=500", "sms"),
-            (SENDER, "usr.cn#at+cipnum?", "sms"),
+            (SENDER, "AT+CIPNUM=10010", "sms"),
+            (SENDER, "AT+CIOPTIME=500", "sms"),
+            (SENDER, "at+cipnum?", "sms"),
         ]
         assert fw.sms_out() == [(SENDER, "OK\r\nOK\r\nOK")]
         assert fw.serial.to_host_data == b""  # a command, not passthrough text

@@ -45,9 +45,6 @@ ENTRIES = {
     COMMAND_MODE: "the port was in command mode already; left there",
 }
 
-# the final line of a reply: the usr721 results, usr-sock's +ERR:<n>, a modem's error (a line
-# the usr-sock CMD work mode passes on to its modem), +ok (AT+ENTM in one vendor tool, §A.1)
-FINAL = re.compile(rb"\r\n(OK|ERROR|\+ERR:\d+|\+CME ERROR: [^\r]*|\+ok)\r\n")
 ESCAPE_ANSWER = re.compile(rb"\A(?:a|\+\+\+)\Z")  # the DTU's 'a', or the echo of command mode
 
 
@@ -156,18 +153,14 @@ def _version(
 
 
 def _exchange(host: DtuHost, line: str, timeout: float, tried: list[str]) -> list[str] | None:
-    """Send ``line`` and CR; the reply lines (echo dropped, the final line last), or None."""
+    """Send ``line`` and CR; the reply lines (echo dropped, the final line last: OK, ERROR,
+    usr-sock's +ERR:<n>, a modem's error), or None if none came."""
     host.drain()
-    host.write(line + "\r")
     try:
-        match = host.expect(FINAL, timeout)
+        reply = host.at(line, timeout)
     except ExpectTimeout:
         tried.append(f"{line or 'CR'} → {_shown(host.drain())}")
         return None
-    text = (host.before + match.group(0)).decode("latin-1")
-    reply = [x for x in re.split(r"\r\n|\r", text) if x]
-    if reply[:1] == [line]:
-        reply = reply[1:]
     tried.append(f"{line or 'CR'} → {' | '.join(reply)}")
     return reply
 
@@ -175,7 +168,7 @@ def _exchange(host: DtuHost, line: str, timeout: float, tried: list[str]) -> lis
 def _leave(host: DtuHost, timeout: float, tried: list[str], found: tuple[str, str] | None) -> None:
     """``AT+ENTM`` (both dialects), back to the work mode the escape left."""
     reply = _exchange(host, "AT+ENTM", timeout, tried)
-    if reply is not None and reply[-1] in ("OK", "+ok"):
+    if reply is not None and reply[-1] == "OK":
         return
     what = f"the device answered as {found[0]}, but" if found else "no known dialect answered;"
     raise ProbeError(f"{what} it may still be in command mode: {'; '.join(tried)}")

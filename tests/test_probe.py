@@ -19,9 +19,11 @@ import pytest
 from robot.run import run as run_robot
 
 from dtulab.console import Console
+from dtulab.dialects import DIALECTS, Dialect, UsrSock, dialect
 from dtulab.host import DtuHost
 from dtulab.peripherals.gsm_modem.runner import ModemRunner
 from dtulab.platforms.reference import ReferenceTarget
+from dtulab.probe import SIGNATURES
 from dtulab.world import ServerConfig, World
 from tests.test_cli_session import DTULAB, STATUS, interrupt, spawn
 
@@ -36,34 +38,52 @@ def dtulab_probe(*argv: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def configuration(port: str) -> list[str]:
-    """What the device says of itself and all its settings (usr721), read the manual's way:
-    the escape (which works only in transparent mode), queries, AT+ENTM."""
+# What a device says of itself (the version first) and of its settings, per dialect: usr721
+# dumps the whole configuration (docs/usr721.md); usr-sock is asked setting by setting.
+QUERIES = {
+    "usr721": ["AT+CIVER?", "AT+CIPSCONT?"],
+    "usr-sock": [
+        "AT+VER", "AT+WKMOD?", "AT+SOCKA?", "AT+SOCKAEN?", "AT+SOCKB?", "AT+SOCKBEN?",
+        "AT+UART?", "AT+UARTFT?", "AT+UARTFL?", "AT+CMDPW?", "AT+UATEN?", "AT+NATEN?",
+        "AT+REGEN?", "AT+HEARTEN?", "AT+RSTIM?",
+    ],
+}  # fmt: skip
+VERSION = {"usr721": "+CIVER: ", "usr-sock": "+VER:"}  # the version line's start
+
+
+def configuration(port: str, name: str) -> list[str]:
+    """The device's answers to ``QUERIES[name]``, read the manual's way: the escape (which
+    works only in transparent mode), the queries, AT+ENTM."""
     with DtuHost(port) as host:
         host.enter_command_mode()
-        lines = host.at_ok("AT+CIVER?") + host.at_ok("AT+CIPSCONT?")
+        lines = [line for query in QUERIES[name] for line in host.at_ok(query)]
         host.leave_command_mode()
     return lines
 
 
+def test_every_registered_dialect_has_a_signature():
+    assert set(SIGNATURES) == set(DIALECTS)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("target", ["reference", "qemu"])
-def test_probe_names_the_dialect_of_a_device_that_dtulab_run_exposes(target, terminal):
-    device = spawn(terminal, "run", "--target", target, "--timing", "fast")
+@pytest.mark.parametrize(
+    ("target", "name"), [("reference", "usr721"), ("qemu", "usr721"), ("reference", "usr-sock")]
+)
+def test_probe_names_the_dialect_of_a_device_that_dtulab_run_exposes(target, name, terminal):
+    device = spawn(terminal, "run", "--target", target, "--dialect", name, "--timing", "fast")
     device.expect(rf"dtulab: {target} DTU, RS232 on (\S+) \(timing: fast\)")
     port = device.match.group(1)
     device.expect(ONLINE)
-    before = configuration(port)
+    before = configuration(port, name)
     done = dtulab_probe("--port", port, "--baud", "115200", "--timeout", "10")
     assert done.returncode == 0, done.stderr
-    version = before[0].removeprefix("+CIVER: ")
     assert done.stdout.splitlines() == [
-        "dialect: usr721",
-        f"version: {version}",
+        f"dialect: {name}",
+        f"version: {before[0].removeprefix(VERSION[name])}",
         ESCAPE,
         "prefix: none",
     ]
-    assert configuration(port) == before  # and the escape worked: back in transparent mode
+    assert configuration(port, name) == before  # and the escape worked: transparent mode
     interrupt(device, "dtulab: stopped")
 
 
@@ -78,18 +98,36 @@ def bench_state(world: World) -> tuple[bytes, bytes, int]:
     return world.call(read)
 
 
-@pytest.mark.world(servers=[ServerConfig("dc1")])
-def test_probing_changes_nothing_and_leaves_the_device_in_transparent_mode(world):
-    world.wait(lambda: world.leds["NET"].on, 30, "NET LED on (GPRS up)")
-    with world.host() as host:  # a saved socket to dc1: the data path the probe must keep
-        host.enter_command_mode()
-        host.at_ok(f'AT+CIPSCONT=1,"TCP","127.0.0.1",{world.server("dc1").port},1')
-        host.at_ok("ATW")
-        host.leave_command_mode()
+def online(world: World) -> None:
+    world.wait(lambda: world.leds["NET"].on, 60, "NET LED on (GPRS up)")
+
+
+def connect_to_dc1(world: World, adapter: Dialect) -> None:
+    """Socket 1 to dc1, saved (in the bench's dialect): the data path the probe must keep."""
+    adapter.enter_command_mode(10)
+    adapter.configure_socket(1, "127.0.0.1", world.server("dc1").port, "TCP", True)
+    adapter.save_settings()  # usr-sock: AT+S restarts, and the adapter is back in command mode
+    adapter.leave_command_mode(10)
     world.wait_connections(1)
+
+
+BOTH = pytest.mark.parametrize(
+    "world",
+    [{"dialect": name, "servers": [ServerConfig("dc1")]} for name in ("usr721", "usr-sock")],
+    indirect=True,
+    ids=["usr721", "usr-sock"],
+)
+
+
+@BOTH
+def test_probing_changes_nothing_and_leaves_the_device_in_transparent_mode(world):
+    online(world)
+    with world.host() as host:
+        connect_to_dc1(world, dialect(world.config.dialect, host))
     before = bench_state(world)
     done = dtulab_probe("--port", world.rs232_port, "--timeout", "10")
     assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == f"dialect: {world.config.dialect}"
     assert ESCAPE in done.stdout.splitlines()
     assert bench_state(world) == before  # nothing set, saved or restarted
     assert world.server_received() == b""  # nothing of the probe reached the server
@@ -98,14 +136,15 @@ def test_probing_changes_nothing_and_leaves_the_device_in_transparent_mode(world
         world.server_should_receive(b"meter 42")
 
 
+@BOTH
 def test_a_device_found_in_command_mode_is_left_there(world):
-    world.wait(lambda: world.leds["NET"].on, 30, "NET LED on (GPRS up)")
+    online(world)
     with world.host() as host:
         host.enter_command_mode()  # and the host goes away without AT+ENTM
     before = bench_state(world)
     done = dtulab_probe("--port", world.rs232_port, "--timeout", "10")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == "dialect: usr721"
+    assert done.stdout.splitlines()[0] == f"dialect: {world.config.dialect}"
     assert done.stdout.splitlines()[2:] == [
         "entry: command mode (the port was in command mode already; left there)",
         "prefix: none",
@@ -114,6 +153,40 @@ def test_a_device_found_in_command_mode_is_left_there(world):
     with world.host() as host:
         assert host.at("AT") == ["OK"]  # still in command mode: no escape needed
         host.leave_command_mode()
+
+
+PACK_MS = 5000  # usr-sock's packing interval, and so its escape's guard time (research §A.1)
+
+
+@pytest.mark.world(dialect="usr-sock", servers=[ServerConfig("dc1")])
+def test_a_usr_sock_device_whose_guard_time_is_long_is_found_by_its_password_prefix(world):
+    """Serial AT on and a packing interval of 5 s: the probe's ``+++``, less than 5 s after
+    the last byte, is data (the server gets it); ``usr.cn#AT+CIVER?`` has the right prefix but
+    is no usr-sock command (``+ERR:2``); ``usr.cn#AT+VER`` answers, and the device stays in
+    transparent mode with its settings."""
+    online(world)
+    with world.host() as host:
+        adapter = UsrSock(host)
+        connect_to_dc1(world, adapter)
+        adapter.enter_command_mode(10)
+        adapter.set_remote_at("serial", True)
+        adapter.set_packing(PACK_MS, 1000)
+        adapter.leave_command_mode(10)  # the probe starts well within 5 s of this
+        before = bench_state(world)
+    done = dtulab_probe("--port", world.rs232_port, "--timeout", str(PACK_MS / 1000 + 3))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "dialect: usr-sock",
+        "version: dtulab-reference 0.1.0 (usr-sock)",
+        "entry: password (a password-prefixed command in transparent mode; the device stayed "
+        "there)",
+        "prefix: usr.cn#",
+    ]
+    assert bench_state(world) == before
+    world.server_should_receive(b"+++", timeout=30)  # the escape that was not one
+    with world.host() as host:
+        host.write(b"meter 42")
+        world.server_should_receive(b"meter 42", timeout=30)
 
 
 def test_a_silent_port_is_one_line_saying_what_was_tried_and_exit_1():

@@ -42,6 +42,7 @@ PACK_TIME_MS = (100, 60000)  # AT+UARTFT (G786 manual p.16)
 PACK_LEN = (100, 1000)  # AT+UARTFL
 HEART_TM = (1, 65535)  # AT+HEARTTM (DR404 manual p.32)
 PASSWORD_MAX = 16
+REG_DATA_MAX = 50  # AT+REGDT, bytes (dtulab's guess)
 RESTART_S = (60, 65535)  # AT+RSTIM: 0 (off) or this range (dtulab's guess)
 PARITY = {"NONE": "N", "ODD": "O", "EVEN": "E"}
 
@@ -132,7 +133,7 @@ def value(cmd: Command) -> str | None:
     if cmd.kind in (Kind.READ, Kind.EXEC) and not cmd.raw:
         return None
     form(cmd, Kind.SET)
-    (v,) = args(cmd, 1)
+    (v,) = args(cmd, 1) if cmd.raw.strip() else [""]
     return v.strip()
 
 
@@ -238,8 +239,8 @@ def _socket_commands(letter: str, index: int) -> None:
         lambda st: "LONG" if st.sockets[index].long_link else "SHORT",
         lambda st, v: setattr(cfg(st), "long_link", choice(v, "LONG", "SHORT") == "LONG"),
     )
-    setting(
-        f"SOCK{letter}TO",
+    setting(  # the short connection's idle time (atcmd.h: SOCKATO is the reconnect time)
+        f"SHOR{letter}TO",
         lambda st: str(st.sockets[index].idle),
         lambda st, v: setattr(cfg(st), "idle", number(v, C.IDLE_MIN, C.IDLE_MAX)),
     )
@@ -277,7 +278,7 @@ setting(
 setting(
     "REGDT",
     lambda st: st.reg_data,
-    lambda st, v: setattr(st, "reg_data", hex_data(v, C.REG_DATA_MAX_LEN)),
+    lambda st, v: setattr(st, "reg_data", hex_data(v, REG_DATA_MAX)),
 )
 
 

@@ -247,6 +247,9 @@ class UsrSock(Dialect):
         self.host.at_ok(f"AT+HEARTEN={'ON' if interval else 'OFF'}")
 
     def set_registration(self, data: bytes, when: str, kind: str) -> None:
+        if kind.upper() == "USER" and not data:
+            self.host.at_ok("AT+REGEN=OFF")  # no user data: no registration (as usr721)
+            return
         self.host.at_ok(f"AT+REGTP={kind.upper()}")
         self.host.at_ok(f"AT+REGDT={data.hex().upper()}")
         self.host.at_ok(f"AT+REGSND={when.upper()}")
@@ -256,7 +259,7 @@ class UsrSock(Dialect):
         letter = self._socket(n)
         self.host.at_ok(f"AT+SOCK{letter}SL={'SHORT' if short else 'LONG'}")
         if short:
-            self.host.at_ok(f"AT+SOCK{letter}TO={idle}")
+            self.host.at_ok(f"AT+SHOR{letter}TO={idle}")
 
     def set_packing(self, time_ms: int, length: int) -> None:
         for what, value, (low, high) in (

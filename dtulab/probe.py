@@ -94,23 +94,21 @@ def probe(host: DtuHost, prefixes: Sequence[str] = (), timeout: float = 3.0) -> 
     tried: list[str] = []
     entry = _escape(host, timeout, tried)
     if entry is not None:
-        found = next(filter(None, (_version(host, s, "", timeout, tried) for s in _known())), None)
+        found = next(
+            filter(None, (_version(host, s, "", timeout, tried) for s in SIGNATURES.values())), None
+        )
         if entry == ESCAPE:
             _leave(host, timeout, tried, found)
         if found is not None:
             return Detected(found[0], found[1], entry, "")
     else:
-        for sig in _known():
+        for sig in SIGNATURES.values():
             for prefix in dict.fromkeys((*prefixes, *sig.prefixes)):
                 found = _version(host, sig, prefix, timeout, tried)
                 if found is not None:
                     return Detected(found[0], found[1], PASSWORD, prefix)
         tried.append("a device in transparent mode sent what it refused on to its servers")
     raise ProbeError(f"no known dialect answered: {'; '.join(tried)}")
-
-
-def _known() -> list[Signature]:
-    return list(SIGNATURES.values())
 
 
 def _shown(data: bytes) -> str:

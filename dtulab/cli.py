@@ -9,6 +9,7 @@
     dtulab modem [--link pty|tcp:HOST:PORT] [--timing fast|realistic]
                  [--fault NAME[:k=v,...]] [--transcript FILE]
     dtulab faults
+    dtulab probe --port DEV [--baud N] [--prefix P ...] [--timeout S]
 
 Bad arguments print one line (``dtulab: error: ...``) and exit with 2.
 """
@@ -24,9 +25,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+import serial
+
 from dtulab import __version__, addresses, benchfile, report
 from dtulab.control import HELP, execute, parse_params
 from dtulab.dialects import DIALECTS
+from dtulab.host import DtuHost
 from dtulab.io_module import IoModule
 from dtulab.netfaults import SERVER_FAULTS
 from dtulab.peripherals.gsm_modem.faults import FAULTS, FaultError, make_fault, parameters
@@ -35,6 +39,7 @@ from dtulab.peripherals.gsm_modem.timing import PROFILES
 from dtulab.peripherals.links import LinkSpecError, check_link_spec
 from dtulab.platforms import TARGETS
 from dtulab.platforms.base import TargetError, Unsupported, user_options
+from dtulab.probe import ENTRIES, ProbeError, probe
 from dtulab.world import World, WorldConfig
 
 if TYPE_CHECKING:
@@ -413,12 +418,67 @@ def _add_campaign(sub: Subcommands) -> None:
     p.set_defaults(func=cmd_campaign)
 
 
+def cmd_probe(args: argparse.Namespace) -> int:
+    """Ask the device on a serial port which AT dialect it speaks (dtulab/probe.py): its
+    version, and how the probe got in. No setting is changed; the device is left in the mode
+    it was found in."""
+    if args.baud <= 0 or args.timeout <= 0:
+        raise UsageError("--baud and --timeout must be positive")
+    try:
+        host = DtuHost(args.port, baudrate=args.baud, exclusive=True)
+    except (serial.SerialException, ValueError) as exc:
+        raise UsageError(f"cannot open {args.port}: {exc}") from None
+    with host:
+        try:
+            found = probe(host, args.prefix, args.timeout)
+        except ProbeError as exc:
+            print(f"dtulab: error: {exc}", file=sys.stderr)
+            return 1
+    print(f"dialect: {found.dialect}")
+    print(f"version: {found.version}")
+    print(f"entry: {found.entry} ({ENTRIES[found.entry]})")
+    print(f"prefix: {found.prefix or 'none'}")
+    return 0
+
+
+def _prefix(text: str) -> str:
+    if not text or any(c in text for c in "\r\n"):
+        raise argparse.ArgumentTypeError(f"a prefix is one line of text, got {text!r}")
+    return text
+
+
+def _add_probe(sub: Subcommands) -> None:
+    p = sub.add_parser("probe", help=cmd_probe.__doc__, description=cmd_probe.__doc__)
+    p.add_argument(
+        "--port", required=True, metavar="DEV", help="the device's port: a path or pyserial URL"
+    )
+    p.add_argument("--baud", type=int, default=115200, metavar="N", help="default 115200")
+    p.add_argument(
+        "--prefix",
+        type=_prefix,
+        action="append",
+        default=[],
+        metavar="P",
+        help="a password prefix to try too, e.g. mypw# (repeatable; a refused one is data "
+        "the device sends to its servers)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=3.0,
+        metavar="S",
+        help="seconds each answer may take (default 3; more than the device's packing time)",
+    )
+    p.set_defaults(func=cmd_probe)
+
+
 SUBCOMMANDS: list[Callable[[Subcommands], None]] = [
     _add_run,
     _add_modem,
     _add_faults,
     _add_report,
     _add_campaign,
+    _add_probe,
 ]
 
 

@@ -39,6 +39,7 @@ from dtulab.netfaults import ServerFault
 from dtulab.peripherals.gsm_modem.faults import Fault
 from dtulab.platforms import TARGETS, Unsupported
 from dtulab.platforms.labgrid import Claim
+from dtulab.probe import Detected, probe
 from dtulab.world import ServerConfig, World, WorldConfig
 
 
@@ -393,6 +394,23 @@ class DtuLibrary(RenodeKeywords):
         """Return to the work mode (usr721: ``AT+ENTM``); socket changes apply now."""
         self._adapter().leave_command_mode(_seconds(timeout))
         self._command_mode = False
+
+    @keyword("Probe Dialect")
+    def probe_dialect(self, *prefixes: str, timeout: Any = 3) -> Detected:
+        """Ask the DTU which AT dialect it speaks, as ``dtulab probe`` does (dtulab/probe.py):
+        the escape and each dialect's version command, else password-prefixed version
+        commands (``prefixes`` first, then the dialects' defaults; a refused one is data for
+        the servers). Nothing is changed; the DTU is left in the mode it was in. Returns the
+        ``dialect``, ``version``, ``entry`` (``escape``, ``password``, ``command mode``) and
+        ``prefix``; fails with what was tried if no known dialect answers.
+
+        | ${found} = | Probe Dialect |
+        | Should Be Equal | ${found.dialect} | usr721 |
+        | ${found} = | Probe Dialect | mypw# | timeout=10 s |
+        """
+        found = probe(self._console(), prefixes, _seconds(timeout))
+        logger.info(f"the DTU speaks {found.dialect} ({found.version}); in by {found.entry}")
+        return found
 
     @keyword("Send AT Command")
     def send_at_command(

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import allure
+import pexpect
 import pytest
 
 from dtulab.console import Console
@@ -103,6 +104,17 @@ def console(runner: ModemRunner) -> Iterator[Console]:
         assert c.command("ATE0")[-1] == "OK"
         c.drain()
         yield c
+
+
+@pytest.fixture
+def terminal() -> Iterator[list[pexpect.spawn]]:
+    """Spawned ``dtulab`` processes (tests/test_cli_session.py's ``spawn``); each is
+    interrupted and reaped at the end."""
+    children: list[pexpect.spawn] = []
+    yield children
+    for child in children:
+        if child.isalive():
+            child.close(force=True)
 
 
 # A test that must hold for the firmware too: ``@ON_EVERY_TARGET`` before it.

@@ -16,7 +16,6 @@ import json
 import re
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pexpect
@@ -37,16 +36,6 @@ def renode_installed() -> None:
         find_renode()
     except Unsupported as exc:
         pytest.skip(str(exc))
-
-
-@pytest.fixture
-def terminal() -> Iterator[list[pexpect.spawn]]:
-    """Spawned ``dtulab`` processes; each is interrupted and reaped at the end."""
-    children: list[pexpect.spawn] = []
-    yield children
-    for child in children:
-        if child.isalive():
-            child.close(force=True)
 
 
 def spawn(children: list[pexpect.spawn], *argv: str, cwd: Path | None = None) -> pexpect.spawn:

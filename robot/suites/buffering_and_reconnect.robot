@@ -109,14 +109,17 @@ The Packing Time Joins Bytes Until The Line Is Idle
     Server Should Receive Datagrams    abcdef    gh
 
 The Packing Length Splits Packets
-    [Documentation]    A packet is sent when it reaches the packing length.
+    [Documentation]    A packet is sent when it reaches the packing length (100 bytes: a
+    ...    length both dialects take).
     [Tags]    R-NET-5
+    VAR    ${first}    ${{ "0123456789" * 10 }}
+    VAR    ${second}    ${{ "abcdefghij" * 10 }}
     Enter Command Mode
     Configure Socket    1    udp
-    Set Serial Packing    time=200 ms    length=10
+    Set Serial Packing    time=200 ms    length=100
     Leave Command Mode
-    Send To DTU    0123456789abcdefghijKLMNO    after=300 ms
-    Server Should Receive Datagrams    0123456789    abcdefghij    KLMNO
+    Send To DTU    ${first}${second}KLMNO    after=300 ms
+    Server Should Receive Datagrams    ${first}    ${second}    KLMNO
 
 
 *** Keywords ***

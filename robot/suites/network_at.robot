@@ -81,8 +81,8 @@ Network Wrong Password Gets ERROR
     Connect Socket 1 To Server    dc1    network    ${True}    sms_number=10086
     Discard DTU Output
     ${set}=    Dialect Command    set sms number    12345
-    ${reply}=    Server Sends Network AT    ${set}    password=wrong    allow_error=${True}
     ${refused}=    Dialect Reply    wrong password
+    ${reply}=    Server Sends Network AT    ${set}    password=wrong    allow_error=${True}
     Reply Should Be    ${reply}    ${refused}
     DTU Should Not Output Anything    300 ms
     Setting Should Be    sms number?    10086

@@ -217,6 +217,7 @@ class DtuLibrary(RenodeKeywords):
         """
         if self.world is not None:
             self.stop_bench()
+        self._name_the_run()
         self._require_dialect_tag()
         if self.target_name not in TARGETS:
             known = ", ".join(sorted(TARGETS))
@@ -1036,6 +1037,12 @@ class DtuLibrary(RenodeKeywords):
 
     def _require(self, capability: str) -> None:
         self._world().target.require(capability)
+
+    def _name_the_run(self) -> None:
+        """The run's ``Target`` and ``Dialect`` metadata, which ``dtulab report`` reads to
+        give it its column: a hand run of ``robot`` gets the right one without ``--metadata``."""
+        for name, value in (("Target", self.target_name), ("Dialect", self.dialect_name)):
+            BuiltIn().set_suite_metadata(name, value, top=True)
 
     def _require_dialect_tag(self) -> None:
         """A test tagged ``dialect:<name>`` is about that dialect's own commands: in another

@@ -93,7 +93,7 @@ Frames In Transparent Mode Fetch A File By URL
     [Tags]    R-FTP-1
     ${ftp}=    Start FTP Server With File    /fw/image.bin    size=8000
     Enter Command Mode
-    Set Serial Packing    time=10 ms
+    Set Serial Packing    time=100 ms
     Configure Socket    1    dc1
     Leave Command Mode
     Server Should Be Connected    dc1

@@ -156,6 +156,8 @@ class Dialect:
     # -- the lines a test sends itself ------------------------------------------------
     # The factory password of the password commands (``password_line``).
     default_password: ClassVar[str]
+    # The password prefixes (``<prefix>AT...``) devices of the family ship with (dtulab probe).
+    shipped_prefixes: ClassVar[tuple[str, ...]]
     # op → the command line (``command``), op → the reply line (``reply``): only the ops the
     # suites send themselves through the password paths; each takes the op's arguments.
     commands: ClassVar[Mapping[str, Callable[..., str]]] = {}
@@ -237,6 +239,8 @@ class Usr721(Dialect):
     name = "usr721"
     pack_len_max = 1460  # AT+CIPCFG's LEN (dtulab/contract/usr721.toml)
     default_password = "usr.cn"  # AT+CIPSW's factory value (docs/usr721.md)
+    # the prefix of the CI family's devices is unknown (research §A.5): dtulab's
+    shipped_prefixes = ("usr.cn#",)
 
     commands: ClassVar[Mapping[str, Callable[..., str]]] = {
         "version": lambda: "AT+CIVER?",
@@ -405,6 +409,7 @@ class UsrSock(Dialect):
     name = "usr-sock"
     pack_len_max = 1000  # AT+UARTFL
     default_password = "usr.cn#"  # AT+CMDPW: the whole prefix
+    shipped_prefixes = ("usr.cn#", "test.cn#")  # 7G/GM3-class units, the G809 (§A.5)
 
     commands: ClassVar[Mapping[str, Callable[..., str]]] = {
         "version": lambda: "AT+VER",

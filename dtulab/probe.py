@@ -1,7 +1,8 @@
 """Which AT dialect a DTU speaks, asked over its serial port without changing a setting.
 
 ``probe(host)`` tries the ways into a DTU that the known dialects share and asks each
-dialect's version command (``SIGNATURES``, one per name of ``dialects.DIALECTS``):
+dialect's version command (each adapter of ``dialects.DIALECTS`` says its command, its reply
+and the password prefixes its devices ship with):
 
 1. **The escape** (research notes §A.1; docs/usr721.md, "Entering and leaving command
    mode"): silence, ``+++``, ``a`` back, ``a``, ``+ok`` back. In command mode each dialect's
@@ -32,6 +33,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from dtulab.dialects import DIALECTS, Dialect
 from dtulab.host import GUARD, DtuHost, ExpectTimeout
 
 ESCAPE = "escape"  # +++, a, +ok, then AT+ENTM
@@ -50,26 +52,24 @@ ESCAPE_ANSWER = re.compile(rb"\A(?:a|\+\+\+)\Z")  # the DTU's 'a', or the echo o
 
 @dataclass(frozen=True)
 class Signature:
-    """How one dialect says who it is: its version command, the reply line (group 1 is the
-    version) and the password prefixes its devices ship with."""
+    """How one dialect says who it is (from its adapter): its version command, the reply
+    line, and the password prefixes its devices ship with."""
 
     dialect: str  # a name in dialects.DIALECTS
     version: str
     reply: re.Pattern[str]
     prefixes: tuple[str, ...]
 
+    @classmethod
+    def of(cls, adapter: type[Dialect]) -> Signature:
+        reply = adapter.replies["version"]()
+        assert isinstance(reply, re.Pattern), "a version reply is a pattern"
+        version = adapter.commands["version"]()
+        return cls(adapter.name, version, reply, adapter.shipped_prefixes)
 
-SIGNATURES: dict[str, Signature] = {}
 
-
-def signature(sig: Signature) -> None:
-    SIGNATURES[sig.dialect] = sig
-
-
-# docs/usr721.md; the CI family's prefix is unknown (§A.5): dtulab's usr.cn#
-signature(Signature("usr721", "AT+CIVER?", re.compile(r"\+CIVER:\s*(.*\S)"), ("usr.cn#",)))
-# §A.4 (AT+VER), §A.5: usr.cn# on 7G/GM3-class units, test.cn# on the G809
-signature(Signature("usr-sock", "AT+VER", re.compile(r"\+VER:\s*(.*\S)"), ("usr.cn#", "test.cn#")))
+def signatures() -> list[Signature]:
+    return [Signature.of(adapter) for adapter in DIALECTS.values()]
 
 
 @dataclass(frozen=True)
@@ -95,14 +95,14 @@ def probe(host: DtuHost, prefixes: Sequence[str] = (), timeout: float = 3.0) -> 
     entry = _escape(host, timeout, tried)
     if entry is not None:
         found = next(
-            filter(None, (_version(host, s, "", timeout, tried) for s in SIGNATURES.values())), None
+            filter(None, (_version(host, s, "", timeout, tried) for s in signatures())), None
         )
         if entry == ESCAPE:
             _leave(host, timeout, tried, found)
         if found is not None:
             return Detected(found[0], found[1], entry, "")
     else:
-        for sig in SIGNATURES.values():
+        for sig in signatures():
             for prefix in dict.fromkeys((*prefixes, *sig.prefixes)):
                 found = _version(host, sig, prefix, timeout, tried)
                 if found is not None:
@@ -146,8 +146,8 @@ def _version(
     reply = _exchange(host, prefix + sig.version, timeout, tried)
     if reply is None or reply[-1:] != ["OK"]:
         return None
-    version = next(filter(None, (sig.reply.fullmatch(x) for x in reply)), None)
-    return (sig.dialect, version.group(1)) if version else None
+    line = next((x for x in reply if sig.reply.fullmatch(x)), None)
+    return (sig.dialect, line.split(":", 1)[1].strip()) if line else None
 
 
 def _exchange(host: DtuHost, line: str, timeout: float, tried: list[str]) -> list[str] | None:

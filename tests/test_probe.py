@@ -23,7 +23,7 @@ from dtulab.dialects import DIALECTS, Dialect, UsrSock, dialect
 from dtulab.host import DtuHost
 from dtulab.peripherals.gsm_modem.runner import ModemRunner
 from dtulab.platforms.reference import ReferenceTarget
-from dtulab.probe import SIGNATURES
+from dtulab.probe import signatures
 from dtulab.world import ServerConfig, World
 from tests.test_cli_session import DTULAB, STATUS, interrupt, spawn
 
@@ -61,8 +61,10 @@ def configuration(port: str, name: str) -> list[str]:
     return lines
 
 
-def test_every_registered_dialect_has_a_signature():
-    assert set(SIGNATURES) == set(DIALECTS)
+def test_every_registered_dialect_tells_the_probe_its_version_command_and_prefixes():
+    found = {s.dialect: s for s in signatures()}  # fails if an adapter lacks one of them
+    assert set(found) == set(DIALECTS)
+    assert all(s.version.upper().startswith("AT") and s.prefixes for s in found.values())
 
 
 @pytest.mark.slow

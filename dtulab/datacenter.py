@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ class Server:
         # told of every chunk: ("rx", bytes it received) and ("tx", bytes it sent a client)
         self.listeners: list[Callable[[str, bytes], None]] = []
         self._server: asyncio.AbstractServer | None = None
+        self._held: socket.socket | None = None  # the port, bound, while it does not listen
         self._udp: asyncio.DatagramTransport | None = None
 
     @property
@@ -99,17 +101,25 @@ class Server:
 
     async def listen(self) -> None:
         """TCP: accept connections (again) on the server's port."""
-        self._server = await asyncio.start_server(
-            self._client, self.host, self.port or self.requested_port
-        )
+        if self._held is not None:  # the port it kept while it did not listen
+            held, self._held = self._held, None
+            self._server = await asyncio.start_server(self._client, sock=held)
+        else:
+            self._server = await asyncio.start_server(
+                self._client, self.host, self.port or self.requested_port
+            )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop_listening(self) -> None:
         """TCP: nothing listens on the port any more (connects are refused); open
-        connections stay."""
+        connections stay. The port stays the server's: a socket bound to it, not listening,
+        refuses connects and keeps the kernel from giving the port to another program's
+        ``bind(port 0)`` meanwhile — whose server the DTU would otherwise reach, and hand the
+        records meant for this one."""
         if self._server is not None:
             self._server.close()  # not wait_closed(): that waits for the connections too
             self._server = None
+            self._held = _hold(self.host, self.port)
 
     # -- faults -----------------------------------------------------------------------------
     def conditions(self, conn: Connection) -> Conditions:
@@ -222,7 +232,9 @@ class Server:
         if conn.writer is not None:
             conn.writer.close()
 
-    async def stop(self) -> None:
+    async def stop(self, keep_port: bool = False) -> None:
+        """Close every connection and stop listening; with ``keep_port`` (a data centre that
+        is down, to come back with ``start``) the port is held as by ``stop_listening``."""
         for conn in self.connections:
             for pipe in (conn.up, conn.down):
                 if pipe is not None:
@@ -232,8 +244,24 @@ class Server:
             self._server.close()
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
+            self._server = None
+            if keep_port:
+                self._held = _hold(self.host, self.port)
+        if self._held is not None and not keep_port:
+            self._held.close()
+            self._held = None
         if self._udp is not None:
             self._udp.close()
+
+
+def _hold(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` that does not listen (connects to it are
+    refused); ``listen`` turns it into the server's listening socket again."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    held = socket.socket(family, socket.SOCK_STREAM)
+    held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past its TIME_WAITs
+    held.bind((host, port))
+    return held
 
 
 class _Udp(asyncio.DatagramProtocol):

@@ -910,9 +910,10 @@ class DtuLibrary(RenodeKeywords):
 
     @keyword("Stop Server")
     def stop_server(self, server: str) -> None:
-        """Stop ``server``: its connections close and nothing listens on its port any more."""
+        """Stop ``server``: its connections close and nothing listens on its port any more
+        (the port stays the server's, for ``Start Server``)."""
         world = self._world()
-        world.run(world.server(server).stop())
+        world.run(world.server(server).stop(keep_port=True))
 
     @keyword("Start Server")
     def start_server(self, server: str) -> None:

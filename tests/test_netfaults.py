@@ -194,3 +194,29 @@ def test_every_modem_fault_has_an_equivalent_or_a_reason():
     assert equivalent("socket-reset", {"link": 0}) == ("reset", {})
     with pytest.raises(LookupError, match="no-coverage is a fault of the modelled cell network"):
         equivalent("no-coverage", {})
+
+
+@pytest.mark.parametrize("how", ["stop", "refuse"])
+def test_a_server_that_does_not_listen_keeps_its_port(bench, how):
+    """Stopped (``Stop Server``) or refusing, a server refuses connects and holds its port:
+    another program cannot bind it meanwhile (so ``bind(port 0)`` elsewhere never gets it,
+    and a DTU reconnecting never reaches a stranger's server); started or cleared, it listens
+    on that port again."""
+    port = bench.server.port
+    fault = None
+    if how == "stop":
+        bench.thread.run(bench.server.stop(keep_port=True))
+    else:
+        fault = bench.inject("refuse")
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=DEADLINE).close()
+    stranger = socket.socket()
+    with pytest.raises(OSError, match="in use"):
+        stranger.bind(("127.0.0.1", port))
+    stranger.close()
+    if fault is None:
+        bench.thread.run(bench.server.start())
+    else:
+        bench.clear(fault)
+    assert bench.server.port == port
+    bench.connect().close()

@@ -90,7 +90,8 @@ The Host Resumes After A Power Cut
 Frames In Transparent Mode Fetch A File By URL
     [Documentation]    In NET mode a packet that begins with a frame is protocol (START with
     ...    the file's URL); other packets still go to the server, frames never do.
-    [Tags]    R-FTP-1
+    ...    A GET at an offset of its own asks for the packet there (R-FTP-2).
+    [Tags]    R-FTP-1    R-FTP-2
     ${ftp}=    Start FTP Server With File    /fw/image.bin    size=8000
     Enter Command Mode
     Set Serial Packing    time=100 ms

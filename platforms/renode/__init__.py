@@ -5,7 +5,7 @@ runs on renode.repl — the mps2-an385 memory map with Renode's Cortex-M,
 NVIC, CMSDK UARTs and SP804 dual timer, and Python peripherals for what
 Renode lacks (platforms/renode/*.py: the SCC with the LEDs and PWRKEY, the
 SBCon I2C EEPROM, the watchdog, the supply-voltage register, the timing
-strap). machine.py drives Renode through its monitor socket; the bench side
+strap). machine.py drives Renode through its robot server (robot_server.py); the bench side
 (links, LEDs, EEPROM mirror, power) is platforms/emulator.py. Renode is not
 installable from this project's package sources: the target finds a user's
 Renode through ``RENODE`` or ``renode`` on PATH, and without one every use

@@ -1,11 +1,12 @@
 """One run of Renode with a firmware image on the DTU board (renode.repl, dtu.resc beside this).
 
-Renode starts headless (``--disable-xwt``) with its monitor on a loopback TCP
-port; the bench sets the ELF and three free ports as monitor variables and
-includes dtu.resc, which loads renode.repl, puts UART0..2 on TCP
-server sockets (``emulation CreateServerSocketTerminal`` + ``connector
-Connect``) and loads the ELF. The bench connects every UART socket, then
-``start``s the machine, so no byte of the boot is lost. The Python
+Renode starts headless (``--disable-xwt``) with its robot server, in a network namespace of
+its own where it can be (robot_server.py: commands over XML-RPC, with Renode's own errors);
+the bench sets the ELF and three pseudo-terminal paths as monitor variables and includes
+dtu.resc, which loads renode.repl, puts UART0..2 on those pseudo-terminals (``emulation
+CreateUartPtyTerminal`` + ``connector Connect``: nothing listens on a port) and loads the ELF.
+The bench opens every UART's terminal, then ``start``s the machine, so no byte of the boot is
+lost. The Python
 peripherals report the board's signals as lines in an events file (LEDs and
 PWRKEY through the SCC, EEPROM write transactions), which a task here reads
 and turns into the events of platforms/emulator.py. A power cut kills the
@@ -15,11 +16,10 @@ process; a brown-out is ``pause``, the reset pin ``machine Reset`` + ``start``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import http.client
 import os
-import re
 import shutil
-import socket
+import tty
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +32,12 @@ from dtulab.platforms.emulator import (
     SccWrite,
     Streams,
 )
+from dtulab.platforms.renode import robot_server
+from dtulab.platforms.renode.robot_server import RobotServer
 
 HERE = Path(__file__).resolve().parent  # Renode's working directory: renode.repl, dtu.resc
+UARTS = ("rs232", "modem", "debug")  # UART0..2 as dtu.resc names their terminals
 START_TIMEOUT = 60.0  # Renode (mono) takes seconds to start on a loaded 2-core machine
-PROMPT = re.compile(rb"\(([\w-]+)\) $")
-ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\xff[\xfb-\xfe].|\xff[\xf0-\xfa]")
 NOT_INSTALLED = (
     "Renode not installed: set RENODE to the renode launcher or put renode on PATH "
     "(docs/targets.md)"
@@ -51,13 +52,6 @@ def find_renode() -> str:
     return renode
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def parse_event(line: str) -> SccWrite | SccReset | EepromWrite | Message | None:
     """One line of the events file the Python peripherals write."""
     parts = line.split()
@@ -68,53 +62,6 @@ def parse_event(line: str) -> SccWrite | SccReset | EepromWrite | Message | None
     if len(parts) == 3 and parts[0] == "ee":
         return EepromWrite(0x50, int(parts[1], 16), bytes.fromhex(parts[2]))
     return Message(line) if line.strip() else None
-
-
-class Monitor:
-    """Renode's monitor over its TCP port: one command, the text up to the next prompt.
-
-    The port speaks telnet: Renode sends four option bytes and reads nine back
-    (SocketServerProvider) before anything else; a command ends with CR LF.
-    """
-
-    TELNET_REPLY = b"\xff\xfb\x00\xff\xfd\x01\xff\xfd\x03"  # WILL BINARY, DO ECHO, DO SGA
-    QUIET = 0.1  # the monitor prints its prompt more than once: wait until it is done
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    async def _until_prompt(self) -> str:
-        buf = b""
-        while True:
-            try:
-                chunk = await asyncio.wait_for(self.reader.read(4096), self.QUIET)
-            except TimeoutError:
-                if PROMPT.search(ANSI.sub(b"", buf)):
-                    return ANSI.sub(b"", buf).decode("utf-8", "replace")
-                continue
-            if not chunk:
-                raise TargetError(f"Renode closed its monitor; it said: {buf[-500:]!r}")
-            buf += chunk
-
-    @classmethod
-    async def connect(cls, port: int) -> Monitor:
-        monitor = cls(*await asyncio.open_connection("127.0.0.1", port))
-        monitor.writer.write(cls.TELNET_REPLY + b"\r\n")
-        await monitor._until_prompt()
-        return monitor
-
-    async def execute(self, command: str, timeout: float = 30.0) -> str:
-        self.writer.write(command.encode() + b"\r\n")
-        await self.writer.drain()
-        text = await asyncio.wait_for(self._until_prompt(), timeout)
-        if any(sign in text for sign in ("error", "Error", "Could not")):
-            raise TargetError(f"Renode: {command}: {text.strip()[-600:]}")
-        return text
-
-    async def close(self) -> None:
-        self.writer.close()
-        with contextlib.suppress(ConnectionError, OSError):
-            await self.writer.wait_closed()
 
 
 class RenodeMachine(EmulatorProcess):
@@ -128,7 +75,7 @@ class RenodeMachine(EmulatorProcess):
 
     async def start(self) -> None:
         self.events_file.write_bytes(b"")
-        ports = {name: free_port() for name in ("rs232", "modem", "debug", "monitor")}
+        ptys = {name: self.workdir / name for name in UARTS}
         strap = self.board_file.strap
         env = {
             **os.environ,
@@ -136,13 +83,9 @@ class RenodeMachine(EmulatorProcess):
             "DTULAB_EVENTS": str(self.events_file),
             "DTULAB_STRAP": f"{strap.words[self.timing]:x}" if strap else "",
         }
-        monitor = str(ports["monitor"])
+        relay, robot_port = self.workdir / "robot.sock", robot_server.port()
         await self.spawn(
-            find_renode(),
-            "--disable-xwt",
-            "--plain",
-            "--port",
-            monitor,
+            *robot_server.command(find_renode(), relay, robot_port),
             cwd=HERE,
             env=env,
             stdout=asyncio.subprocess.PIPE,
@@ -152,44 +95,34 @@ class RenodeMachine(EmulatorProcess):
             asyncio.ensure_future(self._read_output()),
             asyncio.ensure_future(self._read_events()),
         ]
+        if not robot_server.isolation():
+            self.on_event(Message(robot_server.NOT_ISOLATED))
         try:
-            await asyncio.wait_for(self._boot(ports), START_TIMEOUT)
+            server = RobotServer.at(relay, robot_port)
+            await asyncio.wait_for(self._boot(server, ptys), START_TIMEOUT)
         except (TimeoutError, OSError, TargetError) as exc:
             tail = "\n".join(self._output[-15:])
             await self.kill()
             raise TargetError(f"Renode did not start ({exc!r}); its output:\n{tail}") from None
 
-    async def _boot(self, ports: dict[str, int]) -> None:
+    async def _boot(self, server: RobotServer, ptys: dict[str, Path]) -> None:
         while True:
             if not self.running:
                 raise TargetError(f"renode exited with {self.proc and self.proc.returncode}")
             try:
-                monitor = await Monitor.connect(ports["monitor"])
+                await server.ready()
                 break
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 await asyncio.sleep(0.1)
+        self.control = server
         settings = f"$elf=@{self.firmware.resolve()}; " + "; ".join(
-            f"${name}={ports[name]}" for name in ("rs232", "modem", "debug")
+            f'${name}="{path}"' for name, path in ptys.items()
         )
-        self.control = monitor
-        await monitor.execute(settings)
-        await monitor.execute("include @dtu.resc", timeout=START_TIMEOUT)
-        wanted = {"rs232", "modem", "debug"} & set(self.board_file.uarts)
-        for name in sorted(wanted):
-            self.uarts[name] = await self._open(ports[name])
-        await monitor.execute("start")
-
-    async def _open(self, port: int) -> Streams:
-        """Connect to one of Renode's server sockets once it accepts (it may listen a moment
-        after the command that made it returned; START_TIMEOUT bounds the wait)."""
-        while True:
-            try:
-                return await asyncio.open_connection("127.0.0.1", port)
-            except ConnectionRefusedError:
-                if not self.running:
-                    code = self.proc and self.proc.returncode
-                    raise TargetError(f"renode exited with {code}") from None
-                await asyncio.sleep(0.05)
+        await server.execute(settings)
+        await server.execute("include @dtu.resc", timeout=START_TIMEOUT)
+        for name in sorted(set(UARTS) & set(self.board_file.uarts)):
+            self.uarts[name] = await _open_pty(ptys[name])
+        await server.execute("start")
 
     async def _read_output(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
@@ -216,3 +149,18 @@ class RenodeMachine(EmulatorProcess):
                     event = parse_event(raw.decode("latin-1"))
                     if event is not None:
                         self.on_event(event)
+
+
+async def _open_pty(path: Path) -> Streams:
+    """Open one of Renode's UART pseudo-terminals (raw) as streams."""
+    fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    tty.setraw(fd)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0)
+    )
+    transport, protocol = await loop.connect_write_pipe(
+        asyncio.streams.FlowControlMixin, os.fdopen(os.dup(fd), "wb", buffering=0)
+    )
+    return reader, asyncio.StreamWriter(transport, protocol, reader, loop)

@@ -2,11 +2,13 @@
 
 Renode starts headless (``--disable-xwt``) with its robot server, in a network namespace of
 its own where it can be (robot_server.py: commands over XML-RPC, with Renode's own errors);
-the bench sets the ELF and three pseudo-terminal paths as monitor variables and includes
-dtu.resc, which loads renode.repl, puts UART0..2 on those pseudo-terminals (``emulation
-CreateUartPtyTerminal`` + ``connector Connect``: nothing listens on a port) and loads the ELF.
-The bench opens every UART's terminal, then ``start``s the machine, so no byte of the boot is
-lost. The Python
+the bench sets the ELF and three ports as monitor variables and includes
+dtu.resc, which loads renode.repl, puts UART0..2 on socket terminals (``emulation
+CreateServerSocketTerminal`` + ``connector Connect``; in the namespace, reached through the
+relay) and loads the ELF. The bench connects every UART's terminal, then ``start``s the
+machine, so no byte of the boot is lost. (Renode's pseudo-terminal terminals were tried: they
+drop bytes the UART cannot take yet, so a burst from the host is cut; a socket terminal
+passes them as the UART takes them.) The Python
 peripherals report the board's signals as lines in an events file (LEDs and
 PWRKEY through the SCC, EEPROM write transactions), which a task here reads
 and turns into the events of platforms/emulator.py. A power cut kills the
@@ -19,7 +21,6 @@ import asyncio
 import http.client
 import os
 import shutil
-import tty
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from dtulab.platforms.emulator import (
     Streams,
 )
 from dtulab.platforms.renode import robot_server
-from dtulab.platforms.renode.robot_server import RobotServer
+from dtulab.platforms.renode.robot_server import Channels, RobotServer
 
 HERE = Path(__file__).resolve().parent  # Renode's working directory: renode.repl, dtu.resc
 UARTS = ("rs232", "modem", "debug")  # UART0..2 as dtu.resc names their terminals
@@ -75,7 +76,6 @@ class RenodeMachine(EmulatorProcess):
 
     async def start(self) -> None:
         self.events_file.write_bytes(b"")
-        ptys = {name: self.workdir / name for name in UARTS}
         strap = self.board_file.strap
         env = {
             **os.environ,
@@ -83,9 +83,9 @@ class RenodeMachine(EmulatorProcess):
             "DTULAB_EVENTS": str(self.events_file),
             "DTULAB_STRAP": f"{strap.words[self.timing]:x}" if strap else "",
         }
-        relay, robot_port = self.workdir / "robot.sock", robot_server.port()
+        channels = Channels.make(self.workdir)
         await self.spawn(
-            *robot_server.command(find_renode(), relay, robot_port),
+            *channels.command(find_renode()),
             cwd=HERE,
             env=env,
             stdout=asyncio.subprocess.PIPE,
@@ -98,14 +98,14 @@ class RenodeMachine(EmulatorProcess):
         if not robot_server.isolation():
             self.on_event(Message(robot_server.NOT_ISOLATED))
         try:
-            server = RobotServer.at(relay, robot_port)
-            await asyncio.wait_for(self._boot(server, ptys), START_TIMEOUT)
+            await asyncio.wait_for(self._boot(channels), START_TIMEOUT)
         except (TimeoutError, OSError, TargetError) as exc:
             tail = "\n".join(self._output[-15:])
             await self.kill()
             raise TargetError(f"Renode did not start ({exc!r}); its output:\n{tail}") from None
 
-    async def _boot(self, server: RobotServer, ptys: dict[str, Path]) -> None:
+    async def _boot(self, channels: Channels) -> None:
+        server = RobotServer.at(channels)
         while True:
             if not self.running:
                 raise TargetError(f"renode exited with {self.proc and self.proc.returncode}")
@@ -116,13 +116,25 @@ class RenodeMachine(EmulatorProcess):
                 await asyncio.sleep(0.1)
         self.control = server
         settings = f"$elf=@{self.firmware.resolve()}; " + "; ".join(
-            f'${name}="{path}"' for name, path in ptys.items()
+            f"${name}={channels.ports[name]}" for name in UARTS
         )
         await server.execute(settings)
         await server.execute("include @dtu.resc", timeout=START_TIMEOUT)
         for name in sorted(set(UARTS) & set(self.board_file.uarts)):
-            self.uarts[name] = await _open_pty(ptys[name])
+            self.uarts[name] = await self._open(channels, name)
         await server.execute("start")
+
+    async def _open(self, channels: Channels, name: str) -> Streams:
+        """Connect to one of Renode's UART socket terminals once it accepts (it may listen a
+        moment after the command that made it returned; START_TIMEOUT bounds the wait)."""
+        while True:
+            try:
+                return await channels.open(name)
+            except (ConnectionRefusedError, FileNotFoundError):
+                if not self.running:
+                    code = self.proc and self.proc.returncode
+                    raise TargetError(f"renode exited with {code}") from None
+                await asyncio.sleep(0.05)
 
     async def _read_output(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
@@ -149,18 +161,3 @@ class RenodeMachine(EmulatorProcess):
                     event = parse_event(raw.decode("latin-1"))
                     if event is not None:
                         self.on_event(event)
-
-
-async def _open_pty(path: Path) -> Streams:
-    """Open one of Renode's UART pseudo-terminals (raw) as streams."""
-    fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-    tty.setraw(fd)
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(
-        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0)
-    )
-    transport, protocol = await loop.connect_write_pipe(
-        asyncio.streams.FlowControlMixin, os.fdopen(os.dup(fd), "wb", buffering=0)
-    )
-    return reader, asyncio.StreamWriter(transport, protocol, reader, loop)

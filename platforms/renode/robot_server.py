@@ -25,24 +25,25 @@ import socket
 import subprocess
 import sys
 import xmlrpc.client
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from dtulab.platforms.base import TargetError
+from dtulab.platforms.renode.relay import READY
 
-PORT = 8270  # the robot port inside Renode's own namespace, where nothing else runs
+# Renode's ports inside its own namespace, where nothing else runs: the robot server and the
+# socket terminals of UART0..2 (dtu.resc)
+PORTS = {"robot": 8270, "rs232": 4001, "modem": 4002, "debug": 4003}
 KEYWORD = "ExecuteCommand"  # Renode's keyword names over XML-RPC are CamelCase
+NOT_ISOLATED = (
+    "renode: no network namespace here (unshare, ip or user namespaces missing): Renode's "
+    "robot server and UART sockets listen on every interface (Renode binds them to all)"
+)
 
 # in the namespace: the loopback up, the relay beside Renode, then Renode itself
 INSIDE = (
-    'ip link set lo up || exit 97; "$1" -m dtulab.platforms.renode.relay "$2" "$3" & '
-    'shift 3; exec "$@"'
-)
-
-
-NOT_ISOLATED = (
-    "renode: no network namespace here (unshare, ip or user namespaces missing): Renode's "
-    "robot server listens on every interface (Renode binds http://*:PORT/)"
+    'ip link set lo up || exit 97; "$1" -m dtulab.platforms.renode.relay $2 & shift 2; exec "$@"'
 )
 
 
@@ -55,24 +56,62 @@ def isolation() -> bool:
     return subprocess.run(probe, capture_output=True, check=False).returncode == 0
 
 
-def port() -> int:
-    """The robot port: ``PORT`` in Renode's own namespace, else one free on this machine."""
-    if isolation():
-        return PORT
+@dataclass(frozen=True)
+class Channels:
+    """Where the bench reaches Renode's ports: through the relay's Unix sockets in ``folder``
+    (isolated), or on 127.0.0.1 (free ports, not isolated)."""
+
+    folder: Path
+    ports: dict[str, int]
+
+    @classmethod
+    def make(cls, folder: Path) -> Channels:
+        return cls(folder, PORTS if isolation() else {name: _free() for name in PORTS})
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}.sock"
+
+    def command(self, renode: str) -> list[str]:
+        """The command line that starts Renode with its robot server (and, isolated, in its
+        namespace with the relay)."""
+        server = [
+            renode,
+            "--disable-xwt",
+            "--plain",
+            "--robot-server-port",
+            str(self.ports["robot"]),
+        ]
+        if not isolation():
+            return server
+        pairs = " ".join(f"{self.path(n)} {p}" for n, p in self.ports.items())
+        return [
+            "unshare",
+            "--net",
+            "--map-root-user",
+            "sh",
+            "-c",
+            INSIDE,
+            "sh",
+            sys.executable,
+            pairs,
+            *server,
+        ]
+
+    async def open(self, name: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A stream to Renode's port ``name``, once Renode's end is there (OSError until)."""
+        if not isolation():
+            return await asyncio.open_connection("127.0.0.1", self.ports[name])
+        reader, writer = await asyncio.open_unix_connection(self.path(name))
+        if await reader.readexactly(1) != READY:
+            raise OSError(f"the relay to Renode's {name} port did not say ready")
+        return reader, writer
+
+
+def _free() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        free: int = s.getsockname()[1]
-        return free
-
-
-def command(renode: str, socket_path: Path, robot_port: int) -> list[str]:
-    """The command line that starts Renode with its robot server on ``robot_port`` (and,
-    isolated, the relay on ``socket_path``)."""
-    server = [renode, "--disable-xwt", "--plain", "--robot-server-port", str(robot_port)]
-    if not isolation():
-        return server
-    relay = [sys.executable, str(socket_path), str(robot_port)]
-    return ["unshare", "--net", "--map-root-user", "sh", "-c", INSIDE, "sh", *relay, *server]
+        port: int = s.getsockname()[1]
+        return port
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -84,6 +123,9 @@ class _UnixConnection(http.client.HTTPConnection):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(self.timeout)
         sock.connect(str(self.path))
+        if sock.recv(1) != READY:
+            sock.close()
+            raise OSError("the relay to Renode's robot server did not say ready")
         self.sock = sock
 
 
@@ -105,12 +147,12 @@ class RobotServer:
         self._lock = asyncio.Lock()  # one XML-RPC call at a time
 
     @classmethod
-    def at(cls, socket_path: Path, robot_port: int, timeout: float = 60.0) -> RobotServer:
+    def at(cls, channels: Channels, timeout: float = 60.0) -> RobotServer:
         """The server behind the relay's Unix socket, or on 127.0.0.1 when not isolated."""
         if isolation():
-            transport = _UnixTransport(socket_path, timeout)
+            transport = _UnixTransport(channels.path("robot"), timeout)
             return cls(xmlrpc.client.ServerProxy("http://renode/", transport, allow_none=True))
-        url = f"http://127.0.0.1:{robot_port}/"
+        url = f"http://127.0.0.1:{channels.ports['robot']}/"
         return cls(xmlrpc.client.ServerProxy(url, allow_none=True))
 
     async def ready(self) -> None:

@@ -142,6 +142,18 @@ def test_while_waiting_a_prompt_matches_at_the_character_that_completes_it(pty):
     assert t.wait_for("^ x$", 5, regex=True) is not None
 
 
+def test_a_write_whose_echo_is_awaited_goes_out_once_the_wait_is_on(pty):
+    """WriteLineToUart's echo wait, however fast the device answers: the echo is matched in
+    the unfinished line as it comes, so the rest of its line is a line of its own."""
+    t = make_tester(pty)
+    found = t.wait_for(
+        "AT", 5, unfinished=True, first=lambda: os.write(pty.device, b"AT\r\r\nOK\r\n")
+    )
+    assert found is not None and found.Line == "AT"
+    assert t.next_line(5).Line == ""
+    assert t.next_line(5).Line == "OK"
+
+
 def test_match_next_line_looks_at_the_next_line_only(pty):
     """CheckFinishedLines(matchFirstLine): only lines[0]; the unfinished line only from its
     start."""
@@ -331,6 +343,8 @@ def test_keyword_outcomes_follow_uart_keywords(pty):
     kw.should_not_be_on_uart("reboot", 0.2)
     with pytest.raises(InvalidOperation, match="Attempt to wait for bytes on a tester"):
         kw.wait_for_bytes_on_uart("00", 0)
+    with pytest.raises(RenodeError, match=r"ArgumentException: Invalid pattern '\+x'"):
+        kw.wait_for_line_on_uart("+x", 0, regex=True)  # .NET's Regex refuses it too
 
 
 def test_uart_names_of_the_board(pty):

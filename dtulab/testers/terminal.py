@@ -51,7 +51,7 @@ from datetime import datetime
 from enum import Enum
 
 from dtulab.console import Console
-from dtulab.testers.provider import RenodeError
+from dtulab.testers.provider import ArgumentError, RenodeError
 
 LF, CR, ESC = 0x0A, 0x0D, 0x1B
 NO_LINE, CURRENT_LINE = -2, -1  # HandleSuccess's matchingLineId for no line, the unfinished one
@@ -212,18 +212,25 @@ class TerminalTester:
                 return TesterResult(failed.Line, failed.Timestamp, failed.Groups, True)
         return matcher(start)
 
-    def _wait(self, matcher: Matcher, timeout: float | None) -> TesterResult | None:
+    def _wait(
+        self, matcher: Matcher, timeout: float | None, first: Callable[[], None] | None = None
+    ) -> TesterResult | None:
         seconds = self.timeout if timeout is None else timeout
         with self._cond:
             self._scanned, self._result = 0, None
             result = self._match(matcher)
             if result is None and seconds > 0:
                 self._matcher = matcher
+                if first is not None:
+                    first()  # the wait is on: what this makes the port say is matched as it comes
+                    first = None
                 deadline = time.monotonic() + seconds
                 while self._result is None and (left := deadline - time.monotonic()) > 0:
                     self._cond.wait(left)
                 self._matcher, result = None, self._result
             consumed = self._consumed
+        if first is not None:
+            first()
         self.port.skip_to(consumed)  # the port's other readers go on after the match
         return result
 
@@ -234,13 +241,18 @@ class TerminalTester:
         regex: bool = False,
         unfinished: bool = False,
         next_line: bool = False,
+        first: Callable[[], None] | None = None,
     ) -> TesterResult | None:
         """A line containing ``pattern`` (``regex``: matching it), or None after ``timeout``
         (``WaitFor``). With ``unfinished`` the unfinished line counts too, with
         ``next_line`` only the next line (or the unfinished line from its start).
-        In binary mode a plain ``pattern`` is hex (``59 52 20``)."""
+        In binary mode a plain ``pattern`` is hex (``59 52 20``). ``first()`` runs once
+        the wait is on (after the check of what is there): a write whose answer is to be
+        matched character by character as it arrives, however fast the device is."""
         event = f"Line containing{' regex' if regex else ''} >>{pattern}<<"
-        if self.binary and not regex:
+        if regex:
+            _compile(pattern)
+        elif self.binary:
             pattern = _hex(pattern).decode("latin-1")
 
         def matcher(start: int) -> TesterResult | None:
@@ -249,7 +261,7 @@ class TerminalTester:
                 return found
             return self._unfinished_line(pattern, regex, event, next_line)
 
-        return self._finish(event, self._wait(matcher, timeout))
+        return self._finish(event, self._wait(matcher, timeout, first))
 
     def wait_for_lines(
         self,
@@ -276,6 +288,8 @@ class TerminalTester:
         if unfinished and len(patterns) == 1:
             return self.wait_for(patterns[0], timeout, regex, True)
         event = f"Lines starting with{' regex' if regex else ''} >>{patterns[0]}<<"
+        for pattern in patterns if regex else ():
+            _compile(pattern)
         finished = patterns[:-1] if unfinished else patterns
         run: list[int] = []  # the end of the first run of lines matching ``finished``
 
@@ -422,6 +436,8 @@ class TerminalTester:
     # -- failing strings, writing ---------------------------------------------------------
     def register_failing_string(self, pattern: str, regex: bool) -> None:
         """A line matching ``pattern`` fails the wait that finds it (before its own match)."""
+        if regex:
+            _compile(pattern)
         with self._cond:
             self._failing.append((pattern, regex))
 
@@ -443,6 +459,14 @@ def _search(pattern: str, regex: bool, content: str) -> list[str] | None:
         return [] if pattern in content else None
     match = re.search(pattern, content)
     return None if match is None else _groups(match)
+
+
+def _compile(pattern: str) -> None:
+    """Refuse a regular expression that is not one, as .NET's ``Regex`` does."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ArgumentError(f"Invalid pattern '{pattern}': {exc}", "pattern") from None
 
 
 def _groups(match: re.Match[str]) -> list[str]:

@@ -228,11 +228,17 @@ class UartKeywords:
         self, content: str = "", tester_id: int | None = None, wait_for_echo: bool | None = None
     ) -> TesterResult:
         """``content`` and CR; then, by default, wait for its echo (in the unfinished line
-        too, with the tester's timeout)."""
+        too, with the tester's timeout). The echo wait is on before the line goes out, so
+        the echo is matched as it comes (where Renode's machine echoes while the wait
+        runs, a fast DTU may have answered before it starts)."""
         tester = self.testers.get(tester_id)
-        tester.write(content + "\r")
         echo = self.default_wait_for_echo if wait_for_echo is None else wait_for_echo
-        if echo and tester.wait_for(content, unfinished=True) is None:
+        if not echo:
+            tester.write(content + "\r")
+        elif (
+            tester.wait_for(content, unfinished=True, first=lambda: tester.write(content + "\r"))
+            is None
+        ):
             _fail(tester)
         return TesterResult("", 0)
 

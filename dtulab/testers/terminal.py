@@ -213,7 +213,7 @@ class TerminalTester:
         return matcher(start)
 
     def _wait(
-        self, matcher: Matcher, timeout: float | None, first: Callable[[], None] | None = None
+        self, matcher: Matcher, timeout: float | None, first: Callable[[], object] | None = None
     ) -> TesterResult | None:
         seconds = self.timeout if timeout is None else timeout
         with self._cond:
@@ -241,7 +241,7 @@ class TerminalTester:
         regex: bool = False,
         unfinished: bool = False,
         next_line: bool = False,
-        first: Callable[[], None] | None = None,
+        first: Callable[[], object] | None = None,
     ) -> TesterResult | None:
         """A line containing ``pattern`` (``regex``: matching it), or None after ``timeout``
         (``WaitFor``). With ``unfinished`` the unfinished line counts too, with

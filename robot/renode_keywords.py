@@ -104,12 +104,12 @@ class RenodeKeywords(ABC):
         """The UART keywords' testers and defaults (the defaults outlive a bench)."""
         return UartKeywords()
 
-    def _bench_ms(self) -> float:
-        """The bench clock in milliseconds since the bench was built: a terminal tester's
-        ``Timestamp`` (Renode's: the machine's virtual time), comparable with the times of
-        the RS232 transcript in a failed test's log (in seconds)."""
+    def _bench_ms(self) -> Callable[[], float]:
+        """The running bench's clock in milliseconds since the bench was built: a terminal
+        tester's ``Timestamp`` (Renode's: the machine's virtual time), comparable with the
+        times of the RS232 transcript in a failed test's log (in seconds)."""
         world = self._world()
-        return (world.clock.now() - world.rs232_transcript.start) * 1000
+        return lambda: (world.clock.now() - world.rs232_transcript.start) * 1000
 
     def _led_tester(self, tester_id: int | None) -> LedTester:
         return _pick(self._led_testers, tester_id, "LED tester", "Create LED Tester")
@@ -147,7 +147,7 @@ class RenodeKeywords(ABC):
         return self._uart.create_terminal_tester(
             uart="rs232",
             port=self._console(),
-            clock=self._bench_ms,
+            clock=self._bench_ms(),
             timeout=_maybe_seconds(timeout),
             end_line_option=endLineOption,
             default_wait_for_echo=defaultWaitForEcho,

@@ -4,7 +4,9 @@ Opens any pyserial URL (a pty path, ``socket://HOST:PORT``, a real port).
 A reader thread collects everything received; ``expect`` waits for a pattern
 and, on timeout, raises ``ExpectTimeout`` showing what did arrive — in the
 spirit of pytest-embedded's ``dut.expect``. ``command`` sends one AT line and
-returns its response lines up to the final result code.
+returns its response lines up to the final result code. ``tap`` hands every
+byte received to a listener of its own (a Renode-style terminal tester,
+dtulab/testers/terminal.py), which reads independently of ``expect``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, Self
 
 import serial
@@ -55,6 +58,7 @@ class Console:
         self.received = bytearray()  # everything ever received, for reports
         self.sent = 0  # bytes written so far
         self.before = b""  # what came before the last expect() match, as in pexpect
+        self._taps: list[Callable[[bytes], None]] = []  # told of every byte received
         self._thread = threading.Thread(target=self._reader, name=f"console {port}", daemon=True)
         self._thread.start()
 
@@ -72,6 +76,8 @@ class Console:
             if data:
                 with self._cond:
                     self._buf += data
+                    for listener in self._taps:  # first: once ``received`` has grown, they know
+                        listener(data)
                     self.received += data
                     self._cond.notify_all()
 
@@ -95,6 +101,21 @@ class Console:
         self.sent += len(data)
 
     # -- input -------------------------------------------------------------
+    def tap(self, listener: Callable[[bytes], None]) -> int:
+        """Hand every chunk received from now on to ``listener`` (on the reader thread, in
+        order; it must not call back into this console). Returns the offset in
+        ``received`` of the first byte it will get."""
+        with self._cond:
+            self._taps.append(listener)
+            return len(self.received)
+
+    def skip_to(self, offset: int) -> None:
+        """Let the reads here go on after byte ``offset`` of ``received`` (what a tap's
+        reader has consumed): unread bytes before it are dropped; nothing if already past."""
+        with self._cond:
+            start = len(self.received) - len(self._buf)
+            del self._buf[: max(0, offset - start)]
+
     def expect(
         self, pattern: bytes | str | re.Pattern[bytes], timeout: float = 10.0
     ) -> re.Match[bytes]:

@@ -144,13 +144,22 @@ class DtuLibrary(RenodeKeywords):
     the same way in any other dialect.
 
     = Renode keywords =
-    ``Create Terminal Tester``, ``Wait For Line On Uart``, ``Wait For Prompt
-    On Uart``, ``Write Line To Uart``, ``Write Char On Uart``, ``Test If Uart
-    Is Idle``, ``Create LED Tester``, ``Assert LED State`` and ``Assert LED Is
-    Blinking`` take Renode's names and arguments, so Renode suites carry over.
-    The bench runs in real time: ``pauseEmulation`` and ``machine`` are
-    accepted and have no effect. The only UART is ``rs232``; the LEDs are
-    ``POW``, ``NET`` and ``DATA``.
+    Renode's UART keywords (``Create Terminal Tester``, ``Wait For Line On
+    Uart``, ``Wait For Lines On Uart``, ``Wait For Next Line On Uart``, ``Wait
+    For Prompt On Uart``, ``Wait For Bytes On Uart``, ``Should Not Be On
+    Uart``, ``Write Line To Uart``, ``Write To Uart``, ``Write Char On Uart``,
+    ``Send Key To Uart``, ``Test If Uart Is Idle``, ``Register Failing Uart
+    String``, ``Set Default Uart Timeout``, ``Set Default Tester``, ``Get
+    Terminal Tester Report``, ...) and LED keywords (``Create LED Tester``,
+    ``Assert LED State``, ``Assert LED Is Blinking``) take Renode's names and
+    arguments and give the outcomes Renode's implementation gives, so Renode
+    suites carry over (robot/README.md, "Renode suites"). A terminal tester
+    goes on the RS232 port, ``sysbus.uart0`` as the emulated board calls it
+    (or ``uart0``, ``rs232``); lines end at LF with CR dropped; results have
+    ``Line``, ``Groups`` and ``Timestamp`` (ms on the bench clock since the
+    bench was built). The bench runs in real time: ``pauseEmulation`` and
+    ``machine`` are accepted and have no effect. The LEDs are ``POW``, ``NET``
+    and ``DATA``.
     """
 
     ROBOT_LIBRARY_VERSION = "0.1.0"

@@ -2,11 +2,11 @@
 
 Renode tests a machine through testers (``UartKeywords.cs``, ``LedKeywords.cs``):
 ``Create Terminal Tester`` puts one on a UART, ``Create LED Tester`` on a LED,
-and the other keywords name a tester by its id (the newest when left out).
-Here ``UartTester`` is one on the host's side of the DTU's RS232 port: its
-defaults (timeout, echo, next line) and the matching of Renode's line rules
-against what the DTU writes, read through the host console (``DtuHost``,
-whose read position the other RS232 keywords share). ``LedTester`` is one on
+and the other keywords name a tester by its id (``TestersProvider.cs``: without one,
+the default tester or the only one).
+The UART keywords are Renode's ``UartKeywords.cs`` over
+``dtulab.testers.uart`` (Renode's ``TerminalTester.cs`` on the host's side of
+the DTU's RS232 port: ``dtulab.testers.terminal``). ``LedTester`` is one on
 LED ``POW``, ``NET`` or ``DATA`` of the modelled board: it waits on the LED
 through ``World`` and checks blinking with the LED model's own phases.
 
@@ -17,22 +17,23 @@ real time: ``pauseEmulation`` and ``machine`` are accepted and have no effect.
 
 from __future__ import annotations
 
-import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 from robot.api.deco import keyword
 from robot.utils import timestr_to_secs
 
 from dtulab.host import DtuHost
-from dtulab.platforms import Unsupported
+from dtulab.platforms.board_file import load_board
+from dtulab.testers.terminal import BinaryResult, TesterResult
+from dtulab.testers.uart import UartKeywords, rs232_uart
 from dtulab.world import World
 
 T = TypeVar("T")
-RENODE_TIMEOUT = 8.0  # Renode's default UART timeout (UartKeywords.cs globalTimeout)
 
 
 def _seconds(value: Any) -> float:
@@ -40,75 +41,9 @@ def _seconds(value: Any) -> float:
     return float(timestr_to_secs(value))
 
 
-def _bytes(data: str) -> bytes:
-    return data.encode("latin-1")
-
-
-@dataclass
-class UartResult:
-    """What ``Wait For Line On Uart`` found: ``${r.line}``, ``${r.groups}``, ``${r.timestamp}``."""
-
-    line: str
-    groups: list[str] = field(default_factory=list)
-    timestamp: float = 0.0
-
-
-@dataclass
-class UartTester:
-    """A terminal tester on the RS232 port: Renode's defaults and line matching.
-
-    ``console`` gives the host's side of the port of the running bench.
-    """
-
-    console: Callable[[], DtuHost]
-    timeout: float = RENODE_TIMEOUT
-    wait_for_echo: bool = True
-    match_next_line: bool = False
-
-    def wait_for_line(
-        self,
-        content: str,
-        timeout: float | None,
-        regex: bool,
-        unfinished: bool,
-        next_line: bool | None,
-    ) -> UartResult:
-        """The first line containing ``content`` (or matching it as a regex); consumes the
-        output up to the end of that line, or up to the match if ``unfinished``."""
-        core = content if regex else re.escape(content)
-        source = rf"[^\r\n]*?(?:{core})"
-        if not unfinished:
-            source += r"[^\r\n]*(?:\r\n|\n|\r)"
-        if self.match_next_line if next_line is None else next_line:
-            source = r"\A[\r\n]*" + source
-        seconds = self.timeout if timeout is None else timeout
-        try:
-            match = self.console().expect(re.compile(source.encode("latin-1")), seconds)
-        except AssertionError as exc:
-            raise AssertionError(
-                f"Terminal tester failed: no line with {content!r}: {exc}"
-            ) from None
-        line = match.group(0).decode("latin-1").strip("\r\n")
-        groups = [g.decode("latin-1") if g is not None else "" for g in match.groups()]
-        return UartResult(line, groups, time.monotonic())
-
-    def write_line(self, content: str, wait_for_echo: bool | None) -> None:
-        """Write ``content`` and CR; wait for the echo of ``content`` if asked (or by default)."""
-        console = self.console()
-        console.write(_bytes(content) + b"\r")
-        if self.wait_for_echo if wait_for_echo is None else wait_for_echo:
-            console.expect(_bytes(content), self.timeout)
-
-    def write_char(self, c: str) -> None:
-        if len(c) != 1:
-            raise ValueError(f"Write Char On Uart: one character, not {c!r}")
-        self.console().write(_bytes(c))
-
-    def assert_idle(self, seconds: float, shown: Any) -> None:
-        """Fail if anything arrives within ``seconds`` (``shown``: the duration as given)."""
-        got = self.console().quiet(seconds)
-        if got:
-            raise AssertionError(f"Terminal tester failed: UART not idle for {shown} s: {got!r}")
+def _maybe_seconds(value: Any) -> float | None:
+    """A Robot time in seconds, or None when not given."""
+    return None if value is None else _seconds(value)
 
 
 @dataclass
@@ -161,16 +96,25 @@ class RenodeKeywords(ABC):
 
     def _forget_testers(self) -> None:
         """A new bench starts without testers."""
-        self._uart_testers: dict[int, UartTester] = {}
+        self._uart.forget_testers()
         self._led_testers: dict[int, LedTester] = {}
 
-    def _tester(self, tester_id: int | None) -> UartTester:
-        return _pick(self._uart_testers, tester_id, "terminal tester", "Create Terminal Tester")
+    @cached_property
+    def _uart(self) -> UartKeywords:
+        """The UART keywords' testers and defaults (the defaults outlive a bench)."""
+        return UartKeywords()
+
+    def _bench_ms(self) -> Callable[[], float]:
+        """The running bench's clock in milliseconds since the bench was built: a terminal
+        tester's ``Timestamp`` (Renode's: the machine's virtual time), comparable with the
+        times of the RS232 transcript in a failed test's log (in seconds)."""
+        world = self._world()
+        return lambda: (world.clock.now() - world.rs232_transcript.start) * 1000
 
     def _led_tester(self, tester_id: int | None) -> LedTester:
         return _pick(self._led_testers, tester_id, "LED tester", "Create LED Tester")
 
-    # -- UART ------------------------------------------------------------------------------
+    # -- UART (UartKeywords.cs) ------------------------------------------------------------
     @keyword("Create Terminal Tester")
     def create_terminal_tester(
         self,
@@ -183,24 +127,46 @@ class RenodeKeywords(ABC):
         defaultMatchNextLine: bool | None = None,
         binaryMode: bool = False,
     ) -> int:
-        """Renode's keyword: a tester on ``uart`` (here always ``rs232``); returns its id.
+        """Renode's keyword: a tester on ``uart``, the DTU's RS232 port; returns its id, the
+        same for the same UART (a second call's ``timeout``, ``endLineOption`` and
+        ``binaryMode`` are ignored).
 
-        ``timeout`` (default 8 s) is the default of the other UART keywords;
-        ``defaultWaitForEcho`` (default true) that of ``Write Line To Uart``.
+        The RS232 port is ``rs232`` or, as the emulated board calls it,
+        ``uart0`` / ``sysbus.uart0`` (``uart<n>`` where the board file says
+        ``rs232 = n``); the modem's and the debug UART get no tester. The
+        tester hears what the DTU writes from its creation on.
+        ``timeout`` (default 8 s, or ``Set Default Uart Timeout``) is the
+        tester's default; ``endLineOption`` is ``TreatLineFeedAsEndLine``
+        (default: LF ends a line, CR is dropped) or
+        ``TreatCarriageReturnAsEndLine``; with ``binaryMode`` the tester keeps
+        bytes, not lines (``Wait For Bytes On Uart``). ``defaultWaitForEcho``
+        (default true) and ``defaultMatchNextLine`` (default false) are the
+        defaults of every tester's keywords from now on, as in Renode.
         """
-        if uart.lower() != "rs232":
-            raise ValueError(f"no UART '{uart}' on this bench (have: rs232)")
-        if binaryMode:
-            reason = "binary-mode terminal testers are not supported"
-            raise Unsupported(self.target_name, reason)
-        tester = len(self._uart_testers)
-        self._uart_testers[tester] = UartTester(
-            self._console,
-            RENODE_TIMEOUT if timeout is None else _seconds(timeout),
-            True if defaultWaitForEcho is None else bool(defaultWaitForEcho),
-            bool(defaultMatchNextLine),
+        rs232_uart(uart, load_board(self._world().config.board or None))
+        return self._uart.create_terminal_tester(
+            uart="rs232",
+            port=self._console(),
+            clock=self._bench_ms(),
+            timeout=_maybe_seconds(timeout),
+            end_line_option=endLineOption,
+            default_wait_for_echo=defaultWaitForEcho,
+            default_match_next_line=defaultMatchNextLine,
+            binary=bool(binaryMode),
         )
-        return tester
+
+    @keyword("Set Default Uart Timeout")
+    def set_default_uart_timeout(self, timeout: Any) -> None:
+        """Renode's keyword: the timeout of terminal testers created from now on without one
+        (default 8 s)."""
+        self._uart.set_default_uart_timeout(_seconds(timeout))
+
+    @keyword("Set Default Tester")
+    def set_default_tester(self, id: int | str | None) -> None:
+        """Renode's keyword: the terminal tester the UART keywords use without ``testerId``;
+        ``null`` (or ``None``) clears it. Without one, and with several testers, they fail."""
+        cleared = id is None or str(id).lower() in ("null", "none")
+        self._uart.set_default_tester(None if id is None or cleared else int(id))
 
     @keyword("Wait For Line On Uart")
     def wait_for_line_on_uart(
@@ -212,18 +178,26 @@ class RenodeKeywords(ABC):
         includeUnfinishedLine: bool = False,
         pauseEmulation: bool | None = None,
         matchNextLine: bool | None = None,
-    ) -> UartResult:
-        """Renode's keyword: wait for a line containing ``content`` (or matching it as a regex).
+    ) -> TesterResult:
+        """Renode's keyword: wait for a line containing ``content`` (with ``treatAsRegex``: in
+        which the regular expression ``content`` is found, so ``^OK$`` is the whole line).
 
-        Consumes the output up to the end of that line. With
-        ``includeUnfinishedLine`` the line need not be finished (a prompt);
-        with ``matchNextLine`` it must be the next line. Returns ``line``,
-        ``groups`` (the regex's groups) and ``timestamp``.
+        Lines end at LF, CR dropped. The line found and every line before it
+        are consumed. With ``includeUnfinishedLine`` the line not finished yet
+        counts too (a prompt): it is consumed whole, with every finished line.
+        With ``matchNextLine`` only the next line counts. A line with a failing
+        string (``Register Failing Uart String``) fails the wait first.
+        Returns ``${r.Line}``, ``${r.Groups}`` (the regular expression's
+        groups) and ``${r.Timestamp}`` (ms on the bench clock since the bench
+        was built); ``line``, ``groups``, ``timestamp`` are the same.
         """
-        tester = self._tester(testerId)
-        seconds = None if timeout is None else _seconds(timeout)
-        return tester.wait_for_line(
-            content, seconds, treatAsRegex, includeUnfinishedLine, matchNextLine
+        return self._uart.wait_for_line_on_uart(
+            content,
+            _maybe_seconds(timeout),
+            testerId,
+            bool(treatAsRegex),
+            bool(includeUnfinishedLine),
+            matchNextLine,
         )
 
     @keyword("Wait For Prompt On Uart")
@@ -234,12 +208,110 @@ class RenodeKeywords(ABC):
         timeout: Any = None,
         treatAsRegex: bool = False,
         pauseEmulation: bool | None = None,
-    ) -> UartResult:
-        """Renode's keyword: ``Wait For Line On Uart`` for a line that need not be finished."""
-        result: UartResult = self.wait_for_line_on_uart(
-            prompt, timeout, testerId, treatAsRegex, True
+    ) -> TesterResult:
+        """Renode's keyword: ``Wait For Line On Uart`` with ``includeUnfinishedLine``."""
+        return self._uart.wait_for_line_on_uart(
+            prompt, _maybe_seconds(timeout), testerId, bool(treatAsRegex), True
         )
-        return result
+
+    @keyword("Wait For Lines On Uart")
+    def wait_for_lines_on_uart(
+        self,
+        content: list[str],
+        timeout: Any = None,
+        testerId: int | None = None,
+        treatAsRegex: bool = False,
+        includeUnfinishedLine: bool = False,
+        pauseEmulation: bool | None = None,
+        matchFromNextLine: bool | None = None,
+    ) -> TesterResult:
+        """Renode's keyword: wait for consecutive lines that contain (match) the items of the
+        list ``content`` in order; returns the last. With ``includeUnfinishedLine`` the last
+        item may be in the unfinished line; with ``matchFromNextLine`` the first must be
+        the next line (and each item has the whole ``timeout``).
+
+        | Wait For Lines On Uart | ${lines} |
+        """
+        return self._uart.wait_for_lines_on_uart(
+            content,
+            _maybe_seconds(timeout),
+            testerId,
+            bool(treatAsRegex),
+            bool(includeUnfinishedLine),
+            matchFromNextLine,
+        )
+
+    @keyword("Wait For Next Line On Uart")
+    def wait_for_next_line_on_uart(
+        self, timeout: Any = None, testerId: int | None = None, pauseEmulation: bool | None = None
+    ) -> TesterResult:
+        """Renode's keyword: the next finished line, consumed. (As in Renode, a line with a
+        failing string anywhere among the lines not consumed yet comes first, and passes.)"""
+        return self._uart.wait_for_next_line_on_uart(_maybe_seconds(timeout), testerId)
+
+    @keyword("Wait For Bytes On Uart")
+    def wait_for_bytes_on_uart(
+        self,
+        content: str,
+        timeout: Any = None,
+        testerId: int | None = None,
+        treatAsRegex: bool = False,
+        pauseEmulation: bool | None = None,
+        matchStart: bool | None = False,
+    ) -> BinaryResult:
+        """Renode's keyword, on a ``binaryMode`` tester: wait for the bytes ``content`` (hex:
+        ``2a 0d 0a``; with ``treatAsRegex`` a regular expression over the bytes as Latin-1
+        text, ``.`` matching any byte). The bytes up to the end of the match are consumed;
+        with ``matchStart`` the match must start at the first byte not consumed. Returns
+        ``${r.Content}`` and ``${r.Groups}`` as bytes, and ``${r.Timestamp}``."""
+        return self._uart.wait_for_bytes_on_uart(
+            content, _maybe_seconds(timeout), testerId, bool(treatAsRegex), matchStart
+        )
+
+    @keyword("Should Not Be On Uart")
+    def should_not_be_on_uart(
+        self,
+        content: str,
+        timeout: Any = None,
+        testerId: int | None = None,
+        treatAsRegex: bool = False,
+        includeUnfinishedLine: bool = False,
+    ) -> None:
+        """Renode's keyword: wait the whole ``timeout`` (default: the tester's) for a line
+        with ``content``, as ``Wait For Line On Uart`` would, and fail if it comes."""
+        self._uart.should_not_be_on_uart(
+            content,
+            _maybe_seconds(timeout),
+            testerId,
+            bool(treatAsRegex),
+            bool(includeUnfinishedLine),
+        )
+
+    @keyword("Register Failing Uart String")
+    def register_failing_uart_string(
+        self, pattern: str, treatAsRegex: bool = False, testerId: int | None = None
+    ) -> None:
+        """Renode's keyword: from now on a wait of this tester that sees a finished line
+        containing (matching) ``pattern`` fails with ``Test failing entry``."""
+        self._uart.register_failing_uart_string(pattern, bool(treatAsRegex), testerId)
+
+    @keyword("Unregister Failing Uart String")
+    def unregister_failing_uart_string(
+        self, pattern: str, treatAsRegex: bool = False, testerId: int | None = None
+    ) -> None:
+        """Renode's keyword: forget a failing string (fails if it was not registered)."""
+        self._uart.unregister_failing_uart_string(pattern, bool(treatAsRegex), testerId)
+
+    @keyword("Get Terminal Tester Report")
+    def get_terminal_tester_report(self, testerId: int | None = None) -> str:
+        """Renode's keyword: the lines the tester consumed, its successes and failures, and
+        what it holds unfinished."""
+        return self._uart.get_terminal_tester_report(testerId)
+
+    @keyword("Clear Terminal Tester Report")
+    def clear_terminal_tester_report(self, testerId: int | None = None) -> None:
+        """Renode's keyword: forget the report and the finished lines not consumed yet."""
+        self._uart.clear_terminal_tester_report(testerId)
 
     @keyword("Write Line To Uart")
     def write_line_to_uart(
@@ -248,17 +320,28 @@ class RenodeKeywords(ABC):
         testerId: int | None = None,
         waitForEcho: bool | None = None,
         pauseEmulation: bool | None = None,
-    ) -> None:
-        """Renode's keyword: write ``content`` and CR; by default wait for the echo of ``content``.
+    ) -> TesterResult:
+        """Renode's keyword: write ``content`` and CR; by default wait for the echo of
+        ``content`` (the unfinished line counts).
 
         Pass ``waitForEcho=False`` in transparent mode, where nothing is echoed.
         """
-        self._tester(testerId).write_line(content, waitForEcho)
+        return self._uart.write_line_to_uart(content, testerId, waitForEcho)
+
+    @keyword("Write To Uart")
+    def write_to_uart(self, content: str, testerId: int | None = None) -> TesterResult:
+        """Renode's keyword: write ``content`` as it is (each character one byte)."""
+        return self._uart.write_to_uart(content, testerId)
 
     @keyword("Write Char On Uart")
-    def write_char_on_uart(self, c: str, testerId: int | None = None) -> None:
+    def write_char_on_uart(self, c: str, testerId: int | None = None) -> TesterResult:
         """Renode's keyword: write the single character ``c``."""
-        self._tester(testerId).write_char(c)
+        return self._uart.write_char_on_uart(c, testerId)
+
+    @keyword("Send Key To Uart")
+    def send_key_to_uart(self, c: int, testerId: int | None = None) -> TesterResult:
+        """Renode's keyword: write the byte ``c`` (``0x03``, ``13``)."""
+        return self._uart.send_key_to_uart(c, testerId)
 
     @keyword("Test If Uart Is Idle")
     def test_if_uart_is_idle(
@@ -267,8 +350,9 @@ class RenodeKeywords(ABC):
         testerId: int | None = None,
         pauseEmulation: bool | None = None,
     ) -> None:
-        """Renode's keyword: fail if anything arrives on the UART within ``timeout``."""
-        self._tester(testerId).assert_idle(_seconds(timeout), timeout)
+        """Renode's keyword: fail if a character arrives on the UART within ``timeout``
+        (in text mode a CR or NUL does not count: the tester drops them)."""
+        self._uart.test_if_uart_is_idle(_seconds(timeout), testerId)
 
     # -- LEDs ------------------------------------------------------------------------------
     @keyword("Create LED Tester")

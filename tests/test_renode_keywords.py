@@ -68,11 +68,12 @@ def test_terminal_tester_enters_command_mode_and_reads_lines(world, host):
     found = kw.wait_for_line_on_uart("O(K)", treatAsRegex=True)
     assert (found.line, found.groups) == ("OK", ["K"])
     kw.write_line_to_uart("AT", waitForEcho=False)
-    with pytest.raises(AssertionError, match="UART not idle"):
+    with pytest.raises(AssertionError, match="Terminal tester failed!"):
         kw.test_if_uart_is_idle("2 s")
-    with pytest.raises(ValueError, match="no UART"):
-        kw.create_terminal_tester("uart0")
-    with pytest.raises(ValueError, match="no terminal tester 7"):
+    assert kw.create_terminal_tester("sysbus.uart0") == 0  # the same UART, the same tester
+    with pytest.raises(LookupError, match="'uart1' is the board's modem UART"):
+        kw.create_terminal_tester("uart1")
+    with pytest.raises(LookupError, match="Tester for given ID=7 was not found"):
         kw.write_char_on_uart("x", testerId=7)
 
 

@@ -1,0 +1,1 @@
+"""Renode-style testers on a dtulab bench (robot/renode_keywords.py is their keyword skin)."""

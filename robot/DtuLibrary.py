@@ -146,11 +146,19 @@ class DtuLibrary(RenodeKeywords):
     = Renode keywords =
     ``Create Terminal Tester``, ``Wait For Line On Uart``, ``Wait For Prompt
     On Uart``, ``Write Line To Uart``, ``Write Char On Uart``, ``Test If Uart
-    Is Idle``, ``Create LED Tester``, ``Assert LED State`` and ``Assert LED Is
-    Blinking`` take Renode's names and arguments, so Renode suites carry over.
-    The bench runs in real time: ``pauseEmulation`` and ``machine`` are
-    accepted and have no effect. The only UART is ``rs232``; the LEDs are
-    ``POW``, ``NET`` and ``DATA``.
+    Is Idle``, ``Set Default LED Timeout``, ``Create LED Tester``, ``Assert
+    LED State``, ``Assert And Hold LED State``, ``Assert LED Duty Cycle``,
+    ``Assert LED Is Blinking`` and ``Execute Command`` take Renode's names
+    and arguments, so Renode suites carry over. The bench runs in real time:
+    ``pauseEmulation`` is accepted and has no effect; ``machine`` may name
+    the bench's one machine, ``dtu``. The only UART is ``rs232``; the LEDs are
+    ``POW``, ``NET`` and ``DATA``, or by Renode names ``sysbus.scc.led0`` ..
+    ``led2`` (the SCC CFG1 bit that drives each), ``sysbus.scc.pow``,
+    ``.net``, ``.data``. The LED keywords follow Renode's LEDTester.cs and
+    fail as Renode does (``InvalidOperationException: LED assertion not
+    met.``); ``Execute Command`` runs the bench's control commands (``power
+    off``, ``fault no-coverage``, ``status``: what ``dtulab run`` reads) and
+    ``emulation RunFor``. robot/renode_compat/ shows Renode-style suites.
     """
 
     ROBOT_LIBRARY_VERSION = "0.1.0"

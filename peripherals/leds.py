@@ -72,13 +72,18 @@ class Led:
     def __repr__(self) -> str:
         return f"Led({self.name!r}, {'on' if self.on else 'off'})"
 
-    def set(self, on: bool) -> None:
-        """Drive the LED; a change is recorded with the clock's time, a repeat is not."""
+    def set(self, on: bool, at: float | None = None) -> None:
+        """Drive the LED; a change is recorded with the clock's time, or ``at`` (the clock's
+        time it happened, for a signal read late; never before the last change), a repeat
+        is not."""
         on = bool(on)
         if on == self.on:
             return
         self.on = on
-        self.timeline.append((self.clock.now(), on))
+        stamp = self.clock.now() if at is None else at
+        if self.timeline:
+            stamp = max(stamp, self.timeline[-1][0])
+        self.timeline.append((stamp, on))
         if len(self.timeline) > self.limit:
             cut = len(self.timeline) - self.limit
             self._initial = not self.timeline[cut][1]

@@ -47,6 +47,15 @@ def test_set_records_changes_only() -> None:
     assert led.timeline == [(1000.0, True), (1002.0, False)]
 
 
+def test_a_change_read_late_keeps_the_time_it_happened() -> None:
+    clock = HandClock()
+    led = Led("DATA", clock)
+    led.set(True, at=999.5)  # an emulator's trace line read half a second late
+    led.set(False, at=999.0)  # never before the change it follows
+    led.set(True)
+    assert led.timeline == [(999.5, True), (999.5, False), (1000.0, True)]
+
+
 def test_history_and_state_at() -> None:
     clock = HandClock()
     led = Led("POW", clock)

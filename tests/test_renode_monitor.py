@@ -21,11 +21,12 @@ def test_time_intervals_as_renode_reads_them() -> None:
 
 @pytest.mark.req("R-LED-1", "R-PWR-1")
 def test_bench_commands_drive_the_bench(world: World) -> None:
+    world.wait_led("POW", True, 30)  # the firmware has started
     assert "POW ●" in execute(world, "status")
     assert execute(world, "power off") == "power off"  # returns once the board is off
     assert not world.leds["POW"].on
     assert execute(world, "power on") == "power on"
-    assert world.leds["POW"].on
+    world.wait_led("POW", True, 30)  # once the firmware runs again
     assert execute(world, "") == ""
     before = world.now()
     assert execute(world, 'emulation RunFor "0.5"') == ""
@@ -43,7 +44,7 @@ def test_monitor_errors_as_renode_words_them(world: World) -> None:
         execute(world, "sysbus ReadDoubleWord 0x40004000")
     assert str(info.value).startswith(
         "KeywordException: Could not execute command 'sysbus ReadDoubleWord 0x40004000': "
-        "the reference bench has no monitor command 'sysbus' (it has: sms, "
+        f"the {world.target.name} bench has no monitor command 'sysbus' (it has: sms, "
     )
     assert str(info.value).endswith(", emulation RunFor)")
     with pytest.raises(KeywordException, match="Could not execute command 'send \"dc1'"):

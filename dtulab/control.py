@@ -195,18 +195,31 @@ def _help(r: Bench, args: list[str]) -> str:
     return HELP
 
 
-def execute(runner: Bench, line: str) -> str:
-    """Run one control line; errors come back as one ``error: ...`` line."""
+class UnknownCommand(UsageError):
+    """A line whose first word is no control command."""
+
+
+ERRORS = (UsageError, FaultError, ValueError, TargetError, Unsupported)  # what run() raises
+
+
+def run(runner: Bench, line: str) -> str:
+    """Run one control line and return its text; a bad line raises one of ``ERRORS``
+    (``UnknownCommand`` for an unknown first word)."""
     try:
         words = shlex.split(line)
     except ValueError as exc:
-        return f"error: {exc}"
+        raise UsageError(str(exc)) from None
     if not words:
         return ""
     fn = COMMANDS.get(words[0])
     if fn is None:
-        return f"error: unknown command '{words[0]}' (try: help)"
+        raise UnknownCommand(f"unknown command '{words[0]}' (try: help)")
+    return fn(runner, words[1:])
+
+
+def execute(runner: Bench, line: str) -> str:
+    """Run one control line; errors come back as one ``error: ...`` line."""
     try:
-        return fn(runner, words[1:])
-    except (UsageError, FaultError, ValueError, TargetError, Unsupported) as exc:
+        return run(runner, line)
+    except ERRORS as exc:
         return f"error: {exc}"

@@ -72,13 +72,18 @@ class Led:
     def __repr__(self) -> str:
         return f"Led({self.name!r}, {'on' if self.on else 'off'})"
 
-    def set(self, on: bool) -> None:
-        """Drive the LED; a change is recorded with the clock's time, a repeat is not."""
+    def set(self, on: bool, at: float | None = None) -> None:
+        """Drive the LED; a change is recorded with the clock's time, or ``at`` (the clock's
+        time it happened, for a signal read late; never before the last change), a repeat
+        is not."""
         on = bool(on)
         if on == self.on:
             return
         self.on = on
-        self.timeline.append((self.clock.now(), on))
+        stamp = self.clock.now() if at is None else at
+        if self.timeline:
+            stamp = max(stamp, self.timeline[-1][0])
+        self.timeline.append((stamp, on))
         if len(self.timeline) > self.limit:
             cut = len(self.timeline) - self.limit
             self._initial = not self.timeline[cut][1]
@@ -97,11 +102,16 @@ class Led:
         self.timeline.clear()
         self._initial = self.on
 
-    def history(self, since: float | None = None) -> list[tuple[float, bool]]:
-        """The changes at or after ``since`` (all of them if None), oldest first."""
-        if since is None:
-            return list(self.timeline)
-        return [entry for entry in self.timeline if entry[0] >= since]
+    def history(
+        self, since: float | None = None, until: float | None = None
+    ) -> list[tuple[float, bool]]:
+        """The changes at or after ``since`` (all of them if None) and not after ``until``
+        (if given), oldest first."""
+        return [
+            entry
+            for entry in self.timeline
+            if (since is None or entry[0] >= since) and (until is None or entry[0] <= until)
+        ]
 
     def state_at(self, t: float) -> bool:
         """The state the LED had at time ``t`` (a change at exactly ``t`` counts)."""
@@ -111,18 +121,23 @@ class Led:
         """The (start, end) spans the LED was on within [since, until], clipped to it."""
         return spans.on_spans(self.timeline, self._initial, since, until)
 
-    def phases(self, since: float) -> list[Phase]:
-        """The phases between the changes at or after ``since``, oldest first; the one still
-        running has no end yet and is left out."""
-        edges = self.history(since)
+    def phases(self, since: float, until: float | None = None) -> list[Phase]:
+        """The phases between the changes at or after ``since`` (and not after ``until``),
+        oldest first; the one still running has no end yet and is left out."""
+        edges = self.history(since, until)
         return [Phase(on, t0, t1 - t0) for (t0, on), (t1, _) in itertools.pairwise(edges)]
 
     def stray_phase(
-        self, since: float, on: float, off: float, tolerance: float = 0.05
+        self,
+        since: float,
+        on: float,
+        off: float,
+        tolerance: float = 0.05,
+        until: float | None = None,
     ) -> Phase | None:
-        """The first of ``phases(since)`` that does not last ``on`` s (an on phase) or ``off``
-        s (an off phase) within ``tolerance`` (relative); None if every one does."""
-        for phase in self.phases(since):
+        """The first of ``phases(since, until)`` that does not last ``on`` s (an on phase) or
+        ``off`` s (an off phase) within ``tolerance`` (relative); None if every one does."""
+        for phase in self.phases(since, until):
             expected = on if phase.on else off
             if not expected * (1 - tolerance) <= phase.length <= expected * (1 + tolerance):
                 return phase

@@ -143,6 +143,11 @@ class Target(Generic[OptionsT]):
         """A few words on the firmware's state for ``dtulab run``'s status line."""
         return self.name
 
+    async def monitor(self, line: str) -> str:
+        """Run ``line`` in the emulator's own monitor (Renode's); what it printed. Call on
+        the bench loop."""
+        raise Unsupported(self.name, "it has no emulator monitor of its own")
+
 
 TARGETS: dict[str, type[Target[Any]]] = {}
 

@@ -30,6 +30,7 @@ import shutil
 import signal
 import tempfile
 import termios
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,10 +52,12 @@ Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 @dataclass(frozen=True)
 class SccWrite:
-    """The firmware wrote an SCC register (offset 4: CFG1, the LEDs and PWRKEY)."""
+    """The firmware wrote an SCC register (offset 4: CFG1, the LEDs and PWRKEY); ``at``: when,
+    on the host's wall clock (``time.time()``), where the emulator's output says."""
 
     offset: int
     value: int
+    at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -309,8 +312,11 @@ class EmulatorTarget(Target[EmulatorOptions]):
             return  # after the cut: what the dying run still did is not the board's
         leds = self.board.leds
         if isinstance(event, SccWrite) and event.offset == SCC_CFG1:
+            # stamped when the firmware wrote it, not when the bench got round to reading it
+            ago = None if event.at is None else max(0.0, time.time() - event.at)
+            at = None if ago is None else self.board.clock.now() - ago
             for name, bit in self.board_file.leds.items():
-                leds[name].set(bool(event.value >> bit & 1))
+                leds[name].set(bool(event.value >> bit & 1), at)
             if self.board_file.pwrkey is not None:
                 self._pwrkey_level(bool(event.value >> self.board_file.pwrkey & 1))
         elif isinstance(event, SccReset):

@@ -150,16 +150,24 @@ class DtuLibrary(RenodeKeywords):
     Uart``, ``Write Line To Uart``, ``Write To Uart``, ``Write Char On Uart``,
     ``Send Key To Uart``, ``Test If Uart Is Idle``, ``Register Failing Uart
     String``, ``Set Default Uart Timeout``, ``Set Default Tester``, ``Get
-    Terminal Tester Report``, ...) and LED keywords (``Create LED Tester``,
-    ``Assert LED State``, ``Assert LED Is Blinking``) take Renode's names and
-    arguments and give the outcomes Renode's implementation gives, so Renode
-    suites carry over (robot/README.md, "Renode suites"). A terminal tester
-    goes on the RS232 port, ``sysbus.uart0`` as the emulated board calls it
-    (or ``uart0``, ``rs232``); lines end at LF with CR dropped; results have
-    ``Line``, ``Groups`` and ``Timestamp`` (ms on the bench clock since the
-    bench was built). The bench runs in real time: ``pauseEmulation`` and
-    ``machine`` are accepted and have no effect. The LEDs are ``POW``, ``NET``
-    and ``DATA``.
+    Terminal Tester Report``, ...), LED keywords (``Set Default LED
+    Timeout``, ``Create LED Tester``, ``Assert LED State``, ``Assert And Hold
+    LED State``, ``Assert LED Duty Cycle``, ``Assert LED Is Blinking``) and
+    ``Execute Command`` take Renode's names and arguments and give the
+    outcomes Renode's implementation gives, so Renode suites carry over
+    (robot/README.md, "Renode suites"). A terminal tester goes on the RS232
+    port, ``sysbus.uart0`` as the emulated board calls it (or ``uart0``,
+    ``rs232``); lines end at LF with CR dropped; results have ``Line``,
+    ``Groups`` and ``Timestamp`` (ms on the bench clock since the bench was
+    built). The bench runs in real time: ``pauseEmulation`` is accepted and
+    has no effect; ``machine`` may name the bench's one machine, ``dtu``. The
+    LEDs are ``POW``, ``NET`` and ``DATA``, or by Renode names
+    ``sysbus.scc.led0`` .. ``led2`` (the SCC CFG1 bit that drives each). The
+    LED keywords fail as Renode does (``InvalidOperationException: LED
+    assertion not met.``); ``Execute Command`` runs the bench's control
+    commands (``power off``, ``fault no-coverage``, ``status``: what ``dtulab
+    run`` reads) and ``emulation RunFor``. robot/renode_compat/ shows
+    Renode-style suites.
     """
 
     ROBOT_LIBRARY_VERSION = "0.1.0"

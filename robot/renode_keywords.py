@@ -6,34 +6,36 @@ and the other keywords name a tester by its id (``TestersProvider.cs``: without 
 the default tester or the only one).
 The UART keywords are Renode's ``UartKeywords.cs`` over
 ``dtulab.testers.uart`` (Renode's ``TerminalTester.cs`` on the host's side of
-the DTU's RS232 port: ``dtulab.testers.terminal``). ``LedTester`` is one on
-LED ``POW``, ``NET`` or ``DATA`` of the modelled board: it waits on the LED
-through ``World`` and checks blinking with the LED model's own phases.
+the DTU's RS232 port: ``dtulab.testers.terminal``). The LED keywords are
+Renode's ``LedKeywords.cs`` over ``dtulab.testers.led.LedTester`` (Renode's
+``LEDTester.cs`` on a LED of the modelled board, by Renode's rules for ids
+and names: ``dtulab.testers.provider``), and ``Execute Command`` is Renode's
+monitor keyword over the bench's control commands (``dtulab.testers.monitor``).
 
 ``RenodeKeywords`` holds the testers of a bench and gives the keywords their
 Renode names and arguments; ``DtuLibrary`` inherits them. The bench runs in
-real time: ``pauseEmulation`` and ``machine`` are accepted and have no effect.
+real time: ``pauseEmulation`` is accepted and has no effect.
 """
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any
 
 from robot.api.deco import keyword
 from robot.utils import timestr_to_secs
 
 from dtulab.host import DtuHost
-from dtulab.platforms.board_file import load_board
+from dtulab.platforms.board_file import BoardFile, load_board
+from dtulab.platforms.emulator import EmulatorTarget
+from dtulab.testers import monitor
+from dtulab.testers.led import LedTester, check_machine, resolve
+from dtulab.testers.provider import Testers
 from dtulab.testers.terminal import BinaryResult, TesterResult
 from dtulab.testers.uart import UartKeywords, rs232_uart
 from dtulab.world import World
-
-T = TypeVar("T")
 
 
 def _seconds(value: Any) -> float:
@@ -44,37 +46,6 @@ def _seconds(value: Any) -> float:
 def _maybe_seconds(value: Any) -> float | None:
     """A Robot time in seconds, or None when not given."""
     return None if value is None else _seconds(value)
-
-
-@dataclass
-class LedTester:
-    """A LED tester on one of the bench's LEDs; ``timeout`` is its default."""
-
-    world: Callable[[], World]
-    led: str
-    timeout: float = 0.0
-
-    def assert_state(self, on: bool, timeout: float | None) -> None:
-        seconds = self.timeout if timeout is None else timeout
-        self.world().wait_led(self.led, on, seconds)
-
-    def assert_blinking(self, seconds: float, on: float, off: float, tolerance: float) -> None:
-        """Watch the LED for ``seconds``: it must change, and every phase between its changes
-        last ``on`` / ``off`` s within ``tolerance`` (relative). As in Renode, the first change
-        only synchronises."""
-        world = self.world()
-        lamp = world.leds[self.led]
-        start = world.now()
-        time.sleep(seconds)
-        if not world.call(lambda: lamp.history(start)):
-            raise AssertionError(f"LED {lamp.name}: blinking not detected (state never changed)")
-        stray = world.call(lambda: lamp.stray_phase(start, on, off, tolerance))
-        if stray is not None:
-            raise AssertionError(
-                f"LED {lamp.name}: blinking pattern not detected: an "
-                f"{'on' if stray.on else 'off'} phase lasted {stray.length:.3f} s, "
-                f"expected {on if stray.on else off} s ± {tolerance:.0%}"
-            )
 
 
 class RenodeKeywords(ABC):
@@ -97,7 +68,7 @@ class RenodeKeywords(ABC):
     def _forget_testers(self) -> None:
         """A new bench starts without testers."""
         self._uart.forget_testers()
-        self._led_testers: dict[int, LedTester] = {}
+        self._led_testers: Testers[str, LedTester] = Testers()
 
     @cached_property
     def _uart(self) -> UartKeywords:
@@ -112,7 +83,14 @@ class RenodeKeywords(ABC):
         return lambda: (world.clock.now() - world.rs232_transcript.start) * 1000
 
     def _led_tester(self, tester_id: int | None) -> LedTester:
-        return _pick(self._led_testers, tester_id, "LED tester", "Create LED Tester")
+        tester = self._led_testers.get(tester_id)
+        self._require("leds")
+        return tester
+
+    def _led_check(self, check: Coroutine[Any, Any, None], seconds: float) -> None:
+        """Run a LED tester's assertion on the bench loop, where the LEDs change: it takes
+        ``seconds`` at most (and a margin)."""
+        self._world().run(check, seconds + 30)
 
     # -- UART (UartKeywords.cs) ------------------------------------------------------------
     @keyword("Create Terminal Tester")
@@ -354,7 +332,12 @@ class RenodeKeywords(ABC):
         (in text mode a CR or NUL does not count: the tester drops them)."""
         self._uart.test_if_uart_is_idle(_seconds(timeout), testerId)
 
-    # -- LEDs ------------------------------------------------------------------------------
+    @keyword("Set Default LED Timeout")
+    def set_default_led_timeout(self, timeout: Any) -> None:
+        """Renode's keyword: the ``defaultTimeout`` of LED testers created from now on without
+        one (Renode's default: 0, i.e. assert at once)."""
+        self._led_timeout = _seconds(timeout)
+
     @keyword("Create LED Tester")
     def create_led_tester(
         self,
@@ -362,13 +345,24 @@ class RenodeKeywords(ABC):
         defaultTimeout: Any = None,
         machine: str | None = None,
     ) -> int:
-        """Renode's keyword: a tester on LED ``POW``, ``NET`` or ``DATA``; returns its id."""
+        """Renode's keyword: a tester on ``led``; returns its id (the same id for the same LED,
+        whose first ``defaultTimeout`` stays).
+
+        The LEDs are ``POW``, ``NET`` and ``DATA``; a Renode name works too:
+        ``sysbus.scc.led0`` (the LED on bit 0 of the SCC's CFG1 register, as
+        the target's board file wires it: led0 POW, led1 NET, led2 DATA),
+        ``sysbus.scc.pow`` / ``.net`` / ``.data``, with or without
+        ``sysbus.``. ``defaultTimeout`` (s; default 0 or ``Set Default LED
+        Timeout``) is what ``Assert LED State`` waits without ``timeout``.
+        """
+        world = self._world()
         self._require("leds")
-        name = self._world().leds[led].name
-        tester = len(self._led_testers)
-        timeout = 0.0 if defaultTimeout is None else _seconds(defaultTimeout)
-        self._led_testers[tester] = LedTester(self._world, name, timeout)
-        return tester
+        check_machine(machine)
+        target = world.target
+        wiring = target.board_file.leds if isinstance(target, EmulatorTarget) else BoardFile().leds
+        name = resolve(led, wiring, machine)
+        timeout = self._led_timeout if defaultTimeout is None else _seconds(defaultTimeout)
+        return self._led_testers.create(name, lambda n: LedTester(world.leds[n], timeout))
 
     @keyword("Assert LED State")
     def assert_led_state(
@@ -378,10 +372,55 @@ class RenodeKeywords(ABC):
         testerId: int | None = None,
         pauseEmulation: bool = False,
     ) -> None:
-        """Renode's keyword: the LED is in ``state`` (true = on) within ``timeout`` (default 0)."""
+        """Renode's keyword: the LED is in ``state`` (true = on) now, or gets there within
+        ``timeout`` s (default: the tester's ``defaultTimeout``; 0 = now).
+
+        Fails with ``InvalidOperationException: LED assertion not met.``
+        """
         tester = self._led_tester(testerId)
-        self._require("leds")
-        tester.assert_state(bool(state), None if timeout is None else _seconds(timeout))
+        seconds = None if timeout is None else _seconds(timeout)
+        wait = tester.default_timeout if seconds is None else seconds
+        self._led_check(tester.assert_state(bool(state), seconds), wait)
+
+    @keyword("Assert And Hold LED State")
+    def assert_and_hold_led_state(
+        self,
+        initialState: bool,
+        timeoutAssert: Any,
+        timeoutHold: Any,
+        testerId: int | None = None,
+        pauseEmulation: bool = False,
+    ) -> None:
+        """Renode's keyword: the LED is in ``initialState`` now, or gets there within
+        ``timeoutAssert`` s, and then stays there for ``timeoutHold`` s.
+
+        Fails with ``Initial LED assertion not met.`` if it does not get
+        there, at once with ``LED changed state.`` if it leaves it.
+        """
+        tester = self._led_tester(testerId)
+        assert_s, hold_s = _seconds(timeoutAssert), _seconds(timeoutHold)
+        check = tester.assert_and_hold_state(bool(initialState), assert_s, hold_s)
+        self._led_check(check, assert_s + hold_s)
+
+    @keyword("Assert LED Duty Cycle")
+    def assert_led_duty_cycle(
+        self,
+        testDuration: Any,
+        expectedDutyCycle: float,
+        tolerance: float = 0.05,
+        testerId: int | None = None,
+        pauseEmulation: bool = False,
+    ) -> None:
+        """Renode's keyword: over ``testDuration`` s the LED is on for ``expectedDutyCycle``
+        (0..1) ± ``tolerance`` of the time, counted between its changes from the first.
+
+        Watches the whole duration. As in Renode, a LED that changed less
+        than twice passes (no share to compare).
+        """
+        tester = self._led_tester(testerId)
+        seconds = _seconds(testDuration)
+        check = tester.assert_duty_cycle(seconds, float(expectedDutyCycle), float(tolerance))
+        self._led_check(check, seconds)
 
     @keyword("Assert LED Is Blinking")
     def assert_led_is_blinking(
@@ -393,21 +432,37 @@ class RenodeKeywords(ABC):
         testerId: int | None = None,
         pauseEmulation: bool = False,
     ) -> None:
-        """Renode's keyword: watch the LED for ``testDuration`` s; every on phase must last
-        ``onDuration`` s and every off phase ``offDuration`` s, within ``tolerance`` (relative).
+        """Renode's keyword: from the LED's first change within ``testDuration`` s on, every on
+        phase lasts ``onDuration`` s and every off phase ``offDuration`` s, within
+        ``tolerance`` (relative).
 
-        As in Renode, the first edge only synchronises; the LED must change at least once.
+        The first change only synchronises; a phase off the pattern fails at
+        once, a LED that changed less than twice fails at the end (``LED
+        state never changed``). A phase still running at the end is not
+        checked.
         """
-        self._led_tester(testerId).assert_blinking(
-            _seconds(testDuration), float(onDuration), float(offDuration), float(tolerance)
+        tester = self._led_tester(testerId)
+        seconds = _seconds(testDuration)
+        check = tester.assert_is_blinking(
+            seconds, float(onDuration), float(offDuration), float(tolerance)
         )
+        self._led_check(check, seconds)
 
+    # -- the monitor (RenodeKeywords.cs) ---------------------------------------------------
+    @keyword("Execute Command")
+    def execute_command(self, *commandFragments: str, machine: str | None = None) -> str:
+        """Renode's keyword: run a monitor command (its fragments joined with spaces) on the
+        bench; returns what it prints.
 
-def _pick(testers: dict[int, T], tester_id: int | None, what: str, create: str) -> T:
-    """The tester ``tester_id``, or the newest."""
-    if not testers:
-        raise RuntimeError(f"no {what}: use {create} first")
-    key = max(testers) if tester_id is None else int(tester_id)
-    if key not in testers:
-        raise ValueError(f"no {what} {key} (have: {sorted(testers)})")
-    return testers[key]
+        The bench's commands are those ``dtulab run`` reads (``power
+        on|off``, ``rail dc 8``, ``fault no-coverage``, ``clear``, ``send dc1
+        hello``, ``status``, ...) and Renode's ``emulation RunFor "<time>"``
+        (the bench runs in real time: this waits). Anything else fails with
+        ``KeywordException: Could not execute command ...``; on the renode
+        target any other line goes to Renode's own monitor (its robot server).
+
+        | Execute Command | power off |
+        | ${status}= | Execute Command | status |
+        """
+        check_machine(machine)
+        return monitor.execute(self._world(), " ".join(commandFragments))

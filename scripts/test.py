@@ -60,6 +60,9 @@ LEAST_VERDICTS = {
     "reference+usr-sock": 27,
     "serial+usr-sock": 15,
 }
+# the Renode-style corpus (robot/renode_compat/) runs beside the suites where the bench can do
+# what Renode's testers check (LEDs, the modelled network), in the default dialect
+RENODE_COMPAT = ("reference", "qemu", "renode")
 ALLURE = BUILD / "allure-results"
 IDENTITY = BUILD / "identity"  # each target's device as the bench read it (dtulab/identity.py)
 
@@ -93,11 +96,14 @@ def robot(
     device_args: tuple[str, ...] = (),
     places: int = 0,
 ) -> Job:
-    """The Robot suites on one target in one AT dialect with pabot, in a folder of its own
-    named after the report's column (pabot keeps its bookkeeping file in the working
-    directory, so two pabot runs must not share one); the run's metadata tells the report
-    the target and dialect."""
+    """The Robot suites (and where it runs the Renode-style corpus) on one target in one AT
+    dialect with pabot, in a folder of its own named after the report's column (pabot keeps
+    its bookkeeping file in the working directory, so two pabot runs must not share one);
+    the run's metadata tells the report the target and dialect."""
     out = BUILD / "robot" / column(target, dialect)
+    sources = [ROOT / "robot" / "suites"]
+    if target in RENODE_COMPAT and dialect == DEFAULT_DIALECT:
+        sources.append(ROOT / "robot" / "renode_compat")
     return Job(
         f"robot-{target}" + ("" if dialect == DEFAULT_DIALECT else f"-{dialect}"),
         [
@@ -106,7 +112,7 @@ def robot(
             "--metadata", f"Target:{target}", "--metadata", f"Dialect:{dialect}",
             "--outputdir", str(out), "--xunit", "xunit.xml",
             "--listener", f"allure_robotframework:{ALLURE}",
-            "--variable", f"IDENTITY_DIR:{IDENTITY}", str(ROOT / "robot" / "suites"),
+            "--variable", f"IDENTITY_DIR:{IDENTITY}", *map(str, sources),
         ],
         cwd=out, devices=devices, device_args=device_args, places=places,
     )  # fmt: skip

@@ -47,6 +47,15 @@ def test_set_records_changes_only() -> None:
     assert led.timeline == [(1000.0, True), (1002.0, False)]
 
 
+def test_a_change_read_late_keeps_the_time_it_happened() -> None:
+    clock = HandClock()
+    led = Led("DATA", clock)
+    led.set(True, at=999.5)  # an emulator's trace line read half a second late
+    led.set(False, at=999.0)  # never before the change it follows
+    led.set(True)
+    assert led.timeline == [(999.5, True), (999.5, False), (1000.0, True)]
+
+
 def test_history_and_state_at() -> None:
     clock = HandClock()
     led = Led("POW", clock)
@@ -57,6 +66,7 @@ def test_history_and_state_at() -> None:
         clock.advance(1)
     assert led.history() == led.timeline
     assert led.history(since=1003.0) == [(1003.0, False), (1004.0, True), (1005.0, False)]
+    assert led.history(since=1003.0, until=1004.0) == [(1003.0, False), (1004.0, True)]
     assert led.state_at(999.0) is False
     assert led.state_at(1000.5) is True
     assert led.state_at(1001.0) is False
@@ -132,6 +142,7 @@ def test_phases_are_the_spans_between_changes_since() -> None:
     ]
     assert [p.on for p in led.phases(10.05)] == [False, True, False]  # from the next change
     assert led.phases(11.0) == []
+    assert [p.on for p in led.phases(10.0, until=10.6)] == [True, False, True]  # ends by then
 
 
 def test_stray_phase_finds_the_first_phase_off_the_pattern() -> None:

@@ -27,7 +27,8 @@ def test_trace_scc_writes_and_resets():
         "123@1700000000.000001:mps2_scc_write MPS2 SCC write: offset 0x4 data 0x5 size 4",
         "mps2_scc_reset MPS2 SCC: reset",
     ])  # fmt: skip
-    assert events == [SccWrite(4, 5), SccReset()]
+    assert events == [SccWrite(4, 5, at=1700000000.000001), SccReset()]
+    assert feed(["mps2_scc_write MPS2 SCC write: offset 0x4 data 0x1 size 4"]) == [SccWrite(4, 1)]
 
 
 def test_trace_assembles_an_eeprom_write_and_ignores_a_random_read():

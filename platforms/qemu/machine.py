@@ -80,6 +80,7 @@ class QemuMachine(EmulatorProcess):
         if b.strap is not None:
             word = b.strap.words[self.timing]
             argv += ["-device", f"loader,addr={b.strap.address:#x},data={word:#x},data-len=4"]
+        argv += ["-msg", "timestamp=on"]  # each trace line says when (trace.py)
         for event in TRACE_EVENTS:
             argv += ["-trace", event]
         return argv

@@ -4,8 +4,10 @@ The target starts QEMU with ``-trace mps2_scc_reset -trace mps2_scc_write
 -trace i2c_event -trace i2c_send -trace i2c_recv`` and feeds every stderr
 line to ``TraceReader.line``, which turns them into events:
 
-- ``SccWrite(offset, value)``: the firmware wrote an SCC register; offset 4 is
-  CFG1, whose bits drive the board's LEDs. Only firmware writes appear here,
+- ``SccWrite(offset, value, at)``: the firmware wrote an SCC register at wall-clock
+  time ``at`` (QEMU runs with ``-msg timestamp=on``); offset 4 is CFG1, whose
+  bits drive the board's LEDs, so a LED change is stamped when the firmware
+  made it, however late the bench reads the line. Only firmware writes appear here,
   so QEMU's reset artefact (every ``led`` device lighting up at reset,
   qemu-board.md) never reaches the LED model; ``SccReset`` turns them off.
 - ``EepromWrite(device, addr, data)``: one complete I2C write transaction
@@ -24,9 +26,13 @@ from dtulab.platforms.emulator import EepromWrite, Event, Message, SccReset, Scc
 
 TRACE_EVENTS = ("mps2_scc_reset", "mps2_scc_write", "i2c_event", "i2c_send", "i2c_recv")
 
-# "1234@1700000000.123456:mps2_scc_write MPS2 SCC write: offset 0x4 data 0x1 size 4"
+# "1234@1700000000.123456:mps2_scc_write MPS2 SCC write: offset 0x4 data 0x1 size 4": with
+# ``-msg timestamp=on`` QEMU gives the thread and the wall-clock time of each trace event
 _PREFIX = r"^(?:\d+@[\d.]+:)?"
-SCC_WRITE = re.compile(_PREFIX + r"mps2_scc_write .*offset 0x([0-9a-f]+) data 0x([0-9a-f]+)")
+SCC_WRITE = re.compile(
+    r"^(?:\d+@(?P<at>[\d.]+):)?"
+    r"mps2_scc_write .*offset 0x(?P<offset>[0-9a-f]+) data 0x(?P<value>[0-9a-f]+)"
+)
 SCC_RESET = re.compile(_PREFIX + r"mps2_scc_reset\b")
 I2C_EVENT = re.compile(_PREFIX + r"i2c_event (\w+)\(addr:0x([0-9a-f]+)\)")
 I2C_SEND = re.compile(_PREFIX + r"i2c_send send\(addr:0x([0-9a-f]+)\) data:0x([0-9a-f]+)")
@@ -53,7 +59,8 @@ class TraceReader:
 
     def line(self, text: str) -> Event | None:
         if m := SCC_WRITE.match(text):
-            return SccWrite(int(m.group(1), 16), int(m.group(2), 16))
+            at = float(m["at"]) if m["at"] else None
+            return SccWrite(int(m["offset"], 16), int(m["value"], 16), at)
         if SCC_RESET.match(text):
             return SccReset()
         if m := I2C_EVENT.match(text):

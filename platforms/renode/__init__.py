@@ -14,7 +14,7 @@ is "unsupported on renode: Renode not installed".
 
 from __future__ import annotations
 
-from dtulab.platforms.base import register
+from dtulab.platforms.base import TargetError, register
 from dtulab.platforms.board import Board
 from dtulab.platforms.emulator import EmulatorOptions, EmulatorTarget
 from dtulab.platforms.renode.machine import RenodeMachine, find_renode
@@ -29,3 +29,9 @@ class RenodeTarget(EmulatorTarget):
         super().__init__(board, options)
 
     machine_class = RenodeMachine
+
+    async def monitor(self, line: str) -> str:
+        """Renode's monitor, through its robot server (``ExecuteCommand``)."""
+        if self.machine is None or self.machine.control is None:
+            raise TargetError("Renode is not running (the board is off)")
+        return str(await self.machine.control.execute(line))

@@ -51,3 +51,16 @@ def test_monitor_errors_as_renode_words_them(world: World) -> None:
         execute(world, 'send "dc1')
     with pytest.raises(Unsupported, match="no emulator monitor of its own"):
         renode_monitor(world, "sysbus ReadDoubleWord 0x40004000")
+
+
+@pytest.mark.parametrize("world", [{"target": "renode"}], indirect=True)
+def test_on_renode_a_monitor_line_runs_in_renodes_own_monitor(world: World) -> None:
+    """Through Renode's robot server: the output of a monitor command, and Renode's own error
+    for one that fails, worded as Renode's ExecuteCommand keyword words it."""
+    assert "Renode" in execute(world, "version")
+    with pytest.raises(KeywordException) as info:
+        execute(world, "sysbus.nosuchperipheral Reset")
+    assert str(info.value).startswith(
+        "KeywordException: There was an error when executing command "
+        "'sysbus.nosuchperipheral Reset': Renode refused"
+    )

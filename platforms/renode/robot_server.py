@@ -6,14 +6,14 @@ Renode started with ``--robot-server-port`` serves its Robot Framework keywords 
 or FAIL with Renode's own error, so a command that fails is an error here, not text to scrape.
 
 On Linux Renode binds that server to every interface (HttpServer.cs: ``http://*:PORT/``; only
-Windows gets ``localhost``), and there is no option to change it. The bench therefore starts
-Renode in a network namespace of its own (``unshare --net``): inside, the loopback is Renode's
-alone and nothing it opens is reachable from the machine's network; ``relay.py`` in the same
-namespace serves the robot port on a Unix socket in the run's folder, which the XML-RPC client
-here connects to. The UARTs are pseudo-terminals (dtu.resc), files both sides see. Where the
-namespace cannot be made (no ``unshare``/``ip``, user namespaces off), Renode runs in the
-machine's namespace with its robot port on 127.0.0.1 reachable on every interface too: the
-bench says so when it starts (``isolation``).
+Windows gets ``localhost``), and its socket terminals too (``IPAddress.Any``), with no option to
+change either. The bench therefore starts Renode in a network namespace of its own (``unshare
+--net``): inside, the loopback is Renode's alone and nothing it opens is reachable from the
+machine's network; ``relay.py`` in the same namespace serves the robot port and the UART
+sockets on Unix sockets in the run's folder (``Channels``), which the bench connects to. Where
+the namespace cannot be made (no ``unshare``/``ip``, user namespaces off), Renode runs in the
+machine's namespace on free ports, reachable on every interface: the bench says so when it
+starts (``isolation``).
 """
 
 from __future__ import annotations

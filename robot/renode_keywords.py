@@ -332,6 +332,8 @@ class RenodeKeywords(ABC):
         (in text mode a CR or NUL does not count: the tester drops them)."""
         self._uart.test_if_uart_is_idle(_seconds(timeout), testerId)
 
+    _led_timeout = 0.0  # Set Default LED Timeout: for testers created without defaultTimeout
+
     @keyword("Set Default LED Timeout")
     def set_default_led_timeout(self, timeout: Any) -> None:
         """Renode's keyword: the ``defaultTimeout`` of LED testers created from now on without

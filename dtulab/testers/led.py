@@ -47,6 +47,7 @@ import contextlib
 import math
 from collections.abc import Mapping
 
+from dtulab.peripherals.clock import Clock
 from dtulab.peripherals.leds import Led, Phase
 from dtulab.testers.provider import ArgumentError, InvalidOperation, KeywordException, dotnet
 
@@ -123,7 +124,9 @@ class LedTester:
         self.default_timeout = default_timeout
 
     async def _sleep(self, seconds: float) -> None:
-        await getattr(self.led.clock, "sleep", asyncio.sleep)(seconds)
+        """Sleep on the LED's clock (a bare time source cannot sleep: the loop's time)."""
+        clock = self.led.clock
+        await (clock.sleep(seconds) if isinstance(clock, Clock) else asyncio.sleep(seconds))
 
     async def _changed(self, event: asyncio.Event, seconds: float) -> bool:
         """Wait up to ``seconds`` of the LED's clock for ``event``; whether it came."""

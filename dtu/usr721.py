@@ -99,16 +99,24 @@ class Device(Online, Protocol):
 
 
 Handler = Callable[[Device, Command, Session], Awaitable[list[str]]]
+
+
+def registrar(table: dict[str, Handler]) -> Callable[..., Callable[[Handler], Handler]]:
+    """``@command("+NAME", ...)`` for a dialect: registers a handler in ``table`` by name."""
+
+    def command(*names: str) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            for name in names:
+                table[name] = fn
+            return fn
+
+        return register
+
+    return command
+
+
 COMMANDS: dict[str, Handler] = {}
-
-
-def command(*names: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        for name in names:
-            COMMANDS[name] = fn
-        return fn
-
-    return register
+command = registrar(COMMANDS)
 
 
 # -- argument helpers ----------------------------------------------------------

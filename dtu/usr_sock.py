@@ -31,6 +31,7 @@ from dtulab.dtu.usr721 import (
     number,
     phone,
     printable,
+    registrar,
 )
 from dtulab.peripherals.gsm_modem.atparse import Command, Kind, ParseError, parse_line
 
@@ -84,15 +85,7 @@ def guard(settings: Settings) -> float:
 
 
 COMMANDS: dict[str, Handler] = {}
-
-
-def command(*names: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        for name in names:
-            COMMANDS[name] = fn
-        return fn
-
-    return register
+command = registrar(COMMANDS)
 
 
 async def execute(dtu: Device, line: str, session: Session) -> list[str]:

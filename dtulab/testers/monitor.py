@@ -18,7 +18,9 @@ running in real time are in ``RENODE``, by their first two words::
     emulation RunFor "<time>"   let the bench run for <time>: Renode's
                                 [[h:]m:]s[.fff]; the bench never pauses, so
                                 this only waits (Renode runs a paused
-                                emulation for that long and pauses it again)
+                                emulation for that long and pauses it again;
+                                on TARGET:renode too, where the machine always
+                                runs and Renode would refuse it)
 
 Any other line fails, naming its command. A bench command the target cannot
 do is ``Unsupported`` (the test is skipped with the reason), as everywhere.
@@ -35,6 +37,7 @@ from collections.abc import Callable
 
 from dtulab import control
 from dtulab.platforms.base import TargetError, Unsupported
+from dtulab.platforms.renode.robot_server import RenodeError
 from dtulab.testers.provider import KeywordException
 from dtulab.world import World
 
@@ -73,10 +76,12 @@ def _run_for(world: World, args: list[str]) -> str:
 
 def renode_monitor(world: World, line: str) -> str:
     """On ``TARGET:renode``: a line for Renode's own monitor, run through its robot server
-    (``Target.monitor``); Renode's error is the keyword's, as Renode words it."""
+    (``Target.monitor``); Renode's error is the keyword's, in Renode's words."""
     try:
         return world.run(world.target.monitor(line))
-    except TargetError as exc:
+    except RenodeError as exc:
+        raise KeywordException(exc.error.removeprefix("KeywordException: ")) from None
+    except TargetError as exc:  # Renode did not answer
         raise KeywordException(
             f"There was an error when executing command '{line}': {exc}"
         ) from None
@@ -93,9 +98,9 @@ def execute(world: World, line: str) -> str:
     try:
         if words[0] in control.COMMANDS:
             return control.run(world, line)
-        if world.target.name == "renode":
+        command = RENODE.get(" ".join(words[:2]))  # the bench's meaning, on every target
+        if command is None and world.target.name == "renode":
             return renode_monitor(world, line)
-        command = RENODE.get(" ".join(words[:2]))
         if command is None:
             known = ", ".join([*control.COMMANDS, *RENODE])
             raise KeywordException(

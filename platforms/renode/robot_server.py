@@ -114,6 +114,14 @@ def _free() -> int:
         return port
 
 
+class RenodeError(TargetError):
+    """Renode answered a keyword with FAIL; ``error`` is its own message."""
+
+    def __init__(self, command: str, error: str) -> None:
+        super().__init__(f"Renode refused {command!r}: {error}")
+        self.error = error
+
+
 class _UnixConnection(http.client.HTTPConnection):
     def __init__(self, path: Path, timeout: float) -> None:
         super().__init__("localhost", timeout=timeout)
@@ -168,7 +176,7 @@ class RobotServer:
         if not isinstance(result, dict):
             raise TargetError(f"Renode answered {command!r} with {result!r}")
         if result.get("status") != "PASS":
-            raise TargetError(f"Renode refused {command!r}: {result.get('error')}")
+            raise RenodeError(command, str(result.get("error")))
         return str(result.get("return") or "")
 
     async def close(self) -> None:

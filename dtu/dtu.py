@@ -206,6 +206,13 @@ class Dtu:
         """ATW: store the running settings (power-safe, see store.py)."""
         self.store.save(self.settings)
 
+    def restore_factory(self, reason: str) -> None:
+        """AT+CIRELOAD, AT+CLEAR: the family's factory settings, saved; a restart follows
+        the reply."""
+        self.settings = self.family.factory()
+        self.save_settings()
+        self.request_restart(reason, delay=0.1)
+
     def apply_sockets(self) -> None:
         """Start, stop or restart socket tasks to match the running settings."""
         for sock in self.sockets:

@@ -91,6 +91,10 @@ class Device(Online, Protocol):
 
     def request_restart(self, reason: str, delay: float = 0.0) -> None: ...
 
+    def restore_factory(self, reason: str) -> None:
+        """Factory settings of the DTU's family, saved, and a restart (after the reply)."""
+        ...
+
     def request_shutdown(self) -> None: ...
 
     async def send_sms(self, number: str, text: str) -> None:
@@ -493,9 +497,7 @@ async def _atw(dtu: Device, cmd: Command, s: Session) -> list[str]:
 @command("+CIRELOAD")
 async def _cireload(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.EXEC)
-    dtu.settings = Settings()
-    dtu.save_settings()
-    dtu.request_restart("factory settings (AT+CIRELOAD)", delay=0.1)
+    dtu.restore_factory("factory settings (AT+CIRELOAD)")
     return ["OK"]
 
 

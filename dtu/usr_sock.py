@@ -516,9 +516,7 @@ async def _restart(dtu: Device, cmd: Command, s: Session) -> list[str]:
 @command("+CLEAR")
 async def _clear(dtu: Device, cmd: Command, s: Session) -> list[str]:
     form(cmd, Kind.EXEC)
-    dtu.settings = factory()
-    dtu.save_settings()
-    dtu.request_restart("factory settings (AT+CLEAR)", delay=0.1)
+    dtu.restore_factory("factory settings (AT+CLEAR)")
     return ["OK"]
 
 

@@ -131,8 +131,10 @@ def test_at_s_saves_and_restarts_at_z_forgets_and_at_clear_is_factory(world, hos
     enter(host)
     assert at(host, "AT+DSTNUM?") == ["+DSTNUM:10086", "OK"]
     assert at(host, "AT+DSTNUM=10010") == ["OK"]
+    boots = world.target.boots
     assert at(host, "AT+Z") == ["OK"]  # a restart without saving
-    world.wait(lambda: world.leds["NET"].on and world.target.dtu is not None, 30, "back")
+    world.wait(lambda: world.target.boots > boots, 30, "a restart after AT+Z")
+    world.wait(lambda: world.leds["NET"].on, 30, "NET LED on")
     enter(host)
     assert at(host, "AT+DSTNUM?") == ["+DSTNUM:10086", "OK"]
     assert at(host, "AT+CLEAR") == ["OK"]

@@ -8,11 +8,15 @@ reference DTU directly, the QEMU target from its LED trace) and the bench
 reads the recorded timeline back.
 
 Each change is stamped with the clock's time, so a LED can be asked what it
-did over a window: ``phases()`` gives the spans between its changes,
-``blink()`` finds a period and a duty cycle from them, ``stray_phase()`` the
-first that breaks a given on/off pattern, ``wait_for()`` waits for a state
-without polling. Everything runs on the one
-event loop of the bench; nothing here is thread-safe.
+did over a window. A target with a clock of its own (Renode's virtual time)
+adds that time to each change (``TargetTime``): a phase between two changes
+stamped in the same run of the target lasts what the target's clock says, so
+a target running slower than the host (a loaded machine) blinks at its own
+pace; the bench clock still places the changes in the window. Then
+``phases()`` gives the spans between its changes, ``blink()`` finds a period
+and a duty cycle from them, ``stray_phase()`` the first that breaks a given
+on/off pattern, ``wait_for()`` waits for a state without polling. Everything
+runs on the one event loop of the bench; nothing here is thread-safe.
 """
 
 from __future__ import annotations
@@ -47,6 +51,15 @@ class Blink:
 
 
 @dataclass(frozen=True)
+class TargetTime:
+    """When a change happened on the target's own clock: ``seconds`` into the target's
+    ``run`` (a new run, e.g. a new emulator process, starts its clock again)."""
+
+    run: int
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Phase:
     """A span between two changes of a LED: ``on`` or off from ``start`` for ``length`` s."""
 
@@ -65,6 +78,7 @@ class Led:
         self.clock = clock if clock is not None else Clock()
         self.on = False
         self.timeline: list[tuple[float, bool]] = []
+        self.target_times: list[TargetTime | None] = []  # beside timeline, entry for entry
         self.listeners: list[Callable[[Led], None]] = []
         self._initial = False  # the state before the first timeline entry
         self._waiters: list[tuple[bool, asyncio.Future[None]]] = []
@@ -72,10 +86,10 @@ class Led:
     def __repr__(self) -> str:
         return f"Led({self.name!r}, {'on' if self.on else 'off'})"
 
-    def set(self, on: bool, at: float | None = None) -> None:
+    def set(self, on: bool, at: float | None = None, target: TargetTime | None = None) -> None:
         """Drive the LED; a change is recorded with the clock's time, or ``at`` (the clock's
-        time it happened, for a signal read late; never before the last change), a repeat
-        is not."""
+        time it happened, for a signal read late; never before the last change), and the
+        target's own time if it has a clock; a repeat is not recorded."""
         on = bool(on)
         if on == self.on:
             return
@@ -84,10 +98,12 @@ class Led:
         if self.timeline:
             stamp = max(stamp, self.timeline[-1][0])
         self.timeline.append((stamp, on))
+        self.target_times.append(target)
         if len(self.timeline) > self.limit:
             cut = len(self.timeline) - self.limit
             self._initial = not self.timeline[cut][1]
             del self.timeline[:cut]
+            del self.target_times[:cut]
         for state, future in self._waiters:
             if state == on and not future.done():
                 future.set_result(None)
@@ -100,6 +116,7 @@ class Led:
     def reset(self) -> None:
         """Forget the timeline; the current state stays."""
         self.timeline.clear()
+        self.target_times.clear()
         self._initial = self.on
 
     def history(
@@ -123,9 +140,17 @@ class Led:
 
     def phases(self, since: float, until: float | None = None) -> list[Phase]:
         """The phases between the changes at or after ``since`` (and not after ``until``),
-        oldest first; the one still running has no end yet and is left out."""
-        edges = self.history(since, until)
-        return [Phase(on, t0, t1 - t0) for (t0, on), (t1, _) in itertools.pairwise(edges)]
+        oldest first; the one still running has no end yet and is left out. A phase lasts
+        what the target's clock says where both its changes carry the same run's time."""
+        edges = [
+            (t, on, target)
+            for (t, on), target in zip(self.timeline, self.target_times, strict=True)
+            if t >= since and (until is None or t <= until)
+        ]
+        return [
+            Phase(on, t0, _length(t0, t1, a, b))
+            for (t0, on, a), (t1, _, b) in itertools.pairwise(edges)
+        ]
 
     def stray_phase(
         self,
@@ -156,8 +181,10 @@ class Led:
         falls = [t for t, on in edges if not on]
         if len(rises) < 2 or len(falls) < 2:
             return None
-        period = (rises[-1] - rises[0]) / (len(rises) - 1)
-        on_times = [phase.length for phase in self.phases(start) if phase.on]
+        phases = self.phases(start)
+        cycles = [p.length for p in phases if rises[0] <= p.start < rises[-1]]
+        period = sum(cycles) / (len(rises) - 1)
+        on_times = [phase.length for phase in phases if phase.on]
         if period <= 0:
             return None
         duty = sum(on_times) / len(on_times) / period
@@ -205,6 +232,13 @@ class Led:
             raise TimeoutError(
                 f"LED {self.name} did not turn {'on' if state else 'off'} within {timeout} s"
             )
+
+
+def _length(t0: float, t1: float, a: TargetTime | None, b: TargetTime | None) -> float:
+    """A phase's length: on the target's clock if both ends are of one run, else the bench's."""
+    if a is not None and b is not None and a.run == b.run:
+        return max(0.0, b.seconds - a.seconds)
+    return t1 - t0
 
 
 class LedBank:

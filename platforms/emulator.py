@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from dtulab.peripherals.eeprom import PowerLost
+from dtulab.peripherals.leds import TargetTime
 from dtulab.peripherals.links import Link
 from dtulab.peripherals.loop_thread import cancel_and_wait
 from dtulab.platforms.base import Target, TargetError, option
@@ -53,11 +54,13 @@ Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 @dataclass(frozen=True)
 class SccWrite:
     """The firmware wrote an SCC register (offset 4: CFG1, the LEDs and PWRKEY); ``at``: when,
-    on the host's wall clock (``time.time()``), where the emulator's output says."""
+    on the host's wall clock (``time.time()``), where the emulator's output says;
+    ``virtual``: when, in seconds of the emulator's own clock (Renode's virtual time)."""
 
     offset: int
     value: int
     at: float | None = None
+    virtual: float | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,9 @@ class EmulatorProcess:
 
     HOLD: tuple[str, ...] = ()  # control commands: the MCU held in reset (brown-out)
     RELEASE: tuple[str, ...] = ()  # the reset pin released: the firmware starts again
+    # The emulator reads a UART's socket only as fast as the firmware takes bytes (QEMU); if
+    # not, it queues every byte it reads for the UART (Renode's socket terminal, unbounded).
+    UART_PACES_SOCKET = True
 
     def __init__(
         self,
@@ -245,7 +251,10 @@ class EmulatorTarget(Target[EmulatorOptions]):
 
     def rs232_backlog(self) -> int:
         """What is still in the bench's buffer for the UART and in its socket: QEMU reads a
-        UART's socket only as fast as the guest takes bytes (about 15 kB/s)."""
+        UART's socket only as fast as the guest takes bytes (about 15 kB/s). Renode reads its
+        socket at once into the UART's queue (``UART_PACES_SOCKET``), so there the bytes counted
+        taken may still wait in that queue: the firmware reads them at its own pace, and a cut
+        loses them."""
         m = self.machine
         if m is None or not self._live(m) or "rs232" not in m.uarts:
             return 0  # the MCU is off: what reaches its pin now is lost, not waiting
@@ -304,7 +313,7 @@ class EmulatorTarget(Target[EmulatorOptions]):
             await m.uarts["debug"][1].drain()
 
     # -- board signals ------------------------------------------------------------------
-    def _on_event(self, machine: EmulatorProcess, event: Event) -> None:
+    def _on_event(self, machine: EmulatorProcess, event: Event, run: int = 0) -> None:
         if isinstance(event, Message):
             log.warning("%s: %s", self.name, event.text)
             return
@@ -315,8 +324,9 @@ class EmulatorTarget(Target[EmulatorOptions]):
             # stamped when the firmware wrote it, not when the bench got round to reading it
             ago = None if event.at is None else max(0.0, time.time() - event.at)
             at = None if ago is None else self.board.clock.now() - ago
+            own = None if event.virtual is None else TargetTime(run, event.virtual)
             for name, bit in self.board_file.leds.items():
-                leds[name].set(bool(event.value >> bit & 1), at)
+                leds[name].set(bool(event.value >> bit & 1), at, own)
             if self.board_file.pwrkey is not None:
                 self._pwrkey_level(bool(event.value >> self.board_file.pwrkey & 1))
         elif isinstance(event, SccReset):
@@ -380,13 +390,14 @@ class EmulatorTarget(Target[EmulatorOptions]):
         image = self._workdir / "eeprom.bin"
         image.write_bytes(self.board.eeprom.snapshot())
         assert self.firmware is not None
+        run = self.boots  # this emulator process: its own clock starts again
         machine = self.machine_class(
             self.board_file,
             self.firmware,
             image,
             self._workdir,
             self.options.timing,
-            lambda e: self._on_event(machine, e),
+            lambda e: self._on_event(machine, e, run),
         )
         self.machine = machine
         self._held = False

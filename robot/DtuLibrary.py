@@ -749,9 +749,10 @@ class DtuLibrary(RenodeKeywords):
         """Wait until the DTU's UART has taken every byte sent with ``Send To DTU``.
 
         The bench does not model a baud rate: a burst reaches it at once, and a DTU reads it
-        at its own pace (an emulated UART: about 15 kB/s). Use it before a step that
-        counts on the DTU having seen the data, e.g. before timing the serial silence that
-        ends the last packet.
+        at its own pace (QEMU's UART: about 15 kB/s; on renode, "taken" is read into the
+        UART's queue, which Renode fills at once and the firmware empties). Use it before a
+        step that counts on the DTU having seen the data, e.g. before timing the serial
+        silence that ends the last packet.
 
         | Send To DTU | ${20 KB} |
         | Wait Until DTU Has Read Everything Sent |

@@ -14,7 +14,8 @@ monitor keyword over the bench's control commands (``dtulab.testers.monitor``).
 
 ``RenodeKeywords`` holds the testers of a bench and gives the keywords their
 Renode names and arguments; ``DtuLibrary`` inherits them. The bench runs in
-real time: ``pauseEmulation`` is accepted and has no effect.
+real time: ``pauseEmulation`` is accepted and has no effect (robot/README.md says
+why); LED phases on the renode target are Renode's virtual time.
 """
 
 from __future__ import annotations

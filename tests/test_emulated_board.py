@@ -99,11 +99,13 @@ def test_rs232_is_wired_both_ways(bench):
 @pytest.mark.slow
 def test_the_bench_knows_when_the_uart_has_taken_a_burst(bench):
     """A burst reaches the bench at once and the emulated UART takes it at its own pace:
-    wait_rs232_taken() returns once the firmware has every byte (its echo is all back)."""
+    wait_rs232_taken() returns once the emulator has every byte (its echo is all back). QEMU
+    takes them as the firmware does; Renode reads them into the UART's queue at once."""
     world, host = bench
     burst = bytes(range(32, 127)) * 320  # 30 kB: two seconds at QEMU's 15 kB/s
     host.write(burst)
-    assert world.call(world.rs232_taken) < host.sent  # still on its way in
+    if emulated(world).machine_class.UART_PACES_SOCKET:
+        assert world.call(world.rs232_taken) < host.sent  # still on its way in
     world.wait_rs232_taken(host.sent, timeout=120)
     assert world.call(world.target.rs232_backlog) == 0
     assert host.read_exactly(len(burst), 60) == burst

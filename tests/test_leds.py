@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from dtulab.peripherals.clock import Clock
-from dtulab.peripherals.leds import Blink, Led, LedBank, Phase
+from dtulab.peripherals.leds import Blink, Led, LedBank, Phase, TargetTime
 
 
 class HandClock:
@@ -143,6 +143,43 @@ def test_phases_are_the_spans_between_changes_since() -> None:
     assert [p.on for p in led.phases(10.05)] == [False, True, False]  # from the next change
     assert led.phases(11.0) == []
     assert [p.on for p in led.phases(10.0, until=10.6)] == [True, False, True]  # ends by then
+
+
+def test_a_phase_lasts_what_the_targets_own_clock_says() -> None:
+    """Renode on a busy host: 50 ms of virtual time took 0.6 s of the bench's. The phase is
+    the target's 50 ms; the bench clock still says which changes are in the window."""
+    clock = HandClock(0.0)
+    led = Led("DATA", clock)
+    led.set(True, target=TargetTime(1, 2.000))
+    clock.advance(0.6)
+    led.set(False, target=TargetTime(1, 2.450))
+    clock.advance(0.6)
+    led.set(True, target=TargetTime(1, 2.500))
+    clock.advance(0.3)
+    led.set(False)  # no target time (e.g. the bench's power cut): the bench's length
+    clock.advance(0.2)
+    led.set(True, target=TargetTime(2, 0.001))  # a new run: its clock started again
+    clock.advance(0.2)
+    led.set(False, target=TargetTime(2, 0.101))
+    lengths = [round(p.length, 6) for p in led.phases(0.0)]
+    assert lengths == [0.45, 0.05, 0.3, 0.2, 0.1]
+    assert [p.start for p in led.phases(0.0)] == pytest.approx([0.0, 0.6, 1.2, 1.5, 1.7])
+    assert led.stray_phase(0.0, on=0.45, off=0.05, until=1.2) is None
+    led.reset()
+    assert led.target_times == [] and led.phases(0.0) == []
+
+
+def test_blink_measures_the_targets_clock_too() -> None:
+    clock = HandClock(0.0)
+    led = Led("DATA", clock)
+    for cycle in range(4):  # 0.1 s on, 0.3 s off on the target; twice that on the bench
+        led.set(True, target=TargetTime(0, cycle * 0.4))
+        clock.advance(0.2)
+        led.set(False, target=TargetTime(0, cycle * 0.4 + 0.1))
+        clock.advance(0.6)
+    found = led.blink(window=10.0)
+    assert found is not None
+    assert found.period == pytest.approx(0.4) and found.duty == pytest.approx(0.25)
 
 
 def test_stray_phase_finds_the_first_phase_off_the_pattern() -> None:

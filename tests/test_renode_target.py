@@ -50,6 +50,7 @@ def test_without_renode_the_target_is_unsupported(monkeypatch, tmp_path):
 def test_events_from_the_peripherals():
     assert parse_event("scc reset") == SccReset()
     assert parse_event("scc 4 9") == SccWrite(4, 9)
+    assert parse_event("scc 4 9 1234.500") == SccWrite(4, 9, virtual=1.2345)
     assert parse_event("ee 120 44545553") == EepromWrite(0x50, 0x120, b"DTUS")
 
 
@@ -209,11 +210,14 @@ def test_the_eeprom_image_survives_a_new_renode(dotnet):
     assert again.read(4090, 6) == b"012345" and again.read(0, 4) == b"6789"
 
 
-def test_the_scc_reports_leds_and_resets(dotnet):
+def test_the_scc_reports_leds_and_resets_on_the_virtual_clock(dotnet, renode_runtime):
     scc = Peripheral("scc")
+    renode_runtime.virtual_ms = 1234.5
     scc.write(4, 0b1001)  # POW and PWRKEY
     assert scc.read(4) == 0b1001
-    assert (dotnet / "events.txt").read_text() == "scc reset\nscc 4 9\n"
+    lines = (dotnet / "events.txt").read_text()
+    assert lines == "scc reset\nscc 4 9 1234.500\n"
+    assert parse_event(lines.splitlines()[1]) == SccWrite(4, 9, virtual=1.2345)
 
 
 def test_the_strap_reads_the_benchs_word(dotnet, monkeypatch):
@@ -247,11 +251,25 @@ class _LimitTimer:
             handler()
 
 
+class _Machine:
+    """Renode's Machine as the scripts use it: its clock, reset, virtual time (ms)."""
+
+    def __init__(self) -> None:
+        self.ClockSource, self.resets, self.virtual_ms = object(), 0, 0.0
+
+    def RequestReset(self) -> None:
+        self.resets += 1
+
+    @property
+    def ElapsedVirtualTime(self) -> Any:  # a TimeStamp: .TimeElapsed.TotalMilliseconds
+        elapsed = types.SimpleNamespace(TotalMilliseconds=self.virtual_ms)
+        return types.SimpleNamespace(TimeElapsed=elapsed)
+
+
 @pytest.fixture
-def renode_runtime(monkeypatch) -> types.SimpleNamespace:
-    """The Renode names the watchdog script imports: one machine, its clock, LimitTimer."""
-    machine = types.SimpleNamespace(ClockSource=object(), resets=0)
-    machine.RequestReset = lambda: setattr(machine, "resets", machine.resets + 1)
+def renode_runtime(monkeypatch) -> _Machine:
+    """The Renode names the scripts import: one machine, its clocks, LimitTimer."""
+    machine = _Machine()
     emulation = types.SimpleNamespace(Machines=[machine])
     modules: dict[str, dict[str, Any]] = {
         "Antmicro.Renode.Core": {

@@ -28,9 +28,12 @@ method by method:
 Time is the LED model's (peripherals/leds.py): each change is stamped with the
 bench clock as it happens, and the phases are measured between those stamps,
 so a tester that wakes late still measures the LED, not itself. Renode
-measures in the machine's virtual time; dtulab's targets run in real time
-(the bench clock is the host's monotonic clock), so ``pauseEmulation`` has
-nothing to pause and the keywords accept it without effect.
+measures in the machine's virtual time; so does a phase here on the renode
+target, whose changes also carry Renode's virtual time (``TargetTime``), while
+the bench clock (the host's monotonic clock) places them in the test's window.
+The bench sees a change only after it crossed from the emulator, when the
+machine has run on, so ``pauseEmulation`` could not stop it where Renode does:
+the keywords accept it without effect.
 
 Names: a Renode test names a LED by its peripheral path. The DTU board's LEDs
 hang off the SCC's CFG1 register (platforms/board.toml, renode.repl), so

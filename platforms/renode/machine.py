@@ -10,9 +10,12 @@ machine, so no byte of the boot is lost. (Renode's pseudo-terminal terminals wer
 drop bytes the UART cannot take yet, so a burst from the host is cut; a socket terminal
 passes them as the UART takes them.) The Python
 peripherals report the board's signals as lines in an events file (LEDs and
-PWRKEY through the SCC, EEPROM write transactions), which a task here reads
-and turns into the events of platforms/emulator.py. A power cut kills the
-process; a brown-out is ``pause``, the reset pin ``machine Reset`` + ``start``.
+PWRKEY through the SCC, stamped with the machine's virtual time; EEPROM write
+transactions), which a task here reads and turns into the events of
+platforms/emulator.py: a LED phase lasts what Renode's virtual clock says, as
+Renode's own LED tester measures it, however slowly Renode runs on a busy host.
+A power cut kills the process; a brown-out is ``pause``, the reset pin
+``machine Reset`` + ``start``.
 """
 
 from __future__ import annotations
@@ -58,8 +61,9 @@ def parse_event(line: str) -> SccWrite | SccReset | EepromWrite | Message | None
     parts = line.split()
     if parts[:2] == ["scc", "reset"]:
         return SccReset()
-    if len(parts) == 3 and parts[0] == "scc":
-        return SccWrite(int(parts[1], 16), int(parts[2], 16))
+    if len(parts) in (3, 4) and parts[0] == "scc":
+        virtual = float(parts[3]) / 1000 if len(parts) == 4 else None  # ms of virtual time
+        return SccWrite(int(parts[1], 16), int(parts[2], 16), virtual=virtual)
     if len(parts) == 3 and parts[0] == "ee":
         return EepromWrite(0x50, int(parts[1], 16), bytes.fromhex(parts[2]))
     return Message(line) if line.strip() else None
@@ -68,6 +72,7 @@ def parse_event(line: str) -> SccWrite | SccReset | EepromWrite | Message | None
 class RenodeMachine(EmulatorProcess):
     HOLD = ("pause",)
     RELEASE = ("machine Reset", "start")
+    UART_PACES_SOCKET = False  # SocketServerProvider reads every byte into the UART's queue
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)

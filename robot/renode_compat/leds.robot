@@ -24,8 +24,9 @@ Documentation    Renode's LED keywords as a Renode test uses them, on a dtulab b
 ...              goes off for 50 ms per packet moved, so it blinks while data flows. The
 ...              suite makes data flow at a known pace with the modem's bandwidth fault:
 ...              at 4096 bit/s the modem hands the DTU 256 bytes every 0.5 s, so DATA is
-...              off 0.05 s and on 0.45 s. The bench runs in real time, not Renode's virtual
-...              time, so the tolerances are wider than a Renode test's (timers run late on
+...              off 0.05 s and on 0.45 s. The bench's peripherals run in host time, and on
+...              reference and qemu so do the phases (on renode they are Renode's virtual
+...              time), so the tolerances are wider than a Renode test's (timers run late on
 ...              a loaded machine); ``pauseEmulation`` has no effect here.
 
 Resource         ../resources/dtulab.resource
@@ -40,7 +41,7 @@ ${NET LED}       sysbus.scc.net
 ${DATA LED}      sysbus.scc.data
 ${DATA PHASE}    0.45
 ${BLINK}         0.05
-# Real time: a phase within 60 % of its length (Renode's own tests use 5 to 20 % in virtual time).
+# Host time: a phase within 60 % of its length (Renode's own tests use 5 to 20 % in virtual time).
 ${SLACK}         0.6
 
 

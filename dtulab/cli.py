@@ -472,12 +472,119 @@ def _add_probe(sub: Subcommands) -> None:
     p.set_defaults(func=cmd_probe)
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Play scenarios of what a user can do on the golden model (the first target) and on the
+    others, compare what they did, and shrink a difference to a short reproducer (docs/diff.md)."""
+    from dtulab.diff.reproduce import write
+    from dtulab.diff.runner import DiffBench
+    from dtulab.diff.scenario import differences_text
+    from dtulab.diff.search import search
+
+    targets = args.targets
+    options = {k: getattr(args, k) for k in user_options() if getattr(args, k) is not None}
+    for name, value in options.items():  # files (an image, a board file): for reproducers
+        if isinstance(value, str) and value and Path(value).is_file():
+            options[name] = str(Path(value).resolve())
+    command = " ".join(["dtulab diff", *sys.argv[2:]]) if len(sys.argv) > 1 else "dtulab diff"
+    benches: list[DiffBench] = []
+    try:
+        for target in targets:
+            print(f"diff: starting {target}", file=sys.stderr, flush=True)
+            benches.append(DiffBench(target, options).start())
+        result = search(
+            benches,
+            seed=args.seed,
+            steps=args.steps,
+            budget=args.budget,
+            progress=lambda line: print(f"diff: {line}", file=sys.stderr, flush=True),
+        )
+    except (TargetError, Unsupported) as exc:
+        print(f"dtulab: error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        for bench in benches:
+            bench.stop()
+    files = write(result, Path(args.out), command, args.seed, targets, options)
+    print(f"{result.played} scenarios in {result.seconds:.0f} s on {', '.join(targets)}")
+    if result.finding is not None:
+        print(f"a difference, shrunk to {len(result.finding.scenario)} steps:")
+        print(differences_text(result.finding))
+    elif result.unstable is not None:
+        print("a difference that did not come back on a second run (timing): see the report")
+    else:
+        print("no difference")
+    print("files: " + ", ".join(map(str, files)))
+    return 1 if result.finding is not None else 0
+
+
+def _targets(text: str) -> list[str]:
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    unknown = [t for t in names if t not in TARGETS]
+    if unknown or len(names) < 2:
+        known = ", ".join(sorted(TARGETS))
+        raise argparse.ArgumentTypeError(
+            f"two or more targets, comma-separated, from: {known} (got {text!r})"
+        )
+    return names
+
+
+def _duration(text: str) -> float:
+    """Seconds from ``90``, ``90s``, ``10m``, ``1h``, ``2m30s``."""
+    import re
+
+    m = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s?)?", text.strip())
+    if not text.strip() or m is None:
+        raise argparse.ArgumentTypeError(f"a duration like 90s, 10m or 1h, not {text!r}")
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in m.groups())
+    total = hours * 3600 + minutes * 60 + seconds
+    if total <= 0:
+        raise argparse.ArgumentTypeError(f"a duration must be positive, not {text!r}")
+    return total
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"at least 1, not {value}")
+    return value
+
+
+def _add_diff(sub: Subcommands) -> None:
+    p = sub.add_parser("diff", help=cmd_diff.__doc__, description=cmd_diff.__doc__)
+    p.add_argument(
+        "--targets",
+        type=_targets,
+        default=["reference", "qemu"],
+        metavar="A,B",
+        help="the golden model first, then the targets judged against it (default reference,qemu)",
+    )
+    p.add_argument("--seed", type=int, default=1, help="the search's random seed (default 1)")
+    p.add_argument(
+        "--steps", type=_positive, default=8, metavar="N", help="most steps in a scenario (8)"
+    )
+    p.add_argument(
+        "--budget",
+        type=_duration,
+        default=120.0,
+        metavar="TIME",
+        help="how long to search, e.g. 90s, 10m (default 2m); shrinking a difference "
+        "takes at most as long again",
+    )
+    p.add_argument("--out", default="build/diff", help="where the report and reproducers go")
+    _add_target_options(p)
+    p.set_defaults(func=cmd_diff)
+
+
 SUBCOMMANDS: list[Callable[[Subcommands], None]] = [
     _add_run,
     _add_modem,
     _add_faults,
     _add_report,
     _add_campaign,
+    _add_diff,
     _add_probe,
 ]
 

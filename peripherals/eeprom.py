@@ -164,6 +164,21 @@ class Eeprom:
         for chunk_addr, chunk in self._chunks(addr, data):
             self.write(chunk_addr, chunk)
 
+    def load(self, image: bytes) -> None:
+        """Replace the whole content at once, as a programmer does to a part off the board:
+        the board must be off (a bench starting a run from a saved image)."""
+        if self.power is not None and self.power.on:
+            raise PowerLost("an EEPROM image is loaded with the board off")
+        if len(image) != self.size:
+            raise ValueError(f"an image of {len(image)} bytes for a {self.size}-byte EEPROM")
+        fd = os.open(self.path, os.O_WRONLY)
+        try:
+            os.pwrite(fd, bytes(image), 0)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self._mem[:] = image
+
     def tear_next_write(self, keep: int) -> None:
         """Make the next transaction program only its first ``keep`` bytes, then cut power
         (``power.cut()`` if a supply is attached) and raise PowerLost."""

@@ -942,7 +942,12 @@ bool at_execute(const char *line, enum at_origin origin, at_reply_fn reply, void
         else if (handler)
             got = handler(&run);
     }
+#ifdef DIFF_PLANTED /* make variants: dtu-planted.elf, a divergence dtulab diff must find */
+    if (got == R_OK || got == R_ERROR)
+        reply(ctx, got == R_OK ? "OK" : "ERR");
+#else
     if (got == R_OK || got == R_ERROR)
         reply(ctx, got == R_OK ? "OK" : "ERROR");
+#endif
     return got == R_OK || got == R_DONE_OK;
 }

@@ -1,0 +1,131 @@
+"""What a user can do to a DTU, as steps of a differential scenario (``dtulab diff``).
+
+Each step is one action at the level a pile, a data centre or the network acts
+on a DTU (docs/behaviour.md): bytes on the RS232 port in transparent mode, a
+command line in command mode, the ``+++`` escape (manual 3.1.1) and AT+ENTM,
+data from the data centre, an SMS in, a power cycle. A step runs on a
+``DiffBench`` (runner.py) and returns its outcome in a word or two ("OK",
+"ERROR", "no reply", "escape refused"), which is compared like everything the
+DTU does. Its ``repr`` is the Python that builds it again, so a scenario is
+written into a reproducer as it is (reproduce.py).
+
+Steps register by name in ``STEPS``; the grammar (grammar.py) draws them.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from dtulab.console import FINAL, ExpectTimeout
+
+if TYPE_CHECKING:
+    from dtulab.diff.runner import DiffBench
+
+REPLY_TIMEOUT = 5.0  # a command's final result code, on a loaded machine
+DATA_TIMEOUT = 5.0  # bytes to arrive where they are going
+
+STEPS: dict[str, type[Step]] = {}
+
+
+class Step(ABC):
+    """One action; ``run`` does it on a bench and says how it went."""
+
+    name: ClassVar[str]
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        STEPS[cls.name] = cls
+
+    @abstractmethod
+    def run(self, bench: DiffBench) -> str:
+        """Do it; the outcome (compared between targets)."""
+
+
+@dataclass(frozen=True)
+class Command(Step):
+    """A command line typed in command mode (CR-terminated), up to its final result code."""
+
+    name = "command"
+    line: str
+
+    def run(self, bench: DiffBench) -> str:
+        host = bench.host
+        host.write(self.line.encode("latin-1") + b"\r")
+        try:
+            return host.expect(FINAL, REPLY_TIMEOUT).group(1).decode("latin-1")
+        except ExpectTimeout:
+            return "no reply"
+
+
+@dataclass(frozen=True)
+class Escape(Step):
+    """The escape into command mode: silence, ``+++``, ``a``, ``a``, ``+ok`` (3.1.1)."""
+
+    name = "escape"
+
+    def run(self, bench: DiffBench) -> str:
+        try:
+            bench.host.enter_command_mode(REPLY_TIMEOUT)
+        except ExpectTimeout:
+            return "escape refused"
+        return "+ok"
+
+
+@dataclass(frozen=True)
+class Data(Step):
+    """Bytes from the pile in transparent mode; waits until the data centre has as many more
+    (or the wait runs out: the outcome says how many arrived)."""
+
+    name = "data"
+    data: bytes
+
+    def run(self, bench: DiffBench) -> str:
+        before = bench.received()
+        bench.host.write(self.data)
+        bench.wait(lambda: bench.received() - before >= len(self.data), DATA_TIMEOUT)
+        return f"{bench.received() - before} to dc1"
+
+
+@dataclass(frozen=True)
+class ServerSend(Step):
+    """Bytes from the data centre down the DTU's socket; waits until the pile has as many
+    more on RS232 (or the wait runs out)."""
+
+    name = "server-send"
+    data: bytes
+
+    def run(self, bench: DiffBench) -> str:
+        before = bench.output()
+        try:
+            bench.world.server_send(self.data)
+        except (ConnectionError, RuntimeError, AssertionError) as exc:
+            return f"not sent: {type(exc).__name__}"
+        bench.wait(lambda: bench.output() - before >= len(self.data), DATA_TIMEOUT)
+        return f"{bench.output() - before} to the pile"
+
+
+@dataclass(frozen=True)
+class SmsIn(Step):
+    """An SMS to the DTU from the number it is configured with (a remote AT command when
+    it starts with the password); waits for what it causes to settle."""
+
+    name = "sms"
+    text: str
+
+    def run(self, bench: DiffBench) -> str:
+        sent = len(bench.sms())
+        bench.world.deliver_sms(bench.sms_peer, self.text)
+        bench.quiet()
+        return f"{len(bench.sms()) - sent} SMS out"
+
+
+@dataclass(frozen=True)
+class PowerCycle(Step):
+    """Power off, power on, and wait until the DTU is back on its data centre."""
+
+    name = "power-cycle"
+
+    def run(self, bench: DiffBench) -> str:
+        return bench.power_cycle()

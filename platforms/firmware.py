@@ -25,9 +25,13 @@ IMAGES = {  # make goal -> the image it builds (firmware/Makefile)
     "demo": BUILD / "board-demo.elf",
     "UNSAFE_STORE=1": BUILD / "dtu-unsafe.elf",
     "NO_RESEND=1": BUILD / "dtu-noresend.elf",
+    # the DTU logic as a process on the build host (the native target), and with --coverage
+    "native": BUILD / "native" / "dtu-native",
+    "native COVERAGE=1": BUILD / "native-cov" / "dtu-native",
+    "native-demo": BUILD / "native" / "board-demo",
 }
 
-_built: Path | None = None
+_built: dict[str, Path] = {}
 
 
 class FirmwareError(TargetError):
@@ -40,7 +44,7 @@ def make_firmware(goal: str = "all") -> Path:
     with (BUILD / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         done = subprocess.run(
-            ["make", "-s", "-C", str(FIRMWARE_DIR), goal],
+            ["make", "-s", "-C", str(FIRMWARE_DIR), *goal.split()],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -51,11 +55,11 @@ def make_firmware(goal: str = "all") -> Path:
     return IMAGES[goal]
 
 
-async def project_firmware() -> Path:
-    global _built
-    if _built is None:
-        _built = await asyncio.to_thread(make_firmware, "all")
-    return _built
+async def project_firmware(goal: str = "all") -> Path:
+    """The image of ``goal`` built once in this process (an edited source is rebuilt)."""
+    if goal not in _built:
+        _built[goal] = await asyncio.to_thread(make_firmware, goal)
+    return _built[goal]
 
 
 def user_firmware(path: str) -> Path:

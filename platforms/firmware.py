@@ -29,6 +29,7 @@ IMAGES = {  # make goal -> the image it builds (firmware/Makefile)
     "native": BUILD / "native" / "dtu-native",
     "native COVERAGE=1": BUILD / "native-cov" / "dtu-native",
     "native-demo": BUILD / "native" / "board-demo",
+    "native-demo COVERAGE=1": BUILD / "native-cov" / "board-demo",
 }
 
 _built: dict[str, Path] = {}

@@ -20,7 +20,8 @@
  * process, a power cut, gets a zeroed one, as the emulators do). The watchdog is
  * ITIMER_REAL: WATCHDOG_MS after the last kick SIGALRM resets the board. SIGUSR1 is the
  * reset pin (the bench's brown-out ends), SIGTERM the power cut: in a build with --coverage
- * the gcov counters are written first (__gcov_dump), then the process ends at once. */
+ * (NATIVE_COVERAGE) the gcov counters are written first (__gcov_dump), then the process ends
+ * at once; a reset writes them too before the program is executed again. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -44,7 +45,12 @@
 #define WATCHDOG_REARM_MS 50 /* a kick re-arms the timer at most this often */
 
 extern char **environ;
-void __gcov_dump(void) __attribute__((weak)); /* libgcov, in a build with --coverage */
+#ifdef NATIVE_COVERAGE /* built with --coverage (make native COVERAGE=1) */
+void __gcov_dump(void); /* libgcov: write the counters now (merged into the .gcda files) */
+#define COUNTERS_OUT() __gcov_dump()
+#else
+#define COUNTERS_OUT() ((void)0)
+#endif
 
 static int uart_fd[PORTS] = {-1, -1, -1};
 static bool drained[PORTS]; /* the firmware found nothing more to read: idle waits for it */
@@ -94,8 +100,7 @@ static void reset_board(void)
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, NULL); /* the new image unblocks once its handlers are in */
-    if (__gcov_dump)
-        __gcov_dump();
+    COUNTERS_OUT();
     execve("/proc/self/exe", (char *[]){"dtu-native", NULL}, environ);
     _exit(127);
 }
@@ -103,8 +108,7 @@ static void reset_board(void)
 static void on_signal(int sig)
 {
     if (sig == SIGTERM) { /* the power cut */
-        if (__gcov_dump)
-            __gcov_dump();
+        COUNTERS_OUT();
         _exit(0);
     }
     reset_board(); /* SIGUSR1: the reset pin; SIGALRM: the watchdog */

@@ -105,6 +105,7 @@ def write(out: Path, counters: Path = COUNTERS) -> str:
         )
     if importlib.util.find_spec("gcovr") is None:
         return "coverage skipped: gcovr is not installed (pip install 'dtulab[test]')"
+    out = out.resolve()  # gcovr runs in firmware/
     out.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "gcovr", "--root", ".", "--filter", SOURCES]
     argv += ["--html-details", str(out / "index.html"), "--html-title", "DTU firmware coverage"]

@@ -8,6 +8,7 @@ adding up at the same moment stay its own.
 
 import json
 import shutil
+from pathlib import Path
 
 from dtulab import coverage, report
 from dtulab.platforms.firmware import make_firmware
@@ -26,7 +27,8 @@ def test_a_run_of_the_coverage_build_is_reported_and_linked(tmp_path, monkeypatc
     with World(config) as world:
         world.wait(lambda: world.leds["NET"].on, 30, "GPRS up")
     # the bench is down: the process was cut, and wrote its counters as it went
-    build = tmp_path / "build"
+    monkeypatch.chdir(tmp_path)
+    build = Path("build")  # relative, as `dtulab report` has it by default (gcovr runs elsewhere)
     out = build / "report"
     said = coverage.write(out / "coverage", counters)
     found = coverage.read(out / "coverage")

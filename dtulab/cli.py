@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import serial
 
-from dtulab import __version__, addresses, benchfile, report
+from dtulab import __version__, addresses, benchfile, coverage, report
 from dtulab.control import HELP, execute, parse_params
 from dtulab.dialects import DIALECTS
 from dtulab.host import DtuHost
@@ -299,13 +299,14 @@ def _add_target_options(p: argparse.ArgumentParser) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Build the conformance report (each requirement's verdict per target and AT dialect, the
-    tests behind it, the device's identity) from build/ results: Markdown, HTML, PDF and the
-    Allure report."""
+    tests behind it, the device's identity) from build/ results: Markdown, HTML, PDF, the
+    Allure report and the firmware's coverage by the native runs."""
     build, out = Path(args.build), Path(args.out)
     behaviour = Path(args.behaviour)
     if not behaviour.exists():
         raise UsageError(f"no requirements file {behaviour} (give --behaviour)")
     allure = report.allure_html(build / "allure-results", out / "allure")  # the page links it
+    covered = coverage.write(out / "coverage")  # the firmware's, from the native runs; linked too
     try:
         grid = report.write(build, behaviour, out)
     except report.ReportError as exc:  # a results file that is not what the test runs write
@@ -316,6 +317,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(f"report: {out / 'conformance.md'}, {out / 'conformance.html'}")
     print(f"report: {report.pdf(out / 'conformance.html')}")
     print(f"report: {allure}")
+    print(f"report: {covered}")
     short = [
         f"{column}: {got} of {len(grid.rows)} requirements have a verdict, fewer than {least}"
         + ("" if column in grid.columns else f" (no such column: {', '.join(grid.columns)})")

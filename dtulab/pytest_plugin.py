@@ -5,7 +5,7 @@ repository that has ``pip install``-ed dtulab gets these fixtures without a
 conftest of its own:
 
 - ``world``: a ``World`` (dtulab/world.py) with the DTU target given by
-  ``--dtulab-target`` (reference, qemu, renode, serial), powered and booted;
+  ``--dtulab-target`` (reference, qemu, renode, native, serial, labgrid), powered and booted;
   data-centre servers ``dc1``, ``dc2`` (TCP) and ``udp`` on loopback; stopped
   after the test. ``@pytest.mark.world(...)`` changes its configuration.
 - ``dtu``: a ``DtuHost`` on the DTU's RS232 port — the manual's host side
@@ -50,7 +50,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="modem and DTU timing profile (default: fast)",
     )
     group.addoption("--dtulab-port", default="", help="serial target: the device's port")
-    group.addoption("--dtulab-firmware", default="", help="qemu/renode target: an ELF to run")
+    group.addoption(
+        "--dtulab-firmware", default="", help="qemu/renode/native target: an image to run"
+    )
     group.addoption(
         "--dtulab-identity",
         default="",

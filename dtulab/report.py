@@ -30,7 +30,8 @@ verdict is ``pass`` (tests ran and all passed), ``fail`` (any failed),
 ``unsupported by dialect`` (none ran, only because the dialect cannot express
 what they need) or ``not run``. Written as ``conformance.md`` (the compact grid and why
 what is unsupported is) and ``conformance.html``: a page a lab hands over —
-dtulab's version, when the tests ran, per column the device's identity and
+dtulab's version, when the tests ran, the firmware's coverage where
+``coverage/`` beside it has it (coverage.py), per column the device's identity and
 every requirement with its text, verdict and tests, each linked to its log and
 transcripts — with a print stylesheet, which headless Chromium prints to
 ``conformance.pdf`` (``dtulab report``, dtulab/chromium.py).
@@ -50,7 +51,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dtulab import __version__, chromium, identity
+from dtulab import __version__, chromium, coverage, identity
 
 REQ = re.compile(r"^R-[A-Z]+-\d+$")
 UNSUPPORTED = re.compile(r"unsupported on \S+: [^\n]*")  # platforms.base.Unsupported
@@ -156,6 +157,7 @@ class Run:
     identities: dict[str, identity.Identity] = field(default_factory=dict)
     spans: list[tuple[datetime, datetime]] = field(default_factory=list)
     allure: Path | None = None  # the Allure HTML report, where generated
+    coverage: Path | None = None  # the firmware's coverage report (coverage.py), where written
 
     @property
     def columns(self) -> list[str]:
@@ -508,6 +510,16 @@ def html_page(
         if run.allure
         else ""
     )
+    found = coverage.read(run.coverage.parent) if run.coverage else None
+    covered = ""
+    if run.coverage and found:
+        names = ", ".join(f"<code>{_e(f.name)}</code> ({_e(f.file)})" for f in found.unreached)
+        covered = (
+            "<p>The firmware's coverage by the suites on the native target (firmware/dtu/, its"
+            f" coverage build): {_e(found.headline())};"
+            f" {_link(Link('coverage', run.coverage), out)}. Functions no test reaches"
+            f" ({len(found.unreached)}): {names or 'none'}.</p>"
+        )
     return (
         "<!doctype html><html lang=en><meta charset=utf-8>"
         f"<title>dtulab conformance report</title><style>{STYLE}</style>"
@@ -516,7 +528,7 @@ def html_page(
         " the USR-GPRS232-721 manual), as dtulab's suites found it on each target, in each AT"
         " dialect: a column TARGET+DIALECT ran in that dialect, the others in"
         f" {identity.DEFAULT_DIALECT}.</p>"
-        f"{_header(run, sources)}{allure}"
+        f"{_header(run, sources)}{allure}{covered}"
         '<div class="grid"><h2>Summary</h2>'
         f"<table><tr><th>requirement</th><th>text</th>{head}</tr>{''.join(rows)}</table>"
         "<p class=muted>pass: every test that names it passed; fail: one failed; unsupported:"
@@ -565,6 +577,8 @@ def write(build: Path, behaviour: Path, out: Path) -> Summary:
     out.mkdir(parents=True, exist_ok=True)
     allure = out / "allure" / "index.html"
     run.allure = allure if allure.exists() else None
+    covered = out / "coverage" / "index.html"
+    run.coverage = covered if covered.exists() else None
     sources = [
         os.path.relpath(p, build.parent)
         for p in [

@@ -216,6 +216,7 @@ class EmulatorTarget(Target[EmulatorOptions]):
         self._machine_tasks: list[asyncio.Task[None]] = []
 
     machine_class: type[EmulatorProcess]  # what each emulator provides: one run of it
+    project_goal = "all"  # the make goal of the project's image (platforms/firmware.py IMAGES)
 
     # -- life -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -225,7 +226,7 @@ class EmulatorTarget(Target[EmulatorOptions]):
                 f"the bench's image {self.board.eeprom.size}"
             )
         if self.firmware is None:
-            self.firmware = await project_firmware()
+            self.firmware = await project_firmware(self.project_goal)
         self._workdir = Path(tempfile.mkdtemp(prefix=f"dtulab-{self.name}-"))
         b = self.board
         self._tasks = [

@@ -26,9 +26,14 @@ IMAGES = {  # make goal -> the image it builds (firmware/Makefile)
     "UNSAFE_STORE=1": BUILD / "dtu-unsafe.elf",
     "NO_RESEND=1": BUILD / "dtu-noresend.elf",
     "build/dtu-planted.elf": BUILD / "dtu-planted.elf",  # one reply changed (dtulab diff)
+    # the DTU logic as a process on the build host (the native target), and with --coverage
+    "native": BUILD / "native" / "dtu-native",
+    "native COVERAGE=1": BUILD / "native-cov" / "dtu-native",
+    "native-demo": BUILD / "native" / "board-demo",
+    "native-demo COVERAGE=1": BUILD / "native-cov" / "board-demo",
 }
 
-_built: Path | None = None
+_built: dict[str, Path] = {}
 
 
 class FirmwareError(TargetError):
@@ -41,7 +46,7 @@ def make_firmware(goal: str = "all") -> Path:
     with (BUILD / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         done = subprocess.run(
-            ["make", "-s", "-C", str(FIRMWARE_DIR), goal],
+            ["make", "-s", "-C", str(FIRMWARE_DIR), *goal.split()],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -52,11 +57,11 @@ def make_firmware(goal: str = "all") -> Path:
     return IMAGES[goal]
 
 
-async def project_firmware() -> Path:
-    global _built
-    if _built is None:
-        _built = await asyncio.to_thread(make_firmware, "all")
-    return _built
+async def project_firmware(goal: str = "all") -> Path:
+    """The image of ``goal`` built once in this process (an edited source is rebuilt)."""
+    if goal not in _built:
+        _built[goal] = await asyncio.to_thread(make_firmware, goal)
+    return _built[goal]
 
 
 def user_firmware(path: str) -> Path:

@@ -103,7 +103,8 @@ class DtuLibrary(RenodeKeywords):
 
     ``target`` names a dtulab target (``--variable TARGET:reference``):
     ``reference``, ``qemu``, ``renode`` (where Renode is installed; without it
-    every test is skipped with the reason) or ``serial`` (a real DTU on
+    every test is skipped with the reason), ``native`` (the firmware's logic as a
+    process on this machine) or ``serial`` (a real DTU on
     ``PORT``; several identical devices, comma-separated, are shared out among
     tests running side by side). A keyword whose capability (LEDs, power,
     modelled network) the target lacks fails with ``unsupported on <target>:
@@ -193,7 +194,7 @@ class DtuLibrary(RenodeKeywords):
         # comma-separated: each test takes one no other test holds (pabot runs them at once)
         self.ports = [p.strip() for p in port.split(",") if p.strip()]
         self.baud = int(baud)
-        self.firmware = firmware  # the qemu target: a user's ELF instead of firmware/
+        self.firmware = firmware  # qemu, renode, native: a user's image instead of firmware/
         self.board = board  # and its board file
         # the labgrid target: an environment file, or several (a place each, identical
         # devices), comma-separated: each test takes one no other test holds

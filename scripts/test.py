@@ -5,8 +5,9 @@ replies, an emulator starting), so they run at the same time: pytest with
 pytest-xdist workers, the Robot suites on each target with pabot, the serial
 target against several devices (``dtulab run`` on ptys) at once, and the
 reference and serial targets once more in the usr-sock dialect (the reference
-DTU speaking it, docs/dialects/usr-sock.md). First the
-firmware images are built (the qemu jobs need them); then the checks (ruff,
+DTU speaking it, docs/dialects/usr-sock.md), and the native target's coverage build,
+whose gcov counters the report turns into the firmware's coverage. First the
+firmware images are built (the qemu and native jobs need them); then the checks (ruff,
 ruff format, robocop, mypy, the contract's generated files are up to date, the
 firmware's host unit tests) and the suites run together; then ``dtulab report``
 sums up. Each job's output goes to ``build/logs/<job>.log``; a line is printed
@@ -34,7 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dtulab import labrig
+from dtulab import coverage, labrig
 from dtulab.identity import DEFAULT_DIALECT, column
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,13 +57,14 @@ DIALECT_PROCESSES = 2  # the usr-sock runs (robot processes, and devices for ser
 LEAST_VERDICTS = {
     "reference": 27,
     "qemu": 27,
+    "native": 27,
     "labgrid": 24,
     "reference+usr-sock": 27,
     "serial+usr-sock": 15,
 }
 # the Renode-style corpus (robot/renode_compat/) runs beside the suites where the bench can do
 # what Renode's testers check (LEDs, the modelled network), in the default dialect
-RENODE_COMPAT = ("reference", "qemu", "renode")
+RENODE_COMPAT = ("reference", "qemu", "renode", "native")
 ALLURE = BUILD / "allure-results"
 IDENTITY = BUILD / "identity"  # each target's device as the bench read it (dtulab/identity.py)
 
@@ -95,6 +97,7 @@ def robot(
     devices: int = 0,
     device_args: tuple[str, ...] = (),
     places: int = 0,
+    firmware: str = "",
 ) -> Job:
     """The Robot suites (and where it runs the Renode-style corpus) on one target in one AT
     dialect with pabot, in a folder of its own named after the report's column (pabot keeps
@@ -112,7 +115,8 @@ def robot(
             "--metadata", f"Target:{target}", "--metadata", f"Dialect:{dialect}",
             "--outputdir", str(out), "--xunit", "xunit.xml",
             "--listener", f"allure_robotframework:{ALLURE}",
-            "--variable", f"IDENTITY_DIR:{IDENTITY}", *map(str, sources),
+            "--variable", f"IDENTITY_DIR:{IDENTITY}",
+            *(["--variable", f"FIRMWARE:{firmware}"] if firmware else []), *map(str, sources),
         ],
         cwd=out, devices=devices, device_args=device_args, places=places,
     )  # fmt: skip
@@ -128,7 +132,12 @@ def plan(quick: bool, pytest_args: list[str]) -> tuple[list[Job], list[Job]]:
         Job("firmware-unit", ["make", "-s", "-C", "firmware", "test"]),
     ]
     pytest = [str(BIN / "python"), "-m", "pytest", "-n", str(PYTEST_WORKERS), "--dist", "worksteal"]
-    first = [Job("firmware", ["make", "-s", "-C", "firmware", "all", "demo", "variants"])]
+    make = ["make", "-s", "-C", "firmware"]
+    first = [
+        Job("firmware", [*make, "all", "demo", "variants"]),
+        Job("firmware-native", [*make, "native", "native-demo"]),
+        Job("firmware-native-cov", [*make, "native", "native-demo", "COVERAGE=1"]),
+    ]
     if quick:
         return first, [*checks, Job("pytest", [*pytest, "-m", "not slow", *pytest_args])]
     suites = [
@@ -152,6 +161,9 @@ def plan(quick: bool, pytest_args: list[str]) -> tuple[list[Job], list[Job]]:
         # without RENODE or renode on PATH every test is skipped as "unsupported on renode:
         # Renode not installed" (the conformance column says so)
         robot("renode", processes=2),
+        # the DTU logic as a process on this host, built with gcov counters: the report job
+        # turns them into the firmware's coverage (dtulab/coverage.py, build/report/coverage)
+        robot("native", processes=2, firmware=str(coverage.COUNTERS / "dtu-native")),
         # a real DTU is driven through its port alone; here the devices are `dtulab run` on
         # ptys, one per pabot process; tests that need LEDs, power or the modelled network
         # are reported as unsupported (skipped)
@@ -257,6 +269,7 @@ def fresh_results(quick: bool) -> None:
         shutil.rmtree(folder, ignore_errors=True)
     for results in BUILD.glob("pytest-requirements*.json"):
         results.unlink()
+    coverage.clear()  # the native coverage build's counters: this run's robot-native alone
     ALLURE.mkdir(parents=True)
 
 

@@ -119,7 +119,7 @@ def terminal() -> Iterator[list[pexpect.spawn]]:
 
 # A test that must hold for the firmware too: ``@ON_EVERY_TARGET`` before it.
 # (renode where it is installed: elsewhere its half is skipped with the reason)
-EVERY_TARGET = ["reference", "qemu", "renode"]
+EVERY_TARGET = ["reference", "qemu", "renode", "native"]
 ON_EVERY_TARGET = pytest.mark.parametrize(
     "world", [{"target": t} for t in EVERY_TARGET], indirect=True, ids=EVERY_TARGET
 )

@@ -30,7 +30,7 @@ def unsafe_elf() -> str:
 
 @pytest.mark.slow
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("target", ["reference", "qemu"])
+@pytest.mark.parametrize("target", ["reference", "qemu", "native"])
 @pytest.mark.parametrize("scenario", ["atw", "cireload", "cipsw", "transparent"])
 @pytest.mark.req("R-AT-7", "R-PWR-1")
 def test_every_point_passes(target, scenario, tmp_path):

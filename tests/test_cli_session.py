@@ -68,7 +68,7 @@ def interrupt(child: pexpect.spawn, farewell: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("target", ["reference", "qemu", "renode"])
+@pytest.mark.parametrize("target", ["reference", "qemu", "renode", "native"])
 def test_run_the_first_session_of_the_readme(target, terminal):
     """`dtulab run`, a terminal on the RS232 pty, a socket to the data centre, data both
     ways through the control commands, the status line throughout, Ctrl-C."""
@@ -81,7 +81,8 @@ def test_run_the_first_session_of_the_readme(target, terminal):
     dc1 = int(child.match.group(1))
     child.expect("Ctrl-C to stop")
     child.expect(STATUS.replace("NET (?:●|○)", "NET ●"))  # GPRS up
-    firmware = "S1:--" if target == "reference" else r"dtu\.elf running, boot 1"
+    image = {"reference": "", "native": r"dtu-native"}.get(target, r"dtu\.elf")
+    firmware = rf"{image} running, boot 1" if image else "S1:--"
     with DtuHost(port) as pile:
         pile.enter_command_mode()
         assert pile.at_ok("AT+CIVER?")  # a version line, then OK

@@ -25,7 +25,12 @@ def test_an_op_or_mode_the_table_lacks_is_one_clear_error():
         adapter.reply("mode?", "CMD")
 
 
-@pytest.mark.parametrize("world", [{"target": "reference"}, {"target": "qemu"}], indirect=True)
+@pytest.mark.parametrize(
+    "world",
+    [{"target": t} for t in ("reference", "qemu", "native")],
+    indirect=True,
+    ids=["reference", "qemu", "native"],
+)
 def test_a_restart_loses_what_was_not_saved(world, host):
     adapter = dialect("usr721", host)
     host.enter_command_mode()

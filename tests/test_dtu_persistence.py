@@ -25,7 +25,10 @@ from dtulab.peripherals.power import PowerSupply
 # Python peripheral for every register access), so the 20 cuts would take a quarter of an
 # hour; `dtulab campaign power --target renode --scenario atw` cuts there
 @pytest.mark.parametrize(
-    "world", [{"target": "reference"}, {"target": "qemu"}], indirect=True, ids=["reference", "qemu"]
+    "world",
+    [{"target": t} for t in ("reference", "qemu", "native")],
+    indirect=True,
+    ids=["reference", "qemu", "native"],
 )
 @pytest.mark.req("R-AT-7", "R-PWR-1")
 def test_a_cut_at_every_eeprom_write_of_atw_leaves_old_or_new_settings(world, host):

@@ -4,6 +4,7 @@ the reference and the firmware (QEMU) switch a powered-down modem on again."""
 import pytest
 
 from dtulab.peripherals.gsm_modem.faults import FAULTS
+from dtulab.platforms.emulator import EmulatorTarget
 from tests.conftest import ON_EVERY_TARGET
 
 PARAMS = {
@@ -59,7 +60,7 @@ def test_a_modem_that_powered_down_is_switched_on_with_its_power_key(world, host
     world.wait(lambda: not world.leds["NET"].on, 20, "NET LED off (GPRS lost)")
     world.wait(lambda: modem.power.on, 60, "the DTU pressed the modem's power key")
     assert world.call(lambda: modem.boot_count) == boots + 1
-    if world.config.target == "qemu":
+    if isinstance(world.target, EmulatorTarget):  # the firmware on an emulated board
         assert world.target.pwrkey_presses == 1
     world.wait(lambda: world.leds["NET"].on, 60, "NET LED on again (GPRS up)")
     world.wait(lambda: world.leds["DATA"].on, 60, "connected again")

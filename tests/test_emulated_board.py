@@ -1,5 +1,5 @@
 """The emulated board: real qemu-system-arm, or Renode where it is installed, running the
-board demo firmware.
+board demo firmware; and the native target's process running the same demo on its HAL.
 
 ``firmware/build/board-demo.elf`` (``make -C firmware demo``) exercises the
 board layer alone: a banner, UART echo, LED, EEPROM, reset and watchdog
@@ -9,9 +9,11 @@ add around the emulator: the UART wiring, LEDs from the SCC, EEPROM
 transactions mirrored into the bench's EEPROM model (and cuts armed on them),
 power cut, brown-out, the firmware's own reset and its watchdog, the timing
 strap, the modem's PWRKEY and the board file. Each test runs on both
-emulators; where Renode is not installed its half reports "unsupported on
-renode: Renode not installed" as the skip reason. The DTU firmware itself is
-tested by the Robot suites with TARGET:qemu and TARGET:renode.
+emulators and on native (``make -C firmware native-demo``: board/demo.c on
+firmware/native/hal_native.c); where Renode is not installed its half reports
+"unsupported on renode: Renode not installed" as the skip reason. The DTU
+firmware itself is tested by the Robot suites with TARGET:qemu, TARGET:renode
+and TARGET:native.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ READY = b"board-demo ready\r\n"
 START = 60  # Renode (mono) takes seconds to start on a loaded 2-core machine
 
 
-@pytest.fixture(params=["qemu", "renode"])
+@pytest.fixture(params=["qemu", "renode", "native"])
 def emulator(request) -> str:
     if request.param == "renode":
         try:
@@ -50,14 +52,20 @@ def demo_elf() -> Path:
     return make_firmware("demo")
 
 
+@pytest.fixture
+def demo(emulator: str, demo_elf: Path) -> Path:
+    """The demo for ``emulator``: the ELF, or on native the same source on the native HAL."""
+    return make_firmware("native-demo") if emulator == "native" else demo_elf
+
+
 @contextlib.contextmanager
 def demo_bench(
-    emulator: str, demo_elf: Path, tmp_path: Path, board: str = ""
+    emulator: str, image: Path, tmp_path: Path, board: str = ""
 ) -> Iterator[tuple[World, Console]]:
     """The demo booted on ``emulator`` (with a board file if given), the host on its RS232."""
     config = WorldConfig(
         target=emulator,
-        firmware=str(demo_elf),
+        firmware=str(image),
         board=board,
         state_dir=str(tmp_path),
         power_on=False,
@@ -69,8 +77,8 @@ def demo_bench(
 
 
 @pytest.fixture
-def bench(emulator: str, demo_elf: Path, tmp_path: Path) -> Iterator[tuple[World, Console]]:
-    with demo_bench(emulator, demo_elf, tmp_path) as bench:
+def bench(emulator: str, demo: Path, tmp_path: Path) -> Iterator[tuple[World, Console]]:
+    with demo_bench(emulator, demo, tmp_path) as bench:
         yield bench
 
 
@@ -182,11 +190,11 @@ def test_the_timing_strap_reaches_the_firmware(bench):
     debug(world, "tim", "timing 1")  # fast: the bench's profile
 
 
-def test_the_pwrkey_bit_powers_the_modem_on(emulator, demo_elf, tmp_path):
+def test_the_pwrkey_bit_powers_the_modem_on(emulator, demo, tmp_path):
     """A press (0 -> 1) of the board file's pwrkey bit turns a modem that is off on."""
     board = tmp_path / "board.toml"
     board.write_text("[leds]\nPOW = 0\nNET = 1\n[modem]\npwrkey = 2\n")  # the demo's LED 2
-    with demo_bench(emulator, demo_elf, tmp_path, str(board)) as (world, _):
+    with demo_bench(emulator, demo, tmp_path, str(board)) as (world, _):
         modem = world.modem
         world.run(modem.power_off("UNDER-VOLTAGE POWER DOWN"))
         boots = modem.boot_count
@@ -202,11 +210,11 @@ def test_the_pwrkey_bit_powers_the_modem_on(emulator, demo_elf, tmp_path):
         assert modem.power.on
 
 
-def test_a_board_file_rewires_a_users_firmware(emulator, demo_elf, tmp_path):
+def test_a_board_file_rewires_a_users_firmware(emulator, demo, tmp_path):
     """The same image with its LEDs described differently: the board file decides."""
     board = tmp_path / "board.toml"
     board.write_text("[leds]\nDATA = 0\nPOW = 2\n")  # NET left out: never driven
-    with demo_bench(emulator, demo_elf, tmp_path, str(board)) as (world, _):
+    with demo_bench(emulator, demo, tmp_path, str(board)) as (world, _):
         debug(world, "led 0 1")  # bit 0
         world.wait(lambda: world.leds["DATA"].on, 10, "DATA on")
         debug(world, "led 1 1")  # bit 1: wired to nothing

@@ -8,12 +8,17 @@ import pytest
 
 from dtulab import identity
 from dtulab.dialects import dialect
-from dtulab.platforms.firmware import PROJECT_ELF
+from dtulab.platforms.firmware import IMAGES, PROJECT_ELF
 from dtulab.world import ServerConfig
 
 
 @pytest.mark.world(servers=[ServerConfig("dc1")])
-@pytest.mark.parametrize("world", [{"target": "reference"}, {"target": "qemu"}], indirect=True)
+@pytest.mark.parametrize(
+    "world",
+    [{"target": t} for t in ("reference", "qemu", "native")],
+    indirect=True,
+    ids=["reference", "qemu", "native"],
+)
 def test_the_first_bench_of_a_run_records_who_the_device_is(world, dtu, tmp_path):
     adapter = dialect("usr721", dtu)
     written = identity.record(tmp_path, world, adapter)
@@ -24,9 +29,10 @@ def test_the_first_bench_of_a_run_records_who_the_device_is(world, dtu, tmp_path
     assert read.version is not None and "(usr721)" in read.version  # the AT+CIVER? reply
     assert read.imei == world.modem.identity.imei  # AT+CGSN, relayed to the modem
     assert read.iccid is None  # the usr721 dialect has no command for it
-    if target == "qemu":
-        assert read.firmware == str(PROJECT_ELF)
-        assert read.firmware_sha256 == hashlib.sha256(PROJECT_ELF.read_bytes()).hexdigest()
+    image = {"qemu": PROJECT_ELF, "native": IMAGES["native"]}.get(target)
+    if image is not None:
+        assert read.firmware == str(image)
+        assert read.firmware_sha256 == hashlib.sha256(image.read_bytes()).hexdigest()
     else:
         assert read.firmware is read.firmware_sha256 is None
     # once a run: a later bench leaves the device alone and the record as it is

@@ -158,6 +158,7 @@ class Run:
     spans: list[tuple[datetime, datetime]] = field(default_factory=list)
     allure: Path | None = None  # the Allure HTML report, where generated
     coverage: Path | None = None  # the firmware's coverage report (coverage.py), where written
+    diff: Path | None = None  # the differential run's page (dtulab diff --out <report>/diff)
 
     @property
     def columns(self) -> list[str]:
@@ -520,6 +521,12 @@ def html_page(
             f" {_link(Link('coverage', run.coverage), out)}. Functions no test reaches"
             f" ({len(found.unreached)}): {names or 'none'}.</p>"
         )
+    diffed = (
+        "<p>The golden model against the firmware, scenario by scenario (dtulab diff,"
+        f" docs/diff.md): {_link(Link('differential run', run.diff), out)}.</p>"
+        if run.diff
+        else ""
+    )
     return (
         "<!doctype html><html lang=en><meta charset=utf-8>"
         f"<title>dtulab conformance report</title><style>{STYLE}</style>"
@@ -528,7 +535,7 @@ def html_page(
         " the USR-GPRS232-721 manual), as dtulab's suites found it on each target, in each AT"
         " dialect: a column TARGET+DIALECT ran in that dialect, the others in"
         f" {identity.DEFAULT_DIALECT}.</p>"
-        f"{_header(run, sources)}{allure}{covered}"
+        f"{_header(run, sources)}{allure}{covered}{diffed}"
         '<div class="grid"><h2>Summary</h2>'
         f"<table><tr><th>requirement</th><th>text</th>{head}</tr>{''.join(rows)}</table>"
         "<p class=muted>pass: every test that names it passed; fail: one failed; unsupported:"
@@ -579,6 +586,8 @@ def write(build: Path, behaviour: Path, out: Path) -> Summary:
     run.allure = allure if allure.exists() else None
     covered = out / "coverage" / "index.html"
     run.coverage = covered if covered.exists() else None
+    diffed = out / "diff" / "diff.html"
+    run.diff = diffed if diffed.exists() else None
     sources = [
         os.path.relpath(p, build.parent)
         for p in [

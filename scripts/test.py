@@ -164,6 +164,11 @@ def plan(quick: bool, pytest_args: list[str]) -> tuple[list[Job], list[Job]]:
         # the DTU logic as a process on this host, built with gcov counters: the report job
         # turns them into the firmware's coverage (dtulab/coverage.py, build/report/coverage)
         robot("native", processes=2, firmware=str(coverage.COUNTERS / "dtu-native")),
+        # the golden model against the firmware under QEMU: scenarios drawn with a fixed seed
+        # for a fixed time (docs/diff.md); a difference fails the job, with its reproducers
+        # and the side-by-side page in build/report/diff (linked from the conformance page)
+        Job("diff", [str(BIN / "dtulab"), "diff", "--targets", "reference,qemu", "--seed", "1",
+                     "--budget", "90s", "--out", str(BUILD / "report" / "diff")]),  # fmt: skip
         # a real DTU is driven through its port alone; here the devices are `dtulab run` on
         # ptys, one per pabot process; tests that need LEDs, power or the modelled network
         # are reported as unsupported (skipped)

@@ -12,6 +12,8 @@ import pytest
 from robot.run import run as run_robot
 
 from dtulab import __version__, chromium, cli, identity, report
+from dtulab.diff.reproduce import write as write_diff
+from dtulab.diff.search import Result
 
 ROOT = Path(__file__).resolve().parents[1]
 DTULAB_RESOURCE = ROOT / "robot" / "resources" / "dtulab.resource"
@@ -338,3 +340,17 @@ def test_a_results_file_that_is_not_one_is_named_in_one_error(tmp_path):
     (build / "pytest-requirements.json").write_text("[{")
     with pytest.raises(report.ReportError, match=r"pytest-requirements\.json: not JSON"):
         report.write(build, behaviour, tmp_path / "out")
+
+
+def test_a_differential_run_beside_the_report_is_linked(build, tmp_path):
+    """``dtulab diff --out <report>/diff`` (scripts/test's diff job): its page is linked."""
+    behaviour = tmp_path / "behaviour.md"
+    behaviour.write_text(BEHAVIOUR)
+    out = tmp_path / "report"
+    page = out / "conformance.html"
+    report.write(build, behaviour, out)
+    assert "differential run" not in page.read_text()
+    write_diff(Result(played=3, seconds=9.0), out / "diff", "dtulab diff", 1, ["a", "b"], {})
+    report.write(build, behaviour, out)
+    assert 'href="diff/diff.html">differential run</a>' in page.read_text()
+    assert "3 scenarios played" in (out / "diff" / "diff.html").read_text()

@@ -31,8 +31,8 @@ def test_a_scenario_keeps_to_the_mode_the_dtu_is_in(steps):
     command_mode = False
     for step in steps:
         if command_mode:
-            assert isinstance(step, Command), f"{step} in command mode"
-            command_mode = step.line != "AT+ENTM"
+            assert isinstance(step, (Command, ServerSend, SmsIn)), f"{step} in command mode"
+            command_mode = not isinstance(step, Command) or step.line != "AT+ENTM"
         else:
             assert isinstance(step, (Data, ServerSend, SmsIn, PowerCycle, Escape)), step
             command_mode = isinstance(step, Escape)

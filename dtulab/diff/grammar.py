@@ -3,15 +3,16 @@
 A scenario is a sequence of steps (steps.py) as a user would take them, drawn
 in the mode the DTU should be in: in transparent mode bytes for the data centre,
 data from it, an SMS, the ``+++`` escape or a power cycle; in command mode
-command lines and ``AT+ENTM`` back (a power cycle returns to transparent mode,
-R-PWR). The command lines come from the contract (dtulab/contract/usr721.toml):
+command lines, ``AT+ENTM`` back, and data from the network or an SMS arriving
+meanwhile (held for the host, R-AT-1; a power cycle returns to transparent
+mode). The command lines come from the contract (dtulab/contract/usr721.toml):
 every setting's boundary rows, valid and one past each end, every query, the
 save command, and malformed variants of them (a character dropped, added or
-swapped, lower case, cut short, garbage after). Bytes are any bytes except a
-``+++`` run (the escape is a step of its own, with its guard times), and
-sometimes a password-prefixed command, which the DTU must treat as the
-manual says: data on the serial port, a command from the network and by SMS
-(R-AT-3).
+swapped, lower case, cut short, garbage after, at the line length limit).
+Bytes are any bytes except a ``+++`` run (the escape is a step of its own,
+with its guard times), and sometimes a password-prefixed command, which the
+DTU must treat as the manual says: data on the serial port, a command from the
+network and by SMS (R-AT-3).
 
 Hypothesis shrinks a scenario that shows a difference by dropping steps and
 simplifying what is left, so the one a user reads is short.
@@ -43,13 +44,14 @@ def command_lines() -> list[str]:
 
 
 LINES = command_lines()
+LINE_MAX = load().limits["line_max"]  # bytes in one AT line, "AT" included, CR excluded
 PRINTABLE = string.ascii_letters + string.digits + string.punctuation + " "
 
 
 @st.composite
 def malformed(draw: st.DrawFn, line: str) -> str:
     """``line`` made wrong in one of the ways a pile's firmware or a person gets it wrong."""
-    how = draw(st.sampled_from(("drop", "add", "swap", "lower", "cut", "tail")))
+    how = draw(st.sampled_from(("drop", "add", "swap", "lower", "cut", "tail", "long")))
     at = draw(st.integers(0, max(len(line) - 1, 0)))
     char = draw(st.sampled_from(PRINTABLE))
     return {
@@ -59,6 +61,7 @@ def malformed(draw: st.DrawFn, line: str) -> str:
         "lower": line.lower(),
         "cut": line[:at],
         "tail": line + char * draw(st.integers(1, 3)),
+        "long": line + char * (LINE_MAX - len(line) + draw(st.integers(-1, 1))),  # the limit
     }[how]
 
 
@@ -84,16 +87,26 @@ def payload() -> st.SearchStrategy[bytes]:
     return st.one_of(raw, raw, remote_command().map(lambda c: c.encode() + b"\r"))
 
 
+def sms_text() -> st.SearchStrategy[str]:
+    return st.one_of(st.text(PRINTABLE, min_size=1, max_size=40), remote_command())
+
+
 @st.composite
 def scenarios(draw: st.DrawFn, max_steps: int = 8) -> list[Step]:
     """A scenario of up to ``max_steps`` steps, each drawn for the mode the DTU is in."""
     steps: list[Step] = []
     command_mode = False
     for _ in range(draw(st.integers(0, max_steps))):
-        if command_mode:
-            leave = draw(st.integers(0, 4)) == 0
-            steps.append(Command("AT+ENTM") if leave else Command(draw(command_line())))
-            command_mode = not leave
+        if command_mode:  # data from the network and SMS come in command mode too (R-AT-1)
+            kind = draw(st.sampled_from(("command",) * 6 + ("leave", "server", "sms")))
+            if kind == "server":
+                steps.append(ServerSend(draw(payload())))
+            elif kind == "sms":
+                steps.append(SmsIn(draw(sms_text())))
+            else:
+                leave = kind == "leave"
+                steps.append(Command("AT+ENTM") if leave else Command(draw(command_line())))
+                command_mode = not leave
             continue
         kind = draw(st.sampled_from(("data", "server", "escape", "escape", "sms", "power")))
         if kind == "data":
@@ -104,8 +117,7 @@ def scenarios(draw: st.DrawFn, max_steps: int = 8) -> list[Step]:
             steps.append(Escape())
             command_mode = True
         elif kind == "sms":
-            text = st.text(PRINTABLE, min_size=1, max_size=40)
-            steps.append(SmsIn(draw(st.one_of(text, remote_command()))))
+            steps.append(SmsIn(draw(sms_text())))
         else:
             steps.append(PowerCycle())
     return steps

@@ -64,6 +64,7 @@ LEAST_VERDICTS = {
 }
 # the Renode-style corpus (robot/renode_compat/) runs beside the suites where the bench can do
 # what Renode's testers check (LEDs, the modelled network), in the default dialect
+DIFF = ("--targets", "reference,qemu", "--seed", "1", "--budget", "90s")  # dtulab diff in CI
 RENODE_COMPAT = ("reference", "qemu", "renode", "native")
 ALLURE = BUILD / "allure-results"
 IDENTITY = BUILD / "identity"  # each target's device as the bench read it (dtulab/identity.py)
@@ -167,8 +168,7 @@ def plan(quick: bool, pytest_args: list[str]) -> tuple[list[Job], list[Job]]:
         # the golden model against the firmware under QEMU: scenarios drawn with a fixed seed
         # for a fixed time (docs/diff.md); a difference fails the job, with its reproducers
         # and the side-by-side page in build/report/diff (linked from the conformance page)
-        Job("diff", [str(BIN / "dtulab"), "diff", "--targets", "reference,qemu", "--seed", "1",
-                     "--budget", "90s", "--out", str(BUILD / "report" / "diff")]),  # fmt: skip
+        Job("diff", [str(BIN / "dtulab"), "diff", *DIFF, "--out", str(BUILD / "report" / "diff")]),
         # a real DTU is driven through its port alone; here the devices are `dtulab run` on
         # ptys, one per pabot process; tests that need LEDs, power or the modelled network
         # are reported as unsupported (skipped)

@@ -62,9 +62,9 @@ LEAST_VERDICTS = {
     "reference+usr-sock": 27,
     "serial+usr-sock": 15,
 }
+DIFF = ("--targets", "reference,qemu", "--seed", "1", "--budget", "90s")  # dtulab diff in CI
 # the Renode-style corpus (robot/renode_compat/) runs beside the suites where the bench can do
 # what Renode's testers check (LEDs, the modelled network), in the default dialect
-DIFF = ("--targets", "reference,qemu", "--seed", "1", "--budget", "90s")  # dtulab diff in CI
 RENODE_COMPAT = ("reference", "qemu", "renode", "native")
 ALLURE = BUILD / "allure-results"
 IDENTITY = BUILD / "identity"  # each target's device as the bench read it (dtulab/identity.py)

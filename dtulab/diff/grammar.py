@@ -2,7 +2,8 @@
 
 A scenario is a sequence of steps (steps.py) as a user would take them, drawn
 in the mode the DTU should be in: in transparent mode bytes for the data centre,
-data from it, an SMS, the ``+++`` escape or a power cycle; in command mode
+data from it, an SMS, the ``+++`` escape, a power cycle, the data centre
+closing the connection, or an outage with data sent meanwhile; in command mode
 command lines, ``AT+ENTM`` back, and data from the network or an SMS arriving
 meanwhile (held for the host, R-AT-1; a power cycle returns to transparent
 mode). The command lines come from the contract (dtulab/contract/usr721.toml):
@@ -25,7 +26,17 @@ import string
 from hypothesis import strategies as st
 
 from dtulab.contract import boundary_rows, load
-from dtulab.diff.steps import Command, Data, Escape, PowerCycle, ServerSend, SmsIn, Step
+from dtulab.diff.steps import (
+    Command,
+    Data,
+    Escape,
+    Outage,
+    PowerCycle,
+    ServerClose,
+    ServerSend,
+    SmsIn,
+    Step,
+)
 
 PASSWORD = "usr.cn"  # the factory password (AT+CIPSW)
 QUERIES = (
@@ -44,7 +55,7 @@ def command_lines() -> list[str]:
 
 
 LINES = command_lines()
-LINE_MAX = load().limits["line_max"]  # bytes in one AT line, "AT" included, CR excluded
+LINE_MAX: int = load().limits["line_max"]  # bytes in one AT line, "AT" included, CR excluded
 PRINTABLE = string.ascii_letters + string.digits + string.punctuation + " "
 
 
@@ -108,7 +119,8 @@ def scenarios(draw: st.DrawFn, max_steps: int = 8) -> list[Step]:
                 steps.append(Command("AT+ENTM") if leave else Command(draw(command_line())))
                 command_mode = not leave
             continue
-        kind = draw(st.sampled_from(("data", "server", "escape", "escape", "sms", "power")))
+        kinds = ("data", "server", "escape", "escape", "sms", "power", "close", "outage")
+        kind = draw(st.sampled_from(kinds))
         if kind == "data":
             steps.append(Data(draw(payload())))
         elif kind == "server":
@@ -118,6 +130,10 @@ def scenarios(draw: st.DrawFn, max_steps: int = 8) -> list[Step]:
             command_mode = True
         elif kind == "sms":
             steps.append(SmsIn(draw(sms_text())))
+        elif kind == "close":
+            steps.append(ServerClose())
+        elif kind == "outage":
+            steps.append(Outage(draw(payload())))
         else:
             steps.append(PowerCycle())
     return steps

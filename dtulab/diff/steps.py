@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 REPLY_TIMEOUT = 5.0  # a command's final result code, on a loaded machine
 DATA_TIMEOUT = 5.0  # bytes to arrive where they are going
+BACK_TIMEOUT = 20.0  # the DTU back on its data centre after a break (reconnect back-off)
 
 STEPS: dict[str, type[Step]] = {}
 
@@ -119,6 +120,48 @@ class SmsIn(Step):
         bench.world.deliver_sms(bench.sms_peer, self.text)
         bench.quiet()
         return f"{len(bench.sms()) - sent} SMS out"
+
+
+@dataclass(frozen=True)
+class ServerClose(Step):
+    """The data centre closes the DTU's connection; waits until the DTU connects again
+    (R-NET-3: it reconnects on its own)."""
+
+    name = "server-close"
+
+    def run(self, bench: DiffBench) -> str:
+        world = bench.world
+        server = world.server("dc1")
+        count = world.call(lambda: len(server.connections))
+        if world.call(lambda: all(c.closed is not None for c in server.connections)):
+            return "no connection"
+        world.run(server.disconnect())
+        back = bench.wait(lambda: len(server.connections) > count, BACK_TIMEOUT)
+        bench.quiet()
+        return "back" if back else "not back"
+
+
+@dataclass(frozen=True)
+class Outage(Step):
+    """The DTU loses coverage; once it knows (NET off) the pile sends ``data``; coverage
+    returns, and the step waits until the data centre has it all (R-NET-2: data is kept
+    while the link is down and sent when it is back)."""
+
+    name = "outage"
+    data: bytes
+
+    def run(self, bench: DiffBench) -> str:
+        world, net = bench.world, bench.world.leds["NET"]
+        before = bench.received()
+        fault = world.drop_network()
+        noticed = bench.wait(lambda: not net.on, BACK_TIMEOUT)
+        taken = world.call(world.rs232_taken) + len(self.data)
+        bench.host.write(self.data)
+        world.wait_rs232_taken(taken, DATA_TIMEOUT)
+        world.clear(fault)
+        bench.wait(lambda: bench.received() - before >= len(self.data), BACK_TIMEOUT)
+        bench.quiet()
+        return ("" if noticed else "NET stayed on; ") + f"{bench.received() - before} to dc1"
 
 
 @dataclass(frozen=True)

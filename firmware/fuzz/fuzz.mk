@@ -34,6 +34,6 @@ fuzz: $(FUZZ_BINS)
 # every saved input once (a crash, leak or sanitizer report fails)
 fuzz-check: $(FUZZ_BINS)
 	@for f in $(FUZZERS); do mkdir -p fuzz/corpus/$$f; \
-	  ./$(B)/fuzz/fuzz_$$f -runs=0 fuzz/corpus/$$f 2>$(B)/fuzz/$$f.log || \
+	  ./$(B)/fuzz/fuzz_$$f -runs=0 -artifact_prefix=$(B)/fuzz/ fuzz/corpus/$$f 2>$(B)/fuzz/$$f.log || \
 	  { tail -40 $(B)/fuzz/$$f.log; echo "fuzz-check: $$f failed"; exit 1; }; done; \
 	echo "fuzz-check: $(words $(FUZZERS)) harnesses passed their corpora"

@@ -6,8 +6,8 @@
  * Input: one byte choosing the work mode and the packing length, then chunks
  * "<gap> <n> <n bytes>": the clock moves <gap> (0..127 ms, or 128.. in steps of
  * 32 ms, up to 4 s: the escape's guard times) with the main loop running every
- * millisecond, then the host writes the n bytes at once. Once the input is
- * used, a command waiting for the host's data gets Ctrl-Z bytes. The modules
+ * millisecond, then the host writes the n bytes at once (also while a command
+ * waits for the host's data). Once the input is used, such a command gets Ctrl-Z bytes. The modules
  * behind the port are the unit tests' doubles (tests/fake_peers.c).
  * Properties, besides no sanitizer report: the packets handed on never hold
  * more bytes than the host wrote, and the running settings stay valid. */
@@ -28,19 +28,37 @@
         abort();                                                                                   \
     } while (0)
 
-static bool input_done;
+/* The host: the chunks not yet written, and when the next one is due. */
+static const uint8_t *chunks;
+static size_t chunks_left, fed;
+static uint32_t due;
 
-/* The host's answer to a prompt once the input is over: Ctrl-Z ends AT+CMGS's
- * text, and any bytes complete AT+CISEND's. */
-static void host_after_input(void)
+static uint32_t gap_ms(uint8_t b) { return b < 128 ? b : (uint32_t)(b - 127) * 32; }
+
+/* Write the chunks whose time has come; once the input is used, a command waiting for the
+ * host's data gets Ctrl-Z (it ends AT+CMGS's text; any byte completes AT+CISEND's). Runs
+ * from the main loop and from inside the firmware's waits (dtu_background). */
+static void host_tick(bool waiting)
 {
-    if (input_done)
+    while (chunks_left >= 2 && hal_millis() >= due) {
+        size_t n = chunks[1] < chunks_left - 2 ? chunks[1] : chunks_left - 2;
+        host_feed(PORT_RS232, chunks + 2, n);
+        fed += n;
+        chunks += 2 + n;
+        chunks_left -= 2 + n;
+        if (chunks_left >= 2)
+            due = hal_millis() + gap_ms(chunks[0]);
+    }
+    if (chunks_left < 2 && waiting)
         host_feed(PORT_RS232, "\x1a", 1);
 }
+
+static void in_wait(void) { host_tick(true); }
 
 static void pump(uint32_t ms)
 {
     for (uint32_t i = 0; i < ms; i++) {
+        host_tick(false);
         serial_poll();
         serial_task();
         host_advance(1);
@@ -59,24 +77,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     serial_init();
     at_shutdown_due = false;
     host_set_millis(10000);
-    input_done = false;
-    fp_background_hook = host_after_input;
+    fp_background_hook = in_wait;
     g_settings.mode = (uint8_t)(data[0] % DTU_MODE_COUNT);
     if (data[0] >= 128) /* short packets: the length limit cuts them */
         g_settings.pack_len = (uint16_t)(1 + data[0] % 16);
-    data++;
-    size--;
-    size_t fed = 0;
-    while (size >= 2) {
-        uint32_t gap = data[0] < 128 ? data[0] : (uint32_t)(data[0] - 127) * 32;
-        size_t n = data[1] < size - 2 ? data[1] : size - 2;
-        pump(gap);
-        host_feed(PORT_RS232, data + 2, n);
-        fed += n;
-        data += 2 + n;
-        size -= 2 + n;
-    }
-    input_done = true;
+    chunks = data + 1;
+    chunks_left = size - 1;
+    fed = 0;
+    due = hal_millis() + (chunks_left ? gap_ms(chunks[0]) : 0);
+    while (chunks_left >= 2)
+        pump(1);
     pump(4000); /* every timer runs out: packets sent, an escape given up */
     size_t packet_bytes = fp_packets_len - (size_t)fp_packet_count; /* each is followed by '|' */
     if (fp_packets_len + DTU_PACK_LEN_MAX + 1 < sizeof fp_packets && packet_bytes > fed)

@@ -6,13 +6,15 @@ the fuzz job of scripts/test (clang)."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 
 import pytest
 
 from dtulab.dtu import ftp_download as ftp
-from dtulab.fuzzing import ftp_frames, modem_atparse, runner
+from dtulab.dtu import usr721
+from dtulab.fuzzing import ftp_frames, modem_atparse, runner, usr721_commands
 from dtulab.fuzzing.registry import HARNESSES, ROOT
 from dtulab.peripherals.gsm_modem.atparse import parse_line
 
@@ -67,3 +69,12 @@ def test_list_names_every_harness():
         timeout=60, check=True,
     )  # fmt: skip
     assert [line.split()[0] for line in done.stdout.splitlines()] == list(HARNESSES)
+
+
+@pytest.mark.parametrize("line", ['AT+CIMOD="\x1d4"', 'AT+CIMOD=" 4\x1c"', "AT+CIMOD=\x1d4"])
+def test_a_number_with_white_space_around_it_is_the_number(line):
+    """py-usr721 found AT+CIMOD="<0x1d>...4" raising ValueError out of execute: str.strip takes
+    0x1c-0x1f as white space, int() does not. Now the stripped digits count, as in the firmware."""
+    dtu = usr721_commands.Bench()
+    assert asyncio.run(usr721.execute(dtu, line, usr721.Session("serial"))) == ["OK"]
+    assert dtu.settings.mode_name == "SMS"

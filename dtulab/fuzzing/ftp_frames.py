@@ -50,7 +50,6 @@ def check(data: bytes) -> None:
         downloading = state.download
         passed = state.parse(ftp_mode)
         assert not (ftp_mode and passed), "FTP mode handed bytes on as data"
-        rebuilt += passed
         for cmd, payload in state.queued:
             assert len(payload) <= ftp.MAX_PAYLOAD, f"a payload of {len(payload)} bytes"
             if ftp_mode and cmd == ftp.NAK:
@@ -66,5 +65,6 @@ def check(data: bytes) -> None:
                 downloading = cmd != ftp.END
                 rebuilt += ftp.frame(cmd, payload)
         state.queued.clear()
+        rebuilt += passed  # one parse takes frames from the front, then hands the rest on
     if not ftp_mode:
         assert bytes(rebuilt + state.buf) == bytes(sent), "bytes lost, doubled or reordered"

@@ -1,18 +1,22 @@
 """Running the fuzz harnesses (``scripts/fuzz``, docs/fuzzing.md): build the firmware's, replay
 a corpus (the regression inputs), fuzz for a while. A run's new inputs go to
-build/fuzz/new/<name>/ and are merged into the corpus only where they add coverage
+build/fuzz/new/<name>/; the firmware's are merged into the corpus only where they add an edge
 (libFuzzer's -merge=1), so the committed corpora stay small; a crash is saved as
 build/fuzz/crashes/<name>/crash-<sha1> and named in one line with the command that replays it."""
 
 from __future__ import annotations
 
 import importlib
+import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from dtulab.fuzzing.registry import ROOT, Harness
 
 BUILD = ROOT / "build" / "fuzz"
+SHA1 = re.compile(r"[0-9a-f]{40}")  # the inputs libFuzzer names
 
 
 class FuzzFailed(Exception):
@@ -55,8 +59,10 @@ def replay(harness: Harness) -> int:
 
 
 def fuzz(harness: Harness, seconds: int, jobs: int = 1, merge: bool = True) -> None:
-    """Fuzz for ``seconds`` (``jobs`` > 1: libFuzzer's fork mode) from the corpus; new inputs
-    that add coverage are merged into it when ``merge``."""
+    """Fuzz for ``seconds`` (``jobs`` > 1: libFuzzer's fork mode) from the corpus; with
+    ``merge`` the firmware's corpus is rebuilt with the new inputs (``minimize``). A Python
+    harness's new inputs stay in build/fuzz/new/NAME/: libFuzzer's merge re-runs argv[0],
+    which under atheris is a module, not a program."""
     new = BUILD / "new" / harness.name
     crashes = BUILD / "crashes" / harness.name
     for folder in (new, crashes):
@@ -79,8 +85,23 @@ def fuzz(harness: Harness, seconds: int, jobs: int = 1, merge: bool = True) -> N
             f"{harness.name}: crash saved in {where.relative_to(ROOT)} (log "
             f"{log.relative_to(ROOT)}; replay: {' '.join(_command(harness))} {where})"
         )
-    if merge:
-        subprocess.run(
-            [*_command(harness), "-merge=1", str(harness.corpus), str(new)],
-            capture_output=True, check=False,
-        )  # fmt: skip
+    if merge and harness.engine == "libfuzzer":
+        minimize(harness, new)
+
+
+def minimize(harness: Harness, *more: Path) -> None:
+    """Rebuild the corpus from itself and ``more``: the fewest inputs that keep every edge
+    (-merge=1 without counters). Inputs named by hand (a finding's, not a SHA-1) stay."""
+    fresh = BUILD / "minimized" / harness.name
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir(parents=True)
+    subprocess.run(
+        [*_command(harness), "-merge=1", "-use_counters=0", str(fresh), str(harness.corpus),
+         *map(str, more)],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    for path in harness.corpus.iterdir():
+        if SHA1.fullmatch(path.name):
+            path.unlink()
+    for path in fresh.iterdir():
+        shutil.copy(path, harness.corpus / path.name)

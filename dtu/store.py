@@ -9,7 +9,10 @@ Two slots, A at 0x000 and B at 0x800, each a header page and payload pages::
 first, the header page last, each page one I2C transaction. The CRC covers
 seq, length and payload, so a record is valid only once its header landed
 whole over a complete payload. ``load`` takes the valid record with the
-highest sequence number, or the factory settings when neither slot is valid.
+later sequence number, or the factory settings when neither slot is valid. The
+number wraps after 0xFFFFFFFF: "later" is serial-number arithmetic (RFC 1982),
+so the record saved after seq 0xFFFFFFFF (seq 0) is still the one loaded
+(firmware/dtu/store.c is the twin).
 A power cut between (or inside) any two page writes therefore leaves either
 the old settings or the new ones, never a mixture.
 """
@@ -29,6 +32,12 @@ HEADER = struct.Struct(">4sIHI")
 SLOTS = (0x000, 0x800)
 SLOT_SIZE = 0x800
 PAGE = 32
+SEQ_MOD = 1 << 32  # the header's u32 sequence number wraps
+
+
+def later(a: int, b: int) -> bool:
+    """Sequence number ``a`` is later than ``b`` (RFC 1982 on 32 bits)."""
+    return 0 < (a - b) % SEQ_MOD < SEQ_MOD // 2
 
 
 class Memory(Protocol):
@@ -66,8 +75,10 @@ class SettingsStore:
             return None
 
     def newest(self) -> Record | None:
-        records = [r for r in (self._read_slot(0), self._read_slot(1)) if r is not None]
-        return max(records, key=lambda r: r.seq, default=None)
+        first, second = self._read_slot(0), self._read_slot(1)
+        if first is None or (second is not None and later(second.seq, first.seq)):
+            return second
+        return first
 
     def load(self) -> Settings:
         """The newest record; the factory settings if there is none, or if another command
@@ -85,7 +96,7 @@ class SettingsStore:
             raise ValueError(f"settings need {len(payload)} bytes, a slot holds {SLOT_SIZE - PAGE}")
         current = self.newest()
         slot = 1 - current.slot if current else 0
-        seq = (current.seq + 1) if current else 1
+        seq = (current.seq + 1) % SEQ_MOD if current else 1
         crc = zlib.crc32(struct.pack(">IH", seq, len(payload)) + payload)
         base = SLOTS[slot]
         self.memory.write_block(base + PAGE, payload)

@@ -135,9 +135,12 @@ def args(cmd: Command, low: int, high: int | None = None) -> list[str]:
 
 
 def number(text: str, low: int, high: int) -> int:
-    if not re.fullmatch(r"\d{1,9}", text.strip()):
+    """Decimal digits with white space around (str.strip's, as at.c's at_strip: a quoted
+    parameter keeps "\x1d4", which int() alone refuses)."""
+    digits = text.strip()
+    if not re.fullmatch(r"[0-9]{1,9}", digits):
         raise Refused()
-    value = int(text)
+    value = int(digits)
     if not low <= value <= high:
         raise Refused()
     return value

@@ -9,7 +9,8 @@ DTU speaking it, docs/dialects/usr-sock.md), and the native target's coverage bu
 whose gcov counters the report turns into the firmware's coverage. First the
 firmware images are built (the qemu and native jobs need them); then the checks (ruff,
 ruff format, robocop, mypy, the contract's generated files are up to date, the
-firmware's host unit tests) and the suites run together; then ``dtulab report``
+firmware's host unit tests, the fuzz harnesses' corpora and a short run of each) and the
+suites run together; then ``dtulab report``
 sums up. Each job's output goes to ``build/logs/<job>.log``; a line is printed
 as each job ends, the tail of its log if it failed, and a table at the end with
 the wall time and the CPU time the run used. The exit status is non-zero if any job failed.
@@ -144,6 +145,9 @@ def plan(quick: bool, pytest_args: list[str]) -> tuple[list[Job], list[Job]]:
     suites = [
         Job("robocop", [str(BIN / "robocop"), "check", "--config", "robot/robocop.toml", "robot/"]),
         *checks,
+        # every fuzz harness over its saved corpus, then a few seconds of fuzzing each
+        # (docs/fuzzing.md; scripts/fuzz NAME --time 10m for long runs)
+        Job("fuzz", [str(BIN / "python"), "-m", "dtulab.fuzzing", "--ci"]),
         Job("pytest", [*pytest, "-m", "not labgrid", *pytest_args]),
         # the labgrid tests in one process: labgrid keeps one coordinator (one rig) per process
         Job(

@@ -8,13 +8,16 @@ ones in full, never a mixture; the last test does the same exhaustively on
 the store alone.
 """
 
+import struct
+import zlib
+
 import pytest
 
 from dtulab.campaign.power import NEW_SETTINGS as NEW
 from dtulab.campaign.power import OLD_SETTINGS as OLD
 from dtulab.campaign.power import apply, boot_to_command_mode, snapshot
 from dtulab.dtu.settings import Settings
-from dtulab.dtu.store import SettingsStore
+from dtulab.dtu.store import HEADER, PAGE, Record, SettingsStore
 from dtulab.peripherals.eeprom import Eeprom, PowerLost, cut_at_write
 from dtulab.peripherals.power import PowerSupply
 
@@ -87,3 +90,23 @@ def test_store_survives_every_cut_and_tear(tmp_path):
     # a cut before the header page keeps the old record; a header torn after its
     # 14 meaningful bytes has committed the new one
     assert outcomes == {"old", "new"}
+
+
+def test_store_sequence_number_wraps(tmp_path):
+    """After seq 0xFFFFFFFF the next record is seq 0, and it is the one loaded (the firmware's
+    fuzz_store harness found its twin keeping the old one)."""
+    first, second, third = Settings(), Settings(), Settings()
+    second.apn, third.apn = "second.apn", "third.apn"
+    eeprom = Eeprom(tmp_path / "eeprom.bin")
+    store = SettingsStore(eeprom)
+    store.save(first)  # slot A, seq 1: made seq 0xFFFFFFFF with its CRC
+    magic, _, length, _ = HEADER.unpack(eeprom.read(0, HEADER.size))
+    payload = eeprom.read(PAGE, length)
+    crc = zlib.crc32(struct.pack(">IH", 0xFFFFFFFF, length) + payload)
+    eeprom.write_block(0, HEADER.pack(magic, 0xFFFFFFFF, length, crc))
+    assert store.load() == first
+    store.save(second)
+    assert store.newest() == Record(1, 0, second)
+    assert store.load() == second
+    store.save(third)
+    assert store.newest() == Record(0, 1, third)

@@ -9,7 +9,9 @@
  * page last, so a cut between (or inside) any two page transactions leaves the
  * old record or the new one valid, never a mixture. store_load takes the valid
  * record (magic, length == sizeof(settings_t), CRC, settings_valid) with the
- * highest sequence number, or the factory settings.
+ * later sequence number, or the factory settings. The number wraps after
+ * 0xFFFFFFFF: "later" is serial-number arithmetic (RFC 1982), so the record
+ * saved after seq 0xFFFFFFFF (seq 0) is still the one loaded.
  *
  * STORE_UNSAFE (make UNSAFE_STORE=1): a deliberately broken build for the
  * fault-injection campaign (issue 6). It writes one copy in place, always in
@@ -44,6 +46,13 @@ static uint32_t get_be(const uint8_t *p, int n)
     return v;
 }
 
+/* Sequence number a is later than b (RFC 1982 on 32 bits: the counter wraps). */
+static bool seq_later(uint32_t a, uint32_t b)
+{
+    uint32_t d = a - b;
+    return d != 0 && d < 0x80000000u;
+}
+
 static uint32_t record_crc(uint32_t seq, const settings_t *s)
 {
     uint8_t head[6];
@@ -69,14 +78,15 @@ static bool read_slot(uint16_t base, settings_t *s, uint32_t *seq)
 
 static settings_t scratch; /* a slot being read (static: too big for a small stack) */
 
-/* Which slot holds the newest valid record (-1: none), copied into *s if s != NULL. */
+/* Which slot holds the newest valid record, the later sequence number (-1: none),
+ * copied into *s if s != NULL. */
 static int newest(settings_t *s, uint32_t *seq)
 {
     static const uint16_t bases[2] = {SLOT_A, SLOT_B};
     int best = -1;
     for (int i = 0; i < 2; i++) {
         uint32_t q;
-        if (!read_slot(bases[i], &scratch, &q) || (best >= 0 && q <= *seq))
+        if (!read_slot(bases[i], &scratch, &q) || (best >= 0 && !seq_later(q, *seq)))
             continue;
         best = i;
         *seq = q;

@@ -107,6 +107,30 @@ static void test_invalid_record(void)
     CHECK(!settings_valid(&bad));
 }
 
+/* The sequence number wraps after 0xFFFFFFFF (found by fuzz/fuzz_store.c): the record
+ * saved after it, seq 0, is the newer one, and the one after that (seq 1) too. */
+static void test_sequence_wrap(void)
+{
+    host_reset();
+    settings_t a, b, c, got;
+    new_settings(&a, 0);
+    new_settings(&b, 1);
+    new_settings(&c, 2);
+    CHECK(store_save(&a)); /* slot A, seq 1: make it seq 0xFFFFFFFF with its CRC */
+    uint8_t *e = host_eeprom();
+    memset(e + 4, 0xFF, 4);
+    uint32_t crc = crc32_update(crc32_update(0, e + 4, 6), e + 32, sizeof(settings_t));
+    for (int i = 0; i < 4; i++)
+        e[10 + i] = (uint8_t)(crc >> (24 - 8 * i));
+    CHECK(store_load(&got) && memcmp(&got, &a, sizeof a) == 0);
+    CHECK(store_save(&b));
+    CHECK(e[0x800 + 4] == 0 && e[0x800 + 7] == 0); /* slot B, seq 0 */
+    CHECK(store_load(&got) && memcmp(&got, &b, sizeof b) == 0);
+    CHECK(store_save(&c));
+    CHECK(e[7] == 1); /* slot A, seq 1 */
+    CHECK(store_load(&got) && memcmp(&got, &c, sizeof c) == 0);
+}
+
 /* A cut from every transaction of the second (or third) save on. */
 static void test_cut_points(int prior)
 {
@@ -144,6 +168,7 @@ int main(void)
     test_empty_and_round_trip();
     test_corruption();
     test_invalid_record();
+    test_sequence_wrap();
     test_cut_points(0);
     test_cut_points(1);
     test_cut_points(2);

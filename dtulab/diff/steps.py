@@ -86,7 +86,13 @@ class Data(Step):
         before = bench.received()
         bench.host.write(self.data)
         bench.wait(lambda: bench.received() - before >= len(self.data), DATA_TIMEOUT)
-        return f"{bench.received() - before} to dc1"
+        return arrived(bench.received() - before, len(self.data), "dc1")
+
+
+def arrived(count: int, sent: int, where: str) -> str:
+    """A step's outcome for bytes on their way: all of them (or more: what was held for the
+    pile, say, comes out whenever the DTU releases it), or how many of them."""
+    return f"all to {where}" if count >= sent else f"{count} of {sent} to {where}"
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,7 @@ class ServerSend(Step):
         except (ConnectionError, RuntimeError, AssertionError) as exc:
             return f"not sent: {type(exc).__name__}"
         bench.wait(lambda: bench.output() - before >= len(self.data), DATA_TIMEOUT)
-        return f"{bench.output() - before} to the pile"
+        return arrived(bench.output() - before, len(self.data), "the pile")
 
 
 @dataclass(frozen=True)
@@ -161,7 +167,8 @@ class Outage(Step):
         world.clear(fault)
         bench.wait(lambda: bench.received() - before >= len(self.data), BACK_TIMEOUT)
         bench.quiet()
-        return ("" if noticed else "NET stayed on; ") + f"{bench.received() - before} to dc1"
+        count = bench.received() - before
+        return ("" if noticed else "NET stayed on; ") + arrived(count, len(self.data), "dc1")
 
 
 @dataclass(frozen=True)

@@ -78,3 +78,14 @@ def test_a_number_with_white_space_around_it_is_the_number(line):
     dtu = usr721_commands.Bench()
     assert asyncio.run(usr721.execute(dtu, line, usr721.Session("serial"))) == ["OK"]
     assert dtu.settings.mode_name == "SMS"
+
+
+@pytest.mark.slow
+def test_a_firmware_corpus_replays_in_a_fresh_checkout(tmp_path, monkeypatch):
+    """A clean clone has no build/fuzz yet: replaying a firmware corpus (what CI's fuzz job
+    does first) makes the folder libFuzzer writes into (CI run 37 failed without it)."""
+    runner.build()
+    monkeypatch.setattr(runner, "BUILD", tmp_path / "build" / "fuzz")
+    harness = HARNESSES["fw-store"]
+    assert runner.replay(harness) == len([p for p in harness.corpus.iterdir() if p.is_file()])
+    assert (tmp_path / "build" / "fuzz").is_dir()

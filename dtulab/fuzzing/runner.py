@@ -48,6 +48,7 @@ def replay(harness: Harness) -> int:
             except Exception as exc:
                 raise FuzzFailed(f"{harness.name}: {path.relative_to(ROOT)}: {exc!r}") from exc
         return len(inputs)
+    BUILD.mkdir(parents=True, exist_ok=True)  # libFuzzer writes nothing into a folder it lacks
     prefix = f"-artifact_prefix={BUILD}/replay-{harness.name}-"
     done = subprocess.run(
         [*_command(harness), "-runs=0", prefix, str(harness.corpus)], capture_output=True, text=True

@@ -4,10 +4,11 @@ A scenario is a sequence of steps (steps.py) as a user would take them, drawn
 in the mode the DTU should be in: in transparent mode bytes for the data centre,
 data from it, an SMS, the ``+++`` escape, a power cycle, the data centre
 closing the connection, or an outage with data sent meanwhile; in command mode
-command lines, ``AT+ENTM`` back, and data from the network or an SMS arriving
-meanwhile (held for the host, R-AT-1; a power cycle returns to transparent
-mode). The command lines come from the contract (dtulab/contract/usr721.toml):
-every setting's boundary rows, valid and one past each end, every query, the
+command lines, ``AT+ENTM`` back, data from the network or an SMS arriving
+meanwhile (held for the host, R-AT-1), and a save cut short by a power cut at
+one of its EEPROM writes (R-PWR-1; the DTU comes back in transparent mode).
+The command lines come from the contract (dtulab/contract/usr721.toml): every
+setting's boundary rows, valid and one past each end, every query, the
 save command, and malformed variants of them (a character dropped, added or
 swapped, lower case, cut short, garbage after, at the line length limit).
 Bytes are any bytes except a ``+++`` run (the escape is a step of its own,
@@ -28,6 +29,7 @@ from hypothesis import strategies as st
 from dtulab.contract import boundary_rows, load
 from dtulab.diff.steps import (
     Command,
+    CutSave,
     Data,
     Escape,
     Outage,
@@ -109,8 +111,12 @@ def scenarios(draw: st.DrawFn, max_steps: int = 8) -> list[Step]:
     command_mode = False
     for _ in range(draw(st.integers(0, max_steps))):
         if command_mode:  # data from the network and SMS come in command mode too (R-AT-1)
-            kind = draw(st.sampled_from(("command",) * 6 + ("leave", "server", "sms")))
-            if kind == "server":
+            kind = draw(st.sampled_from(("command",) * 6 + ("leave", "server", "sms", "cut")))
+            if kind == "cut":  # a save cut short by a power cut: back in transparent mode
+                keep = draw(st.one_of(st.none(), st.integers(0, 31)))
+                steps.append(CutSave(draw(st.integers(1, 8)), keep))
+                command_mode = False
+            elif kind == "server":
                 steps.append(ServerSend(draw(payload())))
             elif kind == "sms":
                 steps.append(SmsIn(draw(sms_text())))

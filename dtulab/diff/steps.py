@@ -172,6 +172,29 @@ class Outage(Step):
 
 
 @dataclass(frozen=True)
+class CutSave(Step):
+    """In command mode: ``ATW`` with the power cut at its ``write``-th EEPROM write (before
+    it, or torn after ``keep`` bytes), then power back; the DTU must come back with the old
+    settings or the new ones, whole (R-PWR-1, R-AT-7). Ends in transparent mode."""
+
+    name = "cut-save"
+    write: int
+    keep: int | None = None
+
+    def run(self, bench: DiffBench) -> str:
+        world = bench.world
+        trigger = world.cut_power_at_eeprom_write(self.write, self.keep)
+        before = bench.output()
+        bench.host.write(b"ATW\r")
+        echoed = len(b"ATW\r\r\nOK\r\n")  # the echo and the OK of a save that finished
+        bench.wait(lambda: not world.power.on or bench.output() - before >= echoed, REPLY_TIMEOUT)
+        world.settle_storage()
+        cut = not world.power.on
+        world.call(lambda: world.power.disarm(trigger))  # a save of fewer writes finished
+        return ("cut, " if cut else "saved, ") + bench.power_cycle()
+
+
+@dataclass(frozen=True)
 class PowerCycle(Step):
     """Power off, power on, and wait until the DTU is back on its data centre."""
 

@@ -10,7 +10,11 @@ Before comparing, ``NORMALISATIONS`` rewrite what may differ between two
 correct DTUs. Each says why; docs/diff.md lists them:
 
 - the version reply (``+CIVER: ...``): each implementation names itself;
-- the data centre's port: each bench has its own server on a free port.
+- the data centre's port: each bench has its own server on a free port;
+- what the DTU writes to the pile after the echo of an ``ATW`` whose save a
+  power cut interrupts (``CutSave``): the OK may be out before the power
+  fails or not (an emulator's cut lands a moment after the EEPROM write it is
+  armed on); the runner puts a marker in its place.
 
 Anything else that differs is a difference.
 """

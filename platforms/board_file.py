@@ -195,8 +195,6 @@ def _load_stm32(raw: dict[str, object], path: Path, machine: str) -> BoardFile:
         raise BoardFileError(f"{path}: eeprom.size must be 4096 (an AT24C32)")
     clock = _table(raw, "clock", path)
     hse = _int(clock, "hse", f"{path}: clock", 4_000_000, 16_000_000) if clock else 8_000_000
-    if hse * 9 > 72_000_000:
-        raise BoardFileError(f"{path}: clock.hse x 9 (the PLL) must not pass 72 MHz")
     strap = None
     if "strap" in raw:
         st = _table(raw, "strap", path)

@@ -26,6 +26,14 @@ static void test_clocks(void)
     CHECK(stm32f1_clocks((7u << 18) | (1u << 16) | 2u, 8000000u).sysclk == 8000000u);
 }
 
+static void test_pll(void)
+{
+    CHECK(stm32f1_pll_mul(8000000u) == 9u);  /* 72 MHz */
+    CHECK(stm32f1_pll_mul(12000000u) == 6u); /* 72 MHz */
+    CHECK(stm32f1_pll_mul(16000000u) == 4u); /* 64 MHz: 4.5 is not a setting */
+    CHECK(stm32f1_pll_mul(4000000u) == 16u); /* 64 MHz: x16 at most */
+}
+
 static void test_flash_latency(void)
 {
     CHECK(stm32f1_flash_latency(8000000u) == 0);
@@ -104,6 +112,7 @@ static void test_iwdg(void)
 int main(void)
 {
     test_clocks();
+    test_pll();
     test_flash_latency();
     test_brr();
     test_i2c();

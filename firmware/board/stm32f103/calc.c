@@ -30,6 +30,12 @@ stm32f1_clocks_t stm32f1_clocks(uint32_t cfgr, uint32_t hse_hz)
     return c;
 }
 
+uint32_t stm32f1_pll_mul(uint32_t hse_hz)
+{
+    uint32_t mul = hse_hz ? 72000000u / hse_hz : 16u;
+    return mul < 2u ? 2u : mul > 16u ? 16u : mul;
+}
+
 uint32_t stm32f1_flash_latency(uint32_t sysclk_hz)
 {
     return sysclk_hz <= 24000000u ? 0u : sysclk_hz <= 48000000u ? 1u : 2u;

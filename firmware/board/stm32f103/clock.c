@@ -1,8 +1,8 @@
 /* The vendor-style clock start-up (as ST's system_stm32f10x.c SetSysClockTo72 does it, RM0008
- * 7.2): HSE on and ready, two flash wait states and the prefetch buffer (3.3.3) before the
- * switch, AHB /1, APB2 /1, APB1 /2 (36 MHz at most), the PLL on HSE x 9, then SYSCLK switched to
- * the PLL and SWS checked. An HSE that does not start leaves the part on HSI (8 MHz), as the
- * vendor code does. board_clocks says what was reached, from CFGR itself (stm32f1_clocks), and
+ * 7.2): HSE on and ready, the flash wait states and the prefetch buffer (3.3.3) before the
+ * switch, AHB /1, APB2 /1, APB1 /2 (36 MHz at most), the PLL on HSE up to 72 MHz (x 9 from
+ * the usual 8 MHz crystal), then SYSCLK switched to the PLL and SWS checked. An HSE that does
+ * not start leaves the part on HSI (8 MHz), as the vendor code does. board_clocks says what was reached, from CFGR itself (stm32f1_clocks), and
  * the drivers derive their dividers from it. hal_millis counts SysTick interrupts at 1 kHz
  * (HCLK / 1000): Renode's STM32F103 has no general purpose timers, and its SysTick follows the
  * virtual clock exactly. */
@@ -31,9 +31,9 @@ static void pll_72mhz(void)
     RCC_CR |= RCC_CR_HSEON;
     if (!wait_set(&RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY))
         return; /* no crystal: stay on HSI */
-    uint32_t pll_hz = BOARD_HSE_HZ * 9u;
-    FLASH_ACR = FLASH_ACR_PRFTBE | stm32f1_flash_latency(pll_hz);
-    RCC_CFGR = CFGR_PPRE1_DIV2 | CFGR_PLLSRC_HSE | CFGR_PLLMUL(9u); /* HPRE, PPRE2 /1 */
+    uint32_t mul = stm32f1_pll_mul(BOARD_HSE_HZ);
+    FLASH_ACR = FLASH_ACR_PRFTBE | stm32f1_flash_latency(BOARD_HSE_HZ * mul);
+    RCC_CFGR = CFGR_PPRE1_DIV2 | CFGR_PLLSRC_HSE | CFGR_PLLMUL(mul); /* HPRE, PPRE2 /1 */
     RCC_CR |= RCC_CR_PLLON;
     if (!wait_set(&RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY))
         return;

@@ -19,6 +19,9 @@ typedef struct {
  * 1 HSE, 2 PLL; PLLSRC, PLLXTPRE, PLLMUL), with an HSE crystal of hse_hz. */
 stm32f1_clocks_t stm32f1_clocks(uint32_t cfgr, uint32_t hse_hz);
 
+/* The PLL multiplier (2..16) that brings hse_hz closest to 72 MHz without passing it. */
+uint32_t stm32f1_pll_mul(uint32_t hse_hz);
+
 /* FLASH_ACR LATENCY for SYSCLK: 0 up to 24 MHz, 1 up to 48 MHz, 2 above. */
 uint32_t stm32f1_flash_latency(uint32_t sysclk_hz);
 

@@ -103,9 +103,8 @@ def load_board(path: str | Path | None = None) -> BoardFile:
     if machine in STM32:
         return _load_stm32(raw, path, str(machine))
     if machine not in MPS2:
-        raise BoardFileError(
-            f"{path}: machine must be one of {', '.join(MPS2 + STM32)}, not {machine!r}"
-        )
+        known = ", ".join((*MPS2, *STM32)[:-1]) + f" or {STM32[-1]}"
+        raise BoardFileError(f"{path}: machine must be {known}, not {machine!r}")
     uart_table = _table(raw, "uarts", path)
     unknown = set(uart_table) - {"rs232", "modem", "debug"}
     if unknown:

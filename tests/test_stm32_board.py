@@ -71,7 +71,7 @@ def test_the_projects_stm32_board_file():
         (('bus = "i2c1"', 'bus = "i2c2"'), "I2C2 and USART3 share PB10/PB11"),
         (('bus = "i2c1"', 'bus = "spi1"'), "eeprom.bus must be i2c1 or i2c2"),
         (("hse = 12000000", "hse = 25000000"), r"clock\.hse must be an integer 4000000\.\."),
-        (('machine = "stm32f103"', 'machine = "stm32f407"'), "machine must be one of"),
+        (('machine = "stm32f103"', 'machine = "stm32f407"'), "or stm32f103, not .stm32f407."),
         (('DATA = "PA11"\n', ""), r"\[leds\] must give a pin for each of"),
     ],
 )

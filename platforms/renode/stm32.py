@@ -18,6 +18,7 @@ from dtulab.platforms.board_file import SIGNALS, BoardFile, pin_parts
 
 HERE = Path(__file__).resolve().parent
 PARTS = ("DtulabAT24C.cs", "DtulabSignals.cs")
+FLASH = 0x08000000  # the main flash block (RM0008 3.3.3), where the vector table is linked
 
 
 def wiring(board: BoardFile) -> str:
@@ -52,6 +53,10 @@ def script(board: BoardFile, elf: Path, ports: dict[str, int], folder: Path) -> 
             f'emulation CreateServerSocketTerminal {ports[name]} "{name}" false',
             f"connector Connect sysbus.usart{usart} {name}",
         ]
+    # booting from flash (BOOT0 low) the part fetches its vector table through the alias of
+    # flash at 0 (RM0008 3.4); Renode's platform has no alias and forgets VTOR at a reset, so
+    # the machine's reset macro points the core at flash again
+    lines += ["macro reset", '"""', f"    sysbus.cpu VectorTableOffset {FLASH:#x}", '"""']
     lines.append(f"sysbus LoadELF @{elf.resolve()}")
     path = folder / "stm32.resc"
     path.write_text("\n".join(lines) + "\n")

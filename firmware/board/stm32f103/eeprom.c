@@ -64,11 +64,18 @@ static void clear_addr(void)
     (void)I2C_SR2(I2C);
 }
 
+/* EV8 (RM0008 figure 273): the next byte once the data register is empty (TxE). */
 static bool send(uint8_t byte)
 {
     if (!wait_sr1(I2C_SR1_TXE))
         return false;
     I2C_DR(I2C) = byte;
+    return true;
+}
+
+/* EV8_2: the last byte is out (TxE and BTF) before a STOP or a repeated START. */
+static bool sent(void)
+{
     return wait_sr1(I2C_SR1_BTF);
 }
 
@@ -78,7 +85,7 @@ static bool select(uint16_t addr)
     bool ok = address(EE_WRITE);
     if (ok) {
         clear_addr();
-        ok = send((uint8_t)(addr >> 8)) && send((uint8_t)addr);
+        ok = send((uint8_t)(addr >> 8)) && send((uint8_t)addr) && sent();
     }
     if (!ok)
         stop();
@@ -170,6 +177,7 @@ bool hal_eeprom_write(uint16_t addr, const uint8_t *buf, size_t len)
         bool ok = true;
         for (size_t i = 0; ok && i < chunk; i++)
             ok = send(buf[i]);
+        ok = ok && sent();
         stop();
         if (!ok || !wait_ready())
             return false;

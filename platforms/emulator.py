@@ -40,9 +40,9 @@ from dtulab.peripherals.eeprom import PowerLost
 from dtulab.peripherals.leds import TargetTime
 from dtulab.peripherals.links import Link
 from dtulab.peripherals.loop_thread import cancel_and_wait
-from dtulab.platforms.base import Target, TargetError, option
+from dtulab.platforms.base import Target, TargetError, Unsupported, option
 from dtulab.platforms.board import Board
-from dtulab.platforms.board_file import BoardFile, load_board
+from dtulab.platforms.board_file import MPS2, BoardFile, load_board
 from dtulab.platforms.firmware import project_firmware, user_firmware
 
 log = logging.getLogger(__name__)
@@ -204,6 +204,12 @@ class EmulatorTarget(Target[EmulatorOptions]):
                 "give an image that does (--firmware)"
             )
         self.board_file = load_board(options.board or None)
+        if self.board_file.machine not in self.machines:
+            raise Unsupported(
+                self.name,
+                f"the board file's machine is {self.board_file.machine}, which only renode "
+                f"runs ({self.name} runs {', '.join(self.machines)})",
+            )
         self.firmware = user_firmware(options.firmware) if options.firmware else None
         self.machine: EmulatorProcess | None = None
         self.boots = 0
@@ -216,6 +222,7 @@ class EmulatorTarget(Target[EmulatorOptions]):
         self._machine_tasks: list[asyncio.Task[None]] = []
 
     machine_class: type[EmulatorProcess]  # what each emulator provides: one run of it
+    machines: tuple[str, ...] = MPS2  # the board files' machines it runs (board_file.py)
     project_goal = "all"  # the make goal of the project's image (platforms/firmware.py IMAGES)
 
     # -- life -----------------------------------------------------------------------

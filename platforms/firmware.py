@@ -26,6 +26,9 @@ IMAGES = {  # make goal -> the image it builds (firmware/Makefile)
     "UNSAFE_STORE=1": BUILD / "dtu-unsafe.elf",
     "NO_RESEND=1": BUILD / "dtu-noresend.elf",
     "build/dtu-planted.elf": BUILD / "dtu-planted.elf",  # one reply changed (dtulab diff)
+    # the STM32F103 board (firmware/board/stm32f103/, wired by platforms/stm32f103.toml)
+    "BOARD=stm32f103": BUILD / "stm32f103" / "dtu.elf",
+    "BOARD=stm32f103 demo": BUILD / "stm32f103" / "board-demo.elf",
     # the DTU logic as a process on the build host (the native target), and with --coverage
     "native": BUILD / "native" / "dtu-native",
     "native COVERAGE=1": BUILD / "native-cov" / "dtu-native",

@@ -13,3 +13,4 @@ SMS_PEERS := dtu/sms.c dtu/http.c dtu/ftp.c dtu/modem.c dtu/modem_reply.c dtu/se
 TEST_sms := $(SMS_PEERS)
 TEST_http := $(SMS_PEERS)
 TEST_ftp := $(SMS_PEERS)
+TEST_stm32f1 := board/stm32f103/calc.c

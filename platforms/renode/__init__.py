@@ -1,5 +1,9 @@
 """The Renode target: a DTU firmware image on the DTU board (renode.repl) under Renode.
 
+With an STM32 board file (``--board stm32f103``, or a user's: platforms/board_file.py) the board
+is instead Renode's STM32F103 with dtulab's parts (stm32f103.repl, stm32.py), and the project's
+image is the STM32 build of the same firmware (``make -C firmware BOARD=stm32f103``).
+
 The same ELF as the qemu target (the project's firmware/, or ``firmware=``)
 runs on renode.repl — the mps2-an385 memory map with Renode's Cortex-M,
 NVIC, CMSDK UARTs and SP804 dual timer, and Python peripherals for what
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 from dtulab.platforms.base import TargetError, register
 from dtulab.platforms.board import Board
+from dtulab.platforms.board_file import MPS2, STM32
 from dtulab.platforms.emulator import EmulatorOptions, EmulatorTarget
 from dtulab.platforms.renode.machine import RenodeMachine, find_renode
 
@@ -24,9 +29,13 @@ from dtulab.platforms.renode.machine import RenodeMachine, find_renode
 class RenodeTarget(EmulatorTarget):
     name = "renode"
 
+    machines = MPS2 + STM32
+
     def __init__(self, board: Board, options: EmulatorOptions) -> None:
         find_renode()  # Unsupported, with the reason, where there is no Renode
         super().__init__(board, options)
+        if self.board_file.machine in STM32:
+            self.project_goal = f"BOARD={self.board_file.machine}"
 
     machine_class = RenodeMachine
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from dtulab.platforms.base import TargetError, Unsupported
+from dtulab.platforms.board_file import STM32
 from dtulab.platforms.emulator import (
     EepromWrite,
     EmulatorProcess,
@@ -36,7 +37,7 @@ from dtulab.platforms.emulator import (
     SccWrite,
     Streams,
 )
-from dtulab.platforms.renode import robot_server
+from dtulab.platforms.renode import robot_server, stm32
 from dtulab.platforms.renode.robot_server import Channels, RobotServer
 
 HERE = Path(__file__).resolve().parent  # Renode's working directory: renode.repl, dtu.resc
@@ -120,11 +121,15 @@ class RenodeMachine(EmulatorProcess):
             except (OSError, http.client.HTTPException):
                 await asyncio.sleep(0.1)
         self.control = server
-        settings = f"$elf=@{self.firmware.resolve()}; " + "; ".join(
-            f"${name}={channels.ports[name]}" for name in UARTS
-        )
-        await server.execute(settings)
-        await server.execute("include @dtu.resc", timeout=START_TIMEOUT)
+        if self.board_file.machine in STM32:  # the board file's wiring as a script (stm32.py)
+            board = stm32.script(self.board_file, self.firmware, channels.ports, self.workdir)
+            await server.execute(f"include @{board}", timeout=START_TIMEOUT)
+        else:
+            settings = f"$elf=@{self.firmware.resolve()}; " + "; ".join(
+                f"${name}={channels.ports[name]}" for name in UARTS
+            )
+            await server.execute(settings)
+            await server.execute("include @dtu.resc", timeout=START_TIMEOUT)
         for name in sorted(set(UARTS) & set(self.board_file.uarts)):
             self.uarts[name] = await self._open(channels, name)
         await server.execute("start")

@@ -1,14 +1,12 @@
 /* Cortex-M3 start-up for the mps2-an385 board (ARMv7-M ARM B1.5; AN385 IRQ map
- * as wired by QEMU 7.2 hw/arm/mps2.c): the vector table at 0x0, the reset
- * handler that copies .data and zeroes .bss before main, and the default
- * handlers. A fault or an unexpected interrupt restarts the MCU. */
+ * as wired by QEMU 7.2 hw/arm/mps2.c): the vector table at 0x0 and the default
+ * handler: a fault or an unexpected interrupt restarts the MCU. The reset handler
+ * is every Cortex-M3 board's (cortex_m3.c). */
 #include <stdint.h>
-#include <string.h>
 
 #include "hal.h"
 
-extern uint32_t __stack_top, __data_start, __data_end, __data_load, __bss_start, __bss_end;
-int main(void);
+extern uint32_t __stack_top;
 
 void Reset_Handler(void) __attribute__((noreturn));
 void Default_Handler(void);
@@ -30,14 +28,6 @@ __attribute__((section(".vectors"), used)) static void (*const vectors[48])(void
     [16 + 4] = UART2_Handler, [16 + 5] = UART2_Handler,
     [16 + 6 ... 47] = Default_Handler,
 };
-
-void Reset_Handler(void)
-{
-    memcpy(&__data_start, &__data_load, (size_t)((char *)&__data_end - (char *)&__data_start));
-    memset(&__bss_start, 0, (size_t)((char *)&__bss_end - (char *)&__bss_start));
-    main();
-    hal_restart();
-}
 
 void Default_Handler(void)
 {

@@ -1,14 +1,13 @@
 /* Cortex-M3 start-up for the STM32F103 (ARMv7-M ARM B1.5; RM0008 10.1.2 table 63, the vector
  * table of the high-density parts: 16 system exceptions + 60 IRQs) at the start of flash
- * (0x08000000, aliased at 0 when booting from flash): the reset handler copies .data, zeroes
- * .bss and runs main. A fault or an unexpected interrupt restarts the MCU. */
+ * (0x08000000, aliased at 0 when booting from flash), and the default handler: a fault or an
+ * unexpected interrupt restarts the MCU. The reset handler is every Cortex-M3 board's
+ * (../cortex_m3.c). */
 #include <stdint.h>
-#include <string.h>
 
 #include "hal.h"
 
-extern uint32_t __stack_top, __data_start, __data_end, __data_load, __bss_start, __bss_end;
-int main(void);
+extern uint32_t __stack_top;
 
 void Reset_Handler(void) __attribute__((noreturn));
 void Default_Handler(void);
@@ -33,14 +32,6 @@ __attribute__((section(".vectors"), used)) static void (*const vectors[16 + 60])
     [16 + 53] = UART5_IRQHandler,
     [16 + 54 ... 16 + 59] = Default_Handler,
 };
-
-void Reset_Handler(void)
-{
-    memcpy(&__data_start, &__data_load, (size_t)((char *)&__data_end - (char *)&__data_start));
-    memset(&__bss_start, 0, (size_t)((char *)&__bss_end - (char *)&__bss_start));
-    main();
-    hal_restart();
-}
 
 void Default_Handler(void)
 {

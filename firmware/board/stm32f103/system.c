@@ -1,14 +1,11 @@
-/* Board bring-up, restart, idle, the watchdog and the bench's timing strap (hal.h).
- * Restart is the ARMv7-M SCB AIRCR SYSRESETREQ (Renode resets the machine, RAM kept: the
- * retained region, which no linker section covers, comes through unchanged); idle is WFI, woken
- * by the 1 kHz SysTick or a USART. The watchdog is the IWDG (RM0008 19): started once, it resets
+/* Board bring-up, the watchdog and the bench's timing strap (hal.h); restart, idle and the
+ * retained RAM are every Cortex-M3 board's (../cortex_m3.c). The watchdog is the IWDG (RM0008 19): started once, it resets
  * the MCU WATCHDOG_MS after the last kick and cannot be stopped. The strap is the word the bench
  * keeps in the backup registers DR1:DR2 (RM0008 5.4; platforms/renode/stm32f103.repl), "TIM" +
  * the profile byte, read with the backup domain's clocks on. */
 #include "board.h"
 #include "hal.h"
 
-#define AIRCR_SYSRESETREQ 0x05FA0004u /* VECTKEY | SYSRESETREQ */
 #define STRAP_MAGIC 0x54494D00u
 #define WATCHDOG_MS 4000u
 
@@ -37,24 +34,6 @@ void watchdog_init(void)
 void hal_watchdog_kick(void)
 {
     IWDG_KR = 0xAAAAu;
-}
-
-void hal_restart(void)
-{
-    __asm volatile("dsb" ::: "memory");
-    SCB_AIRCR = AIRCR_SYSRESETREQ;
-    __asm volatile("dsb" ::: "memory");
-    for (;;)
-        ;
-}
-
-extern uint8_t __retained_start[];
-
-void *hal_retained(void) { return __retained_start; }
-
-void hal_idle(void)
-{
-    __asm volatile("wfi" ::: "memory");
 }
 
 enum hal_timing hal_timing_profile(void)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 from dtulab.dialects import dialect
@@ -52,7 +51,7 @@ class DiffBench:
         return self.config.target
 
     def start(self) -> DiffBench:
-        self.world = World(replace(self.config)).start()
+        self.world = World(self.config).start()
         self.world.provision()
         self.world.wait_connections(1, timeout=ONLINE_TIMEOUT)
         self.host = self.world.host()
